@@ -1,0 +1,23 @@
+import { parseEnv } from '@herald/core';
+
+const KEYS = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'HERALD_REDIS_PREFIX',
+  'HERALD_API_PORT',
+  'HERALD_ROOT_TOKEN',
+  'HERALD_ALLOW_HTTP',
+  'HERALD_OUTBOUND_ALLOWLIST',
+  'HERALD_MAX_PAYLOAD_BYTES',
+  'HERALD_HEADER_PREFIX',
+  'HERALD_SCHEMA_VERSION',
+  'HERALD_ENCRYPTION_KEY',
+  'LOG_LEVEL',
+] as const;
+
+/** The api's configuration, parsed once at start. */
+export type ApiConfig = ReturnType<typeof parseApiConfig>;
+
+export function parseApiConfig(env: Record<string, string | undefined>) {
+  return parseEnv(KEYS, env);
+}

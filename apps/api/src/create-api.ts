@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
+import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
+import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
+import { createRedis } from '@herald/queue';
+import type { ApiConfig } from './config.js';
+import type { ApiDeps } from './deps.js';
+import { endpointsRouter } from './routes/endpoints.routes.js';
+import { eventTypesRouter } from './routes/event-types.routes.js';
+import { outboxRouter } from './routes/outbox.routes.js';
+import { tenantsRouter } from './routes/tenants.routes.js';
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export interface ApiOptions {
+  logger?: Logger;
+  /** Port to listen on; defaults to HERALD_API_PORT (0 picks a free one). */
+  port?: number;
+}
+
+/** Starts the api: admin REST routes, `/healthz`, `/readyz`, `/metrics`. */
+export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
+  const redis = createRedis(config.REDIS_URL, 'herald-api');
+  const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
+  const deps: ApiDeps = {
+    config,
+    logger,
+    db,
+    secretBox,
+    authenticate: authenticate({
+      digest: (key) => secretBox.digestApiKey(key),
+      findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
+    }),
+  };
+
+  const app = createHttpApp({
+    logger,
+    metrics: createMetricsRegistry('api'),
+    bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
+    readiness: [
+      { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+      { name: 'redis', check: () => redis.ping() },
+    ],
+    routers: [tenantsRouter(deps), eventTypesRouter(deps), endpointsRouter(deps), outboxRouter(deps)],
+  });
+  const server = await listen(app, options.port ?? config.HERALD_API_PORT);
+  const url = `http://127.0.0.1:${boundPort(server)}`;
+  logger.info('api listening', { url });
+  return {
+    url,
+    server,
+    async stop() {
+      await closeServer(server);
+      redis.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Endpoint, EventType, Tenant } from '@herald/db';
+import type { EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function tenantOut(t: Tenant): TenantOut {
+  return { id: t.id, name: t.name, created_at: t.createdAt.toISOString() };
+}
+
+export function eventTypeOut(e: EventType): EventTypeOut {
+  return {
+    name: e.name,
+    description: e.description,
+    schema: (e.schema as Record<string, unknown> | null) ?? null,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+  };
+}
+
+export function endpointOut(e: Endpoint): EndpointOut {
+  return {
+    id: e.id,
+    url: e.url,
+    name: e.name,
+    description: e.description,
+    events: e.events,
+    enabled: e.enabled,
+    disabled_reason: e.disabledReason,
+    timeout_ms: e.timeoutMs,
+    max_attempts: e.maxAttempts,
+    rate_limit_per_second: e.rateLimitPerSecond,
+    headers: e.headers as Record<string, string>,
+    metadata: e.metadata as Record<string, unknown>,
+    signing_secret_prefix: e.secretPrefix,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+    last_delivery_at: iso(e.lastDeliveryAt),
+    last_delivery_status: e.lastDeliveryStatus,
+  };
+}

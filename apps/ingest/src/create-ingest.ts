@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import { Router } from 'express';
+import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
+import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
+import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
+import { createRedis, DeliveryEnqueuer } from '@herald/queue';
+import type { IngestConfig } from './config.js';
+import { eventsRouter } from './events.routes.js';
+
+export interface RunningIngest {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export interface IngestOptions {
+  logger?: Logger;
+  /** Port to listen on; defaults to HERALD_INGEST_PORT (0 picks a free one). */
+  port?: number;
+}
+
+/** Starts the ingest service: `POST /api/v1/events`, `/healthz`, `/readyz`, `/metrics`. */
+export async function startIngest(config: IngestConfig, options: IngestOptions = {}): Promise<RunningIngest> {
+  const logger = options.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-ingest' });
+  const redis = createRedis(config.REDIS_URL, 'herald-ingest');
+  const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
+  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+
+  const api = Router();
+  api.use(
+    '/api/v1/events',
+    authenticate({ digest: (key) => secretBox.digestApiKey(key), findByDigest: (digest) => findActiveApiKeyByDigest(db, digest) }),
+  );
+  api.use(eventsRouter({ db, enqueuer, logger, schemaVersion: config.HERALD_SCHEMA_VERSION }));
+
+  const app = createHttpApp({
+    logger,
+    metrics: createMetricsRegistry('ingest'),
+    bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
+    readiness: [
+      { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+      { name: 'redis', check: () => redis.ping() },
+    ],
+    routers: [api],
+  });
+  const server = await listen(app, options.port ?? config.HERALD_INGEST_PORT);
+  const url = `http://127.0.0.1:${boundPort(server)}`;
+  logger.info('ingest listening', { url });
+  return {
+    url,
+    server,
+    async stop() {
+      await closeServer(server);
+      await enqueuer.close();
+      redis.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

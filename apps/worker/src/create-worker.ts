@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
+import { createPrismaClient, findEndpointRateLimit } from '@herald/db';
+import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
+import { createTransport } from '@herald/outbound';
+import { createRedis } from '@herald/queue';
+import type { WorkerConfig } from './config.js';
+import { createDeliverProcessor } from './deliver.processor.js';
+import { EndpointWorkers } from './endpoint-workers.js';
+import { SigningKeyCache } from './signing-keys.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface RunningWorker {
+  url: string;
+  server: Server;
+  /** Live per-endpoint BullMQ Workers. */
+  activeWorkers(): number;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  logger?: Logger;
+  /** Port for `/healthz`, `/readyz`, `/metrics`; defaults to HERALD_WORKER_PORT (0 picks a free one). */
+  port?: number;
+}
+
+/** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
+export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
+  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker' });
+  const redis = createRedis(config.REDIS_URL, 'herald-worker');
+  const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub');
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
+  const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
+
+  const deliver = createDeliverProcessor({
+    db,
+    transport,
+    signingKeys: new SigningKeyCache(secretBox),
+    retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
+    headerPrefix: config.HERALD_HEADER_PREFIX,
+    userAgent: `Herald/${VERSION}`,
+    logger,
+  });
+  const workers = new EndpointWorkers({
+    redis,
+    subscriber,
+    prefix: config.HERALD_REDIS_PREFIX,
+    concurrency: config.HERALD_WORKER_CONCURRENCY,
+    deliver,
+    rateLimitOf: (endpointId) => findEndpointRateLimit(db, endpointId),
+    fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
+    logger,
+  });
+  await workers.start();
+
+  const app = createHttpApp({
+    logger,
+    metrics: createMetricsRegistry('worker'),
+    bodyLimitBytes: 1024,
+    readiness: [
+      { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+      { name: 'redis', check: () => redis.ping() },
+    ],
+    routers: [],
+  });
+  const server = await listen(app, options.port ?? config.HERALD_WORKER_PORT);
+  const url = `http://127.0.0.1:${boundPort(server)}`;
+  logger.info('worker started', { url });
+  return {
+    url,
+    server,
+    activeWorkers: () => workers.size,
+    async stop() {
+      await workers.close();
+      await closeServer(server);
+      transport.close();
+      redis.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@herald/core';
+import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, queueKeys, type QueueKeys } from '@herald/queue';
+import type { DeliverJob } from '@herald/schemas';
+import { RetryLaterError, type DeliverResult } from './deliver.processor.js';
+
+export interface EndpointWorkersOptions {
+  /** Shared connection for non-blocking commands; each Worker duplicates it for its blocking one. */
+  redis: Redis;
+  /** Dedicated connection for the work-channel subscription. */
+  subscriber: Redis;
+  prefix: string;
+  concurrency: number;
+  deliver: (job: DeliverJob) => Promise<DeliverResult>;
+  /** Per-endpoint rate limit (deliveries per second), or null. */
+  rateLimitOf: (endpointId: string) => Promise<number | null>;
+  /** Delay for an error that is not a RetryLaterError (e.g. PostgreSQL down mid-job). */
+  fallbackDelayMs: number;
+  logger: Logger;
+  /** How often the active set is re-read, in case a pub/sub nudge was missed. */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Runs one BullMQ Worker per endpoint that has work, and none for idle ones:
+ * a Worker is created when the endpoint is signalled (pub/sub nudge, or found
+ * in the active set by the periodic sweep) and closed once its queue has
+ * nothing waiting, active or delayed.
+ */
+export class EndpointWorkers {
+  private readonly workers = new Map<string, Worker<DeliverJob, DeliverResult>>();
+  private readonly starting = new Map<string, Promise<void>>();
+  private readonly keys: QueueKeys;
+  private sweepTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: EndpointWorkersOptions) {
+    this.keys = queueKeys(options.prefix);
+  }
+
+  /** Number of live Workers (one per endpoint with work). */
+  get size(): number {
+    return this.workers.size;
+  }
+
+  async start(): Promise<void> {
+    const { subscriber } = this.options;
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.keys.workChannel) for (const id of message.split(',')) void this.ensure(id);
+    });
+    await subscriber.subscribe(this.keys.workChannel);
+    await this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 5000);
+    this.sweepTimer.unref();
+  }
+
+  /** Ensures a Worker for every endpoint in the active set, and retires the idle ones. */
+  async sweep(): Promise<void> {
+    try {
+      const ids = await this.options.redis.smembers(this.keys.activeEndpoints);
+      const known = [...this.workers.keys()];
+      await Promise.all([...ids.map((id) => this.ensure(id)), ...known.map((id) => this.retireIfIdle(id))]);
+    } catch (error) {
+      this.options.logger.warn('sweep of active endpoints failed', { error });
+    }
+  }
+
+  /** Ensures a Worker runs for this endpoint. */
+  ensure(endpointId: string): Promise<void> {
+    if (this.closed || this.workers.has(endpointId) || !/^ep_[0-9A-Z]{26}$/.test(endpointId)) return Promise.resolve();
+    let pending = this.starting.get(endpointId);
+    if (!pending) {
+      pending = this.create(endpointId).finally(() => this.starting.delete(endpointId));
+      this.starting.set(endpointId, pending);
+    }
+    return pending;
+  }
+
+  private async create(endpointId: string): Promise<void> {
+    const { redis, prefix, concurrency, deliver, fallbackDelayMs, logger } = this.options;
+    const rate = await this.options.rateLimitOf(endpointId);
+    if (this.closed || this.workers.has(endpointId)) return;
+    const worker = new Worker<DeliverJob, DeliverResult>(
+      endpointQueueName(endpointId),
+      async (job: Job<DeliverJob>) => (job.name === DELIVER_JOB ? deliver(job.data) : 'skipped'),
+      {
+        connection: redis,
+        prefix,
+        concurrency,
+        limiter: rate ? { max: rate, duration: 1000 } : undefined,
+        settings: {
+          backoffStrategy: (_attemptsMade, type, error) =>
+            type === BACKOFF_TYPE && error instanceof RetryLaterError ? error.delayMs : fallbackDelayMs,
+        },
+      },
+    );
+    worker.on('error', (error) => logger.warn('worker error', { endpoint_id: endpointId, error }));
+    worker.on('drained', () => void this.retireIfIdle(endpointId));
+    this.workers.set(endpointId, worker);
+    logger.debug('worker started', { endpoint_id: endpointId });
+  }
+
+  /**
+   * Closes the endpoint's Worker when its queue is empty. The endpoint leaves
+   * the active set first and the queue is checked again after, so work added
+   * in between is never stranded: it either shows in the second check or its
+   * signal re-adds the endpoint.
+   */
+  private async retireIfIdle(endpointId: string): Promise<void> {
+    const worker = this.workers.get(endpointId);
+    if (!worker || this.closed) return;
+    const { redis, prefix } = this.options;
+    const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+    try {
+      const busy = async () => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(counts).some((n) => n > 0);
+      };
+      if (await busy()) return;
+      await redis.srem(this.keys.activeEndpoints, endpointId);
+      if (await busy()) {
+        await redis.sadd(this.keys.activeEndpoints, endpointId);
+        return;
+      }
+      this.workers.delete(endpointId);
+      await worker.close();
+      this.options.logger.debug('worker retired', { endpoint_id: endpointId });
+    } catch (error) {
+      this.options.logger.warn('retiring a worker failed', { endpoint_id: endpointId, error });
+    } finally {
+      await queue.close();
+    }
+  }
+
+  /** Stops taking jobs and waits for the ones in flight to finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    await Promise.allSettled(this.starting.values());
+    await Promise.all([...this.workers.values()].map((w) => w.close()));
+    this.workers.clear();
+    await this.options.subscriber.quit().catch(() => undefined);
+  }
+}

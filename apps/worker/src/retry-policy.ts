@@ -1,0 +1,66 @@
+import type { OutboundResult } from '@herald/outbound';
+
+/** What one attempt's result means for its delivery. */
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** Retry later; `retryAfterMs` when the receiver said when (Retry-After on 429/503). */
+  | { kind: 'retry'; reason: 'http' | 'timeout' | 'rate_limited' | 'network'; retryAfterMs?: number }
+  /** No point retrying: the endpoint said 410 Gone, or its address is not allowed. */
+  | { kind: 'give_up'; reason: 'gone' | 'blocked' };
+
+export interface RetryPolicy {
+  baseMs: number;
+  maxDelayMs: number;
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Reads an attempt's result: 2xx is delivered; a 3xx is a failure (redirects are not followed). */
+export function classifyResult(result: OutboundResult, now: number): AttemptOutcome {
+  if (result.kind === 'error') {
+    if (result.error === 'blocked') return { kind: 'give_up', reason: 'blocked' };
+    return { kind: 'retry', reason: result.error };
+  }
+  const { status } = result;
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status === 410) return { kind: 'give_up', reason: 'gone' };
+  if (status === 429 || status === 503) {
+    return {
+      kind: 'retry',
+      reason: status === 429 ? 'rate_limited' : 'http',
+      retryAfterMs: parseRetryAfter(result.headers['retry-after'], now),
+    };
+  }
+  return { kind: 'retry', reason: 'http' };
+}
+
+/**
+ * How long to wait after failed attempt number `attempt` (1-based).
+ * Exponential from the base, doubling, capped at the max delay. Jitter adds
+ * 0..20% to the uncapped steps only, so retries spread out but never come
+ * earlier than the schedule: with the defaults (30 s doubling to 4 h) 15
+ * attempts always span more than 24 hours. After a timeout or 429 the wait
+ * is at least two base steps (60 s by default); a Retry-After is honoured,
+ * clamped to [base, max].
+ */
+export function nextDelay(
+  attempt: number,
+  outcome: Extract<AttemptOutcome, { kind: 'retry' }>,
+  { baseMs, maxDelayMs }: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  if (outcome.retryAfterMs !== undefined) {
+    return Math.min(maxDelayMs, Math.max(baseMs, outcome.retryAfterMs));
+  }
+  const exponential = baseMs * 2 ** Math.min(attempt - 1, 40);
+  let delay = exponential >= maxDelayMs ? maxDelayMs : Math.min(maxDelayMs, exponential * (1 + 0.2 * random()));
+  if (outcome.reason === 'timeout' || outcome.reason === 'rate_limited') delay = Math.max(delay, Math.min(maxDelayMs, 2 * baseMs));
+  return Math.round(delay);
+}

@@ -1,0 +1,13 @@
+import { randomBytes } from 'node:crypto';
+
+export type KeyScope = 'admin' | 'read' | 'ingest';
+
+/**
+ * A new API key: `herald_<scope>_` + 256 random bits (base64url). The scope in
+ * the key lets secret scanners and people tell keys apart; the prefix shown
+ * later is the first 20 characters.
+ */
+export function generateApiKey(scope: KeyScope): { key: string; prefix: string } {
+  const key = `herald_${scope}_${randomBytes(32).toString('base64url')}`;
+  return { key, prefix: key.slice(0, 20) };
+}

@@ -1,0 +1,34 @@
+import { ConfigError, parseEnv } from './config.js';
+
+describe('parseEnv', () => {
+  it('applies the defaults of API.md', () => {
+    const env = parseEnv(['DATABASE_URL', 'HERALD_API_PORT', 'HERALD_RETRY_BASE_MS', 'HERALD_ALLOW_HTTP', 'HERALD_OUTBOUND_ALLOWLIST'], {});
+    expect(env).toEqual({
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/herald',
+      HERALD_API_PORT: 3000,
+      HERALD_RETRY_BASE_MS: 30000,
+      HERALD_ALLOW_HTTP: false,
+      HERALD_OUTBOUND_ALLOWLIST: [],
+    });
+  });
+
+  it('parses the values it is given', () => {
+    const env = parseEnv(['HERALD_ALLOW_HTTP', 'HERALD_OUTBOUND_ALLOWLIST', 'HERALD_INGEST_PORT'], {
+      HERALD_ALLOW_HTTP: 'true',
+      HERALD_OUTBOUND_ALLOWLIST: 'localhost, 10.0.0.0/8',
+      HERALD_INGEST_PORT: '4001',
+    });
+    expect(env).toEqual({ HERALD_ALLOW_HTTP: true, HERALD_OUTBOUND_ALLOWLIST: ['localhost', '10.0.0.0/8'], HERALD_INGEST_PORT: 4001 });
+  });
+
+  it('names the bad variable in one line', () => {
+    expect(() => parseEnv(['HERALD_API_PORT'], { HERALD_API_PORT: '99999' })).toThrow(ConfigError);
+    expect(() => parseEnv(['HERALD_API_PORT'], { HERALD_API_PORT: '99999' })).toThrow(/^Invalid configuration: HERALD_API_PORT .+$/);
+    expect(() => parseEnv(['HERALD_ROOT_TOKEN'], {})).toThrow('Invalid configuration: HERALD_ROOT_TOKEN is required');
+    expect(() => parseEnv(['HERALD_ALLOW_HTTP'], { HERALD_ALLOW_HTTP: 'maybe' })).toThrow(/HERALD_ALLOW_HTTP/);
+  });
+
+  it('ignores variables the service did not pick', () => {
+    expect(() => parseEnv(['LOG_LEVEL'], { HERALD_API_PORT: 'nope' })).not.toThrow();
+  });
+});

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positiveMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/**
+ * Every environment variable of API.md "Configuration" (and Herald's own
+ * additions), with its default. Each service picks the ones it needs, so a
+ * service never refuses to start over a variable it does not use.
+ */
+export const EnvSchema = z.object({
+  DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/herald'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  HERALD_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/, 'letters, digits and _ . - { } only')
+    .default('herald'),
+  HERALD_API_PORT: port(3000),
+  HERALD_INGEST_PORT: port(3001),
+  HERALD_WORKER_PORT: port(3002),
+  HERALD_ROOT_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  HERALD_ALLOW_HTTP: bool(false),
+  HERALD_OUTBOUND_ALLOWLIST: list,
+  HERALD_RETRY_BASE_MS: positiveMs(30_000),
+  HERALD_RETRY_MAX_DELAY_MS: positiveMs(4 * 60 * 60 * 1000),
+  HERALD_DISABLE_AFTER_MS: positiveMs(5 * 24 * 60 * 60 * 1000),
+  HERALD_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  HERALD_HEADER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be a valid header name prefix')
+    .default('X-Herald'),
+  HERALD_SCHEMA_VERSION: z.string().min(1).default('2025-01-01'),
+  HERALD_ENCRYPTION_KEY: z.string().min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)'),
+  HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+export type EnvKey = keyof Env;
+
+/** Raised for an invalid configuration; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Loads `.env` from the working directory into process.env (values already set win). */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * Parses the picked variables once. Throws ConfigError with one line naming
+ * the first bad variable, e.g. `HERALD_API_PORT: Too big: expected number to be <=65535`.
+ */
+export function parseEnv<K extends EnvKey>(
+  keys: readonly K[],
+  source: Record<string, string | undefined>,
+): Pick<Env, K> {
+  const mask = Object.fromEntries(keys.map((k) => [k, true])) as Record<EnvKey, true>;
+  // An empty string means "unset", as in most .env loaders.
+  const cleaned = Object.fromEntries(keys.map((k) => [k, source[k] === '' ? undefined : source[k]]));
+  const result = EnvSchema.pick(mask).safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const message = source[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    throw new ConfigError(`Invalid configuration: ${name} ${message}`);
+  }
+  return result.data as unknown as Pick<Env, K>;
+}

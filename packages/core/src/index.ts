@@ -1,0 +1,12 @@
+export { AppError, ERROR_STATUS } from './errors.js';
+export type { ErrorCode, ErrorDetail } from './errors.js';
+export { newId, isId } from './ids.js';
+export type { IdPrefix } from './ids.js';
+export { createSecretBox, parseEncryptionKey } from './secrets.js';
+export type { SecretBox } from './secrets.js';
+export { ConfigError, EnvSchema, loadDotEnv, parseEnv } from './config.js';
+export type { Env, EnvKey } from './config.js';
+export { createLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { generateApiKey } from './api-keys.js';
+export type { KeyScope } from './api-keys.js';

@@ -1,0 +1,48 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+// Keys whose values are secrets wherever they appear in a log entry.
+const SECRET_KEY = /secret|password|token|authorization|signature|api[_-]?key|^key$|cookie/i;
+// Secret-shaped strings anywhere in a message: signing secrets, API keys, signatures.
+const SECRET_VALUE = /whsec_[A-Za-z0-9+/=]+|herald_(?:admin|read|ingest)_[A-Za-z0-9_-]+|v1,[A-Za-z0-9+/]{43}=|Bearer\s+\S+/g;
+
+function redactValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_VALUE, '[redacted]');
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: redactValue(value.message, depth + 1), stack: value.stack };
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEY.test(k) ? '[redacted]' : redactValue(v, depth + 1);
+  }
+  return out;
+}
+
+/** A winston format that removes secrets, API keys and signatures from every entry. */
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    (info as Record<string, unknown>)[key] = SECRET_KEY.test(key)
+      ? '[redacted]'
+      : redactValue((info as Record<string, unknown>)[key], 0);
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Where entries go; defaults to stdout. Tests pass a stream to inspect them. */
+  stream?: NodeJS.WritableStream;
+}
+
+/** The JSON logger every service uses; bind ids with `logger.child({ delivery_id })`. */
+export function createLogger({ service, level = 'info', stream }: LoggerOptions): Logger {
+  return winston.createLogger({
+    level,
+    defaultMeta: { service },
+    format: winston.format.combine(winston.format.timestamp(), redact(), winston.format.json()),
+    transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
+  });
+}

@@ -1,0 +1,116 @@
+import type { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
+import type { Prisma } from './generated/prisma/client.js';
+
+/** Everything one delivery attempt needs, loaded in one query. */
+export type DeliveryContext = Delivery & { event: Event; endpoint: Endpoint };
+
+export async function loadDeliveryContext(db: PrismaClient, tenantId: string, deliveryId: string): Promise<DeliveryContext | null> {
+  return db.delivery.findFirst({ where: { tenantId, id: deliveryId }, include: { event: true, endpoint: true } });
+}
+
+/** One HTTP attempt as stored. */
+export interface NewAttempt {
+  id: string;
+  deliveryId: string;
+  endpointId: string;
+  eventId: string;
+  attempt: number;
+  status: AttemptStatus;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  latencyMs: number;
+  error: string | null;
+  createdAt: Date;
+}
+
+/** Where an attempt leaves its delivery. */
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+/**
+ * Records an attempt and moves its delivery on, atomically. The delivery is
+ * only updated while still `pending`, so a stale duplicate job cannot undo a
+ * newer outcome; resolves false when it was not.
+ */
+export async function recordAttempt(
+  db: PrismaClient,
+  tenantId: string,
+  attempt: NewAttempt,
+  update: DeliveryUpdate,
+): Promise<boolean> {
+  const [, moved] = await db.$transaction([
+    db.attempt.create({
+      data: {
+        ...attempt,
+        tenantId,
+        requestHeaders: attempt.requestHeaders as Prisma.InputJsonObject,
+        responseHeaders: (attempt.responseHeaders ?? undefined) as Prisma.InputJsonObject | undefined,
+      },
+    }),
+    db.delivery.updateMany({
+      where: { tenantId, id: attempt.deliveryId, status: 'pending' },
+      data: { ...update, attempts: attempt.attempt, updatedAt: attempt.createdAt },
+    }),
+    db.endpoint.updateMany({
+      where: { tenantId, id: attempt.endpointId },
+      data: { lastDeliveryAt: attempt.createdAt, lastDeliveryStatus: attempt.status },
+    }),
+  ]);
+  return moved.count === 1;
+}
+
+/** Finishes a pending delivery without an attempt (endpoint deleted or disabled). */
+export async function finishDelivery(
+  db: PrismaClient,
+  tenantId: string,
+  deliveryId: string,
+  status: 'dead' | 'cancelled',
+  reason: string,
+): Promise<void> {
+  await db.delivery.updateMany({
+    where: { tenantId, id: deliveryId, status: 'pending' },
+    data: { status, lastError: reason, nextAttemptAt: null, updatedAt: new Date() },
+  });
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  endpointId?: string;
+  eventType?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/** Deliveries of a tenant, newest first, after the cursor's id. */
+export async function listDeliveries(
+  db: PrismaClient,
+  tenantId: string,
+  filter: DeliveryFilter,
+  limit: number,
+  afterId: string | null,
+): Promise<Delivery[]> {
+  return db.delivery.findMany({
+    where: {
+      tenantId,
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
+      ...(filter.eventType ? { eventType: filter.eventType } : {}),
+      ...(filter.since || filter.until ? { createdAt: { gte: filter.since, lt: filter.until } } : {}),
+      ...(afterId ? { id: { lt: afterId } } : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: limit + 1,
+  });
+}
+
+/** Attempts of one delivery, oldest first. */
+export async function listAttemptsOfDelivery(db: PrismaClient, tenantId: string, deliveryId: string) {
+  return db.attempt.findMany({ where: { tenantId, deliveryId }, orderBy: { id: 'asc' } });
+}

@@ -1,0 +1,148 @@
+// Integration test against a real PostgreSQL (HERALD_TEST_DATABASE_URL, default
+// postgresql://postgres@127.0.0.1:5432/postgres).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createPrismaClient } from './client.js';
+import { applyMigrations, createTestDatabase, ensureDatabase, withDatabase } from './migrate.js';
+import type { TestDatabase } from './migrate.js';
+
+const serverUrl = process.env.HERALD_TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+const migrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+const migrationNames = readdirSync(migrationsDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+async function query<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  return (await query(serverUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  await query(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+test('the repository has an init migration', () => {
+  expect(migrationNames.some((name) => /^\d{14}_init$/.test(name))).toBe(true);
+  expect(path.basename(path.dirname(migrationsDir))).toBe('prisma');
+});
+
+describe('createTestDatabase', () => {
+  let db: TestDatabase | undefined;
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('gives a fully migrated database', async () => {
+    db = await createTestDatabase();
+    expect(db.name).toMatch(/^herald_test_[0-9a-f]+$/);
+    const tables = await query<{ table_name: string }>(
+      db.url,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['tenants', 'api_keys', 'endpoints', 'events', 'deliveries', 'attempts', '_prisma_migrations']),
+    );
+    const applied = await query<{ migration_name: string }>(
+      db.url,
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+    );
+    expect(applied.map((m) => m.migration_name)).toEqual(migrationNames);
+  });
+
+  test('a PrismaClient from createPrismaClient reads and writes it', async () => {
+    const prisma = createPrismaClient({ databaseUrl: db!.url, poolMax: 2, applicationName: 'herald-db-test' });
+    try {
+      const created = await prisma.tenant.create({ data: { id: 'ten_test', name: 'Acme; Inc.' } });
+      expect(created).toMatchObject({ id: 'ten_test', name: 'Acme; Inc.' });
+      expect(created.createdAt).toBeInstanceOf(Date);
+      const found = await prisma.tenant.findUnique({ where: { id: 'ten_test' } });
+      expect(found).toEqual(created);
+      const [{ application_name }] = await prisma.$queryRaw<{ application_name: string }[]>`
+        SELECT current_setting('application_name') AS application_name`;
+      expect(application_name).toBe('herald-db-test');
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  test('each call gives a separate database; drop() removes it', async () => {
+    const other = await createTestDatabase();
+    try {
+      expect(other.name).not.toBe(db!.name);
+      expect(await databaseExists(other.name)).toBe(true);
+      // An open connection does not prevent the drop.
+      const client = new pg.Client({ connectionString: other.url });
+      await client.connect();
+      client.on('error', () => undefined);
+      await other.drop();
+      await client.end().catch(() => undefined);
+      expect(await databaseExists(other.name)).toBe(false);
+      await other.drop(); // idempotent
+    } finally {
+      await other.drop();
+    }
+  });
+});
+
+describe('ensureDatabase + applyMigrations', () => {
+  const name = `herald_test_${randomBytes(8).toString('hex')}`;
+  const url = withDatabase(serverUrl, name);
+
+  afterAll(async () => {
+    await dropDatabase(name);
+  });
+
+  test(
+    'create and migrate a fresh database, idempotently',
+    async () => {
+      expect(await databaseExists(name)).toBe(false);
+      expect(await ensureDatabase(url)).toBe(true);
+      expect(await ensureDatabase(url)).toBe(false);
+      expect(await databaseExists(name)).toBe(true);
+
+      const first = await applyMigrations(url);
+      expect(first.applied).toEqual(migrationNames);
+      const tables = await query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'tenants'");
+      expect(tables).toHaveLength(1);
+
+      const second = await applyMigrations(url);
+      expect(second.applied).toEqual([]);
+      expect(second.output).toMatch(/No pending migrations to apply/);
+    },
+    120_000,
+  );
+
+  test('applyMigrations rejects with the CLI output when a migration fails', async () => {
+    const broken = `herald_test_${randomBytes(8).toString('hex')}`;
+    const brokenUrl = withDatabase(serverUrl, broken);
+    try {
+      await ensureDatabase(brokenUrl);
+      // A schema with tables but no migrations history: Prisma refuses to deploy (P3005).
+      await query(brokenUrl, 'CREATE TABLE tenants (id int)');
+      await expect(applyMigrations(brokenUrl)).rejects.toThrow(
+        /prisma migrate deploy exited with code 1:[\s\S]*P3005[\s\S]*schema is not empty/,
+      );
+    } finally {
+      await dropDatabase(broken);
+    }
+  }, 60_000);
+
+  test('applyMigrations rejects when the database does not exist', async () => {
+    const missing = withDatabase(serverUrl, `herald_test_missing_${randomBytes(4).toString('hex')}`);
+    await expect(applyMigrations(missing)).rejects.toThrow(/does not exist/);
+  });
+});

@@ -1,0 +1,36 @@
+import type { ApiKeyScope } from '@herald/schemas';
+import type { PrismaClient, Tenant } from './generated/prisma/client.js';
+
+export interface NewApiKey {
+  id: string;
+  name: string;
+  scope: ApiKeyScope;
+  keyPrefix: string;
+  keyDigest: string;
+}
+
+/** Creates a tenant with its first keys and the built-in `webhook.test` event type, atomically. */
+export async function createTenant(
+  db: PrismaClient,
+  tenant: { id: string; name: string },
+  keys: NewApiKey[],
+  builtInEventTypes: { name: string; description: string }[],
+): Promise<Tenant> {
+  return db.tenant.create({
+    data: {
+      id: tenant.id,
+      name: tenant.name,
+      apiKeys: { create: keys },
+      eventTypes: { create: builtInEventTypes },
+    },
+  });
+}
+
+/** Tenants newest first, after the cursor's id. */
+export async function listTenants(db: PrismaClient, limit: number, afterId: string | null): Promise<Tenant[]> {
+  return db.tenant.findMany({
+    where: afterId ? { id: { lt: afterId } } : {},
+    orderBy: { id: 'desc' },
+    take: limit + 1,
+  });
+}

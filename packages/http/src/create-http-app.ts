@@ -1,0 +1,42 @@
+import express, { type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@herald/core';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { metricsHandler } from './metrics.js';
+import { readinessHandler, type ReadinessCheck } from './readiness.js';
+import { requestContext } from './request-context.js';
+
+/** What every Herald HTTP service shares. */
+export interface HttpAppOptions {
+  logger: Logger;
+  readiness: ReadinessCheck[];
+  metrics: Registry;
+  /** Limit for JSON bodies; larger ones are answered 413. */
+  bodyLimitBytes: number;
+  /** The service's own routers, mounted in order after the operational routes. */
+  routers: Router[];
+}
+
+/**
+ * Builds an express app with request ids, request logs, JSON parsing with a
+ * size limit, `/healthz`, `/readyz`, `/metrics`, the given routers, a 404 for
+ * anything else and the one error handler. `index.ts` only listens, so tests
+ * drive the same app.
+ */
+export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, routers }: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readinessHandler(readiness));
+  app.get('/metrics', metricsHandler(metrics));
+  app.use(express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  for (const router of routers) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ZodError } from 'zod';
+import { AppError, type ErrorDetail, type Logger } from '@herald/core';
+import { isDependencyDown } from './dependency-errors.js';
+
+/** Turns zod issues into API.md `details`, paths dotted (`events.0.event_type`). */
+export function zodDetails(error: ZodError, prefix: (string | number)[] = []): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Maps any thrown value to an AppError the caller may see. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) return AppError.badRequest('The request is not valid.', zodDetails(error));
+  const e = error as { type?: string; status?: number; limit?: number } | undefined;
+  // body-parser errors carry a `type`.
+  if (e?.type === 'entity.too.large') {
+    return new AppError('payload_too_large', `The body is larger than the limit of ${e.limit} bytes.`);
+  }
+  if (e?.type === 'entity.parse.failed') return AppError.badRequest('The body is not valid JSON.');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+    return AppError.badRequest('The body encoding is not supported; send UTF-8 JSON.');
+  }
+  if (e?.type === 'request.aborted') return AppError.badRequest('The request was aborted.');
+  if (isDependencyDown(error)) {
+    return AppError.unavailable('A dependency (PostgreSQL or Redis) is unreachable; nothing was accepted. Retry later.');
+  }
+  return new AppError('internal', 'Internal error.');
+}
+
+/** Sends the API.md error shape. */
+export function sendError(res: Response, error: AppError): void {
+  if (error.status === 503) res.setHeader('Retry-After', '5');
+  res.status(error.status).json({
+    error: { code: error.code, message: error.message, details: error.details },
+  });
+}
+
+/**
+ * The one express error handler: AppError, ZodError and body-parser errors get
+ * their status; an unreachable dependency is 503; anything else is a 500 logged
+ * with its stack and answered without it.
+ */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(error);
+    const appError = toAppError(error);
+    const log = (res.locals.log as Logger | undefined) ?? logger;
+    if (appError.status >= 500) {
+      log.error('request failed', { code: appError.code, error });
+    }
+    sendError(res, appError);
+  };
+}
+
+/** 404 for routes that do not exist, in the API.md error shape. */
+export function notFoundHandler(req: Request, res: Response): void {
+  sendError(res, new AppError('not_found', `No route for ${req.method} ${req.path}.`));
+}

@@ -1,0 +1,12 @@
+export { createHttpApp } from './create-http-app.js';
+export type { HttpAppOptions } from './create-http-app.js';
+export { errorHandler, notFoundHandler, sendError, toAppError, zodDetails } from './error-handler.js';
+export { isDependencyDown } from './dependency-errors.js';
+export { boundPort, closeServer, listen, runMain } from './lifecycle.js';
+export type { Stop } from './lifecycle.js';
+export { createMetricsRegistry, metricsHandler } from './metrics.js';
+export { readinessHandler } from './readiness.js';
+export type { ReadinessCheck } from './readiness.js';
+export { requestContext, requestLog } from './request-context.js';
+export { authenticate, principalOf, requireRootToken, requireScope } from './auth.js';
+export type { ApiKeyLookup, Principal } from './auth.js';

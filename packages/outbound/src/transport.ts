@@ -1,0 +1,137 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import got, { type Agents } from 'got';
+import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { parseAllowlist, type Allowlist } from './allowlist.js';
+
+/** How much of a response body is kept (API.md: up to 4 KiB). */
+export const MAX_RESPONSE_BODY_BYTES = 4096;
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/** What came back: a response (any status), or why there was none. */
+export type OutboundResult =
+  | {
+      kind: 'response';
+      status: number;
+      headers: Record<string, string>;
+      /** The first 4 KiB of the body, as text. */
+      body: string;
+      latencyMs: number;
+    }
+  | {
+      kind: 'error';
+      /** `blocked`: the address connected to is not allowed (SSRF rules). */
+      error: 'timeout' | 'blocked' | 'network';
+      message: string;
+      latencyMs: number;
+    };
+
+export interface TransportOptions {
+  /** HERALD_OUTBOUND_ALLOWLIST entries: hosts, IPs or CIDRs that may be private. */
+  allowlist: readonly string[];
+}
+
+/** The one way Herald makes outbound HTTP calls. */
+export interface Transport {
+  /** POSTs the request; never throws, never follows a redirect. */
+  post(request: OutboundRequest): Promise<OutboundResult>;
+  close(): void;
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; message: string } {
+  const e = error as { code?: string; name?: string; message?: string };
+  const message = e.message ?? String(error);
+  if (/is not allowed\. Because/.test(message)) return { error: 'blocked', message: `blocked: ${message}` };
+  if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') return { error: 'timeout', message: `timeout: ${message}` };
+  return { error: 'network', message: e.code ? `${e.code}: ${message}` : message };
+}
+
+/**
+ * Builds the transport: got with keep-alive agents that check every address
+ * actually connected to (after DNS) against the SSRF rules, unless the URL's
+ * host or the address is allowlisted. Redirects are never followed.
+ */
+export function createTransport({ allowlist: entries }: TransportOptions): Transport {
+  const allowlist: Allowlist = parseAllowlist(entries);
+  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' as const };
+  const filtered = {
+    http: new RequestFilteringHttpAgent({ ...agentOptions, allowIPAddressList: allowlist.addresses }),
+    https: new RequestFilteringHttpsAgent({ ...agentOptions, allowIPAddressList: allowlist.addresses }),
+  } satisfies Agents;
+  // For hosts named in the allowlist: the operator vouched for them by name.
+  const trusted = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) } satisfies Agents;
+
+  async function post({ url, headers, body, timeoutMs }: OutboundRequest): Promise<OutboundResult> {
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    const host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const stream = got.stream.post(url, {
+      body,
+      headers,
+      agent: allowlist.hosts.has(host) ? trusted : filtered,
+      followRedirect: false,
+      throwHttpErrors: false,
+      decompress: true,
+      retry: { limit: 0 },
+      timeout: { request: timeoutMs },
+    });
+    return new Promise<OutboundResult>((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      const finish = (result: OutboundResult) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
+      const respond = () => {
+        const response = stream.response;
+        if (!response) return;
+        finish({
+          kind: 'response',
+          status: response.statusCode,
+          headers: flattenHeaders(response.headers),
+          body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES).toString('utf8'),
+          latencyMs: latency(),
+        });
+      };
+      stream.on('data', (chunk: Buffer) => {
+        if (size >= MAX_RESPONSE_BODY_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_RESPONSE_BODY_BYTES) {
+          // Enough kept: answer now and drop the rest of a large body.
+          respond();
+          stream.destroy();
+        }
+      });
+      stream.on('end', respond);
+      stream.on('error', (error) => {
+        if (settled) return;
+        finish({ kind: 'error', ...classify(error), latencyMs: latency() });
+      });
+    });
+  }
+
+  return {
+    post,
+    close() {
+      for (const agent of [filtered.http, filtered.https, trusted.http, trusted.https]) agent.destroy();
+    },
+  };
+}

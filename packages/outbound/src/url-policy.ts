@@ -1,0 +1,61 @@
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
+import { parseAllowlist } from './allowlist.js';
+
+export interface UrlPolicyOptions {
+  allowHttp: boolean;
+  allowlist: readonly string[];
+}
+
+/** Why an address may not be connected to, or null when it may. */
+export function unsafeAddressReason(address: string): string | null {
+  if (!ipaddr.isValid(address)) return `'${address}' is not an IP address`;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  const range = parsed.range();
+  if (range === 'unicast') return null;
+  // 169.254.169.254 and fd00:ec2::254 are cloud metadata services; both fall in these ranges.
+  return `${address} is a ${range} address`;
+}
+
+/**
+ * Checks an endpoint URL before it is saved: `https://` (or `http://` when
+ * allowed), and a host that neither is nor resolves to a loopback, private,
+ * link-local, multicast or metadata address, unless allowlisted. Resolves
+ * with the reason it is refused, or null. The same rule is enforced again on
+ * every delivery, on the address actually connected to.
+ */
+export async function checkEndpointUrl(raw: string, { allowHttp, allowlist }: UrlPolicyOptions): Promise<string | null> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
+    return allowHttp ? 'must be an http:// or https:// URL' : 'must be an https:// URL (http:// needs HERALD_ALLOW_HTTP=true)';
+  }
+  if (url.username || url.password) return 'must not contain credentials';
+  // WHATWG URL parsing already turns 2130706433, 0x7f.1 and 017700000001 into 127.0.0.1.
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const allowed = parseAllowlist(allowlist);
+  if (allowed.hosts.has(host)) return null;
+  let addresses: string[];
+  if (ipaddr.isValid(host)) {
+    addresses = [host];
+  } else {
+    try {
+      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    } catch {
+      return `host '${host}' does not resolve`;
+    }
+  }
+  for (const address of addresses) {
+    if (allowed.allowsAddress(address)) continue;
+    const reason = unsafeAddressReason(address);
+    if (reason) return `host '${host}' is not allowed: ${reason} (add it to HERALD_OUTBOUND_ALLOWLIST to allow it)`;
+  }
+  return null;
+}

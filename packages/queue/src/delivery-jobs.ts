@@ -1,0 +1,36 @@
+import type { JobsOptions } from 'bullmq';
+
+/** The one job kind: deliver one delivery (one event to one endpoint). */
+export const DELIVER_JOB = 'deliver';
+
+/** Name of Herald's backoff strategy, registered by the worker. */
+export const BACKOFF_TYPE = 'herald';
+
+/** Events stream length per queue: the dead-letter record lives in PostgreSQL. */
+export const EVENTS_MAX_LEN = 100;
+
+/** What to enqueue for one delivery. */
+export interface DeliveryJobSpec {
+  deliveryId: string;
+  tenantId: string;
+  endpointId: string;
+  maxAttempts: number;
+  /** Wait before the first try (a re-enqueued retry keeps its schedule). */
+  delayMs?: number;
+}
+
+/**
+ * Job options for a delivery. The job id is the delivery id, so adding the
+ * same delivery twice never makes two live jobs; finished jobs are removed
+ * at once so a replay can add it again.
+ */
+export function deliverJobOptions(spec: DeliveryJobSpec): JobsOptions {
+  return {
+    jobId: spec.deliveryId,
+    attempts: spec.maxAttempts,
+    backoff: { type: BACKOFF_TYPE },
+    delay: spec.delayMs && spec.delayMs > 0 ? Math.round(spec.delayMs) : undefined,
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+}

@@ -1,0 +1,7 @@
+export { createRedis } from './redis.js';
+export { endpointIdOfQueue, endpointQueueName, queueKeys, queueMetaKey } from './names.js';
+export type { QueueKeys } from './names.js';
+export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN } from './delivery-jobs.js';
+export type { DeliveryJobSpec } from './delivery-jobs.js';
+export { DeliveryEnqueuer } from './delivery-enqueuer.js';
+export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { EventTypeNameSchema, JsonObjectSchema } from './common.js';
+
+/** The event type every tenant has, used by test sends. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export const EventTypeInSchema = z.strictObject({
+  name: EventTypeNameSchema,
+  description: z.string().max(1000).default(''),
+  schema: JsonObjectSchema.nullable().optional(),
+});
+export type EventTypeIn = z.infer<typeof EventTypeInSchema>;
+
+export const EventTypePatchSchema = z.strictObject({
+  description: z.string().max(1000).optional(),
+  schema: JsonObjectSchema.nullable().optional(),
+});
+export type EventTypePatch = z.infer<typeof EventTypePatchSchema>;
+
+export interface EventTypeOut {
+  name: string;
+  description: string;
+  schema: Record<string, unknown> | null;
+  created_at: string;
+  updated_at: string;
+}

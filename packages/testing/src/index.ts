@@ -1,0 +1,5 @@
+export { startReceiver } from './receiver.js';
+export type { ReceivedRequest, Receiver, ReceiverReply } from './receiver.js';
+export { eventually } from './eventually.js';
+export { testRedisPrefix } from './redis-prefix.js';
+export type { TestRedisPrefix } from './redis-prefix.js';
