@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite (typecheck + unit + integration) through turbo.
+// Extra arguments go to turbo, e.g. `npm test -- --filter=@herald/core`.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** host and port of a URL, with the given defaults. */
+function target(url, fallbackPort) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(parsed.port) || fallbackPort };
+}
+
+function reachable({ host, port }) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 2_000 });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+const deps = [
+  {
+    name: 'Redis',
+    at: target(process.env.REDIS_URL || 'redis://127.0.0.1:6379', 6379),
+    how: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
+  },
+  {
+    name: 'PostgreSQL',
+    at: target(process.env.HERALD_TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres', 5432),
+    how: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  },
+];
+const down = [];
+for (const dep of deps) if (!(await reachable(dep.at))) down.push(dep);
+if (down.length > 0) {
+  const what = down.map((dep) => `${dep.name} (${dep.at.host}:${dep.at.port})`).join(' and ');
+  const how = down.map((dep) => dep.how).join(' && ');
+  process.stderr.write(`npm test cannot reach ${what}; start ${down.length > 1 ? 'them' : 'it'} with: ${how}   (or: bash .ci/run)\n`);
+  process.exit(1);
+}
+
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
+const args = ['turbo', 'run', 'typecheck', 'test', '--concurrency=2', '--continue'];
+if (process.env.CI || !process.stdout.isTTY) {
+  // Plain, one-task-at-a-time logs for CI and files.
+  Object.assign(env, { FORCE_COLOR: '0', NO_COLOR: '1' });
+  args.push('--log-order=grouped', '--no-color');
+}
+args.push(...process.argv.slice(2));
+
+const child = spawn('npx', args, { cwd: root, stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
