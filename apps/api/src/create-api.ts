@@ -1,14 +1,17 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
 import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
-import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
+import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
+import { PayloadSchemas } from '@herald/json-schema';
 import { createRedis } from '@herald/queue';
+import { IngestBatchRoute, IngestEventRoute } from '@herald/schemas';
 import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
-import { endpointsRouter } from './routes/endpoints.routes.js';
-import { eventTypesRouter } from './routes/event-types.routes.js';
-import { outboxRouter } from './routes/outbox.routes.js';
-import { tenantsRouter } from './routes/tenants.routes.js';
+import { docsRoutes } from './routes/docs.routes.js';
+import { endpointRoutes } from './routes/endpoints.routes.js';
+import { eventTypeRoutes } from './routes/event-types.routes.js';
+import { outboxRoutes } from './routes/outbox.routes.js';
+import { tenantRoutes } from './routes/tenants.routes.js';
 
 export interface RunningApi {
   url: string;
@@ -22,22 +25,26 @@ export interface ApiOptions {
   port?: number;
 }
 
-/** Starts the api: admin REST routes, `/healthz`, `/readyz`, `/metrics`. */
+/** Starts the api: admin REST routes, OpenAPI and docs, `/healthz`, `/readyz`, `/metrics`. */
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
   const logger = options.logger ?? createLogger({ service: 'api', level: config.LOG_LEVEL });
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const deps: ApiDeps = {
-    config,
-    logger,
-    db,
-    secretBox,
+  const deps: ApiDeps = { config, logger, db, secretBox, payloadSchemas: new PayloadSchemas() };
+
+  const routes = new RouteTable({
+    rootToken: config.HERALD_ROOT_TOKEN,
     authenticate: authenticate({
       digest: (key) => secretBox.digestApiKey(key),
       findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
     }),
-  };
+  });
+  tenantRoutes(routes, deps);
+  eventTypeRoutes(routes, deps);
+  endpointRoutes(routes, deps);
+  outboxRoutes(routes, deps);
+  const docs = docsRoutes(routes, deps, [IngestEventRoute, IngestBatchRoute]);
 
   const app = createHttpApp({
     logger,
@@ -47,7 +54,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
       { name: 'redis', check: () => redis.ping() },
     ],
-    routers: [tenantsRouter(deps), eventTypesRouter(deps), endpointsRouter(deps), outboxRouter(deps)],
+    routers: [routes.router, docs],
   });
   const server = await listen(app, options.port ?? config.HERALD_API_PORT);
   const url = `http://127.0.0.1:${boundPort(server)}`;

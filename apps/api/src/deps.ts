@@ -1,6 +1,6 @@
 import type { Logger, SecretBox } from '@herald/core';
 import type { PrismaClient } from '@herald/db';
-import type { RequestHandler } from 'express';
+import type { PayloadSchemas } from '@herald/json-schema';
 import type { ApiConfig } from './config.js';
 
 /** Everything the api's routes use, passed in one object. */
@@ -9,6 +9,5 @@ export interface ApiDeps {
   logger: Logger;
   db: PrismaClient;
   secretBox: SecretBox;
-  /** 401 unless the request has a valid API key; mount on each tenant-scoped path. */
-  authenticate: RequestHandler;
+  payloadSchemas: PayloadSchemas;
 }

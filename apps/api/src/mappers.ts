@@ -1,5 +1,5 @@
-import type { Endpoint, EventType, Tenant } from '@herald/db';
-import type { EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
+import type { Delivery, Endpoint, EventType, Tenant } from '@herald/db';
+import type { DeliveryOut, EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -36,5 +36,22 @@ export function endpointOut(e: Endpoint): EndpointOut {
     updated_at: e.updatedAt.toISOString(),
     last_delivery_at: iso(e.lastDeliveryAt),
     last_delivery_status: e.lastDeliveryStatus,
+  };
+}
+
+export function deliveryOut(d: Delivery): DeliveryOut {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    endpoint_id: d.endpointId,
+    status: d.status,
+    attempts: d.attempts,
+    max_attempts: d.maxAttempts,
+    next_attempt_at: iso(d.nextAttemptAt),
+    last_response_status: d.lastResponseStatus,
+    last_error: d.lastError,
+    created_at: d.createdAt.toISOString(),
+    delivered_at: iso(d.deliveredAt),
   };
 }

@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
-import { Router } from 'express';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
 import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
-import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
+import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
+import { PayloadSchemas } from '@herald/json-schema';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import type { IngestConfig } from './config.js';
-import { eventsRouter } from './events.routes.js';
+import { eventRoutes } from './events.routes.js';
 
 export interface RunningIngest {
   url: string;
@@ -27,12 +27,13 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
 
-  const api = Router();
-  api.use(
-    '/api/v1/events',
-    authenticate({ digest: (key) => secretBox.digestApiKey(key), findByDigest: (digest) => findActiveApiKeyByDigest(db, digest) }),
-  );
-  api.use(eventsRouter({ db, enqueuer, logger, schemaVersion: config.HERALD_SCHEMA_VERSION }));
+  const routes = new RouteTable({
+    authenticate: authenticate({
+      digest: (key) => secretBox.digestApiKey(key),
+      findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
+    }),
+  });
+  eventRoutes(routes, { db, enqueuer, logger, schemaVersion: config.HERALD_SCHEMA_VERSION, payloadSchemas: new PayloadSchemas() });
 
   const app = createHttpApp({
     logger,
@@ -42,7 +43,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
       { name: 'redis', check: () => redis.ping() },
     ],
-    routers: [api],
+    routers: [routes.router],
   });
   const server = await listen(app, options.port ?? config.HERALD_INGEST_PORT);
   const url = `http://127.0.0.1:${boundPort(server)}`;

@@ -1,5 +1,6 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { findEventTypes, findFanOutTargets, insertEvents, type NewEvent, type PrismaClient } from '@herald/db';
+import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { EventAcceptedOut, EventIn } from '@herald/schemas';
 
@@ -8,6 +9,7 @@ export interface IngestDeps {
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   schemaVersion: string;
+  payloadSchemas: PayloadSchemas;
 }
 
 /** Each event's result: accepted, or refused with the API.md error shape. */
@@ -21,15 +23,27 @@ export type IngestResult = { ok: true; value: EventAcceptedOut } | { ok: false; 
 export async function ingestEvents(deps: IngestDeps, tenantId: string, events: readonly EventIn[]): Promise<IngestResult[]> {
   const { db } = deps;
   const types = [...new Set(events.map((e) => e.event_type))];
-  const known = new Set((await findEventTypes(db, tenantId, types)).map((t) => t.name));
+  const registered = new Map((await findEventTypes(db, tenantId, types)).map((t) => [t.name, t]));
+  const known = new Set(registered.keys());
   const targets = new Map(
     await Promise.all(types.filter((t) => known.has(t)).map(async (t) => [t, await findFanOutTargets(db, tenantId, t)] as const)),
   );
 
   const results: (IngestResult | null)[] = events.map((e) => {
-    if (known.has(e.event_type)) return null;
-    const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
-    return { ok: false, error: AppError.unprocessable(`Unknown event type '${e.event_type}'.`, [detail]) };
+    const eventType = registered.get(e.event_type);
+    if (!eventType) {
+      const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
+      return { ok: false, error: AppError.unprocessable(`Unknown event type '${e.event_type}'.`, [detail]) };
+    }
+    const violations = eventType.schema ? deps.payloadSchemas.validate(eventType.schema as Record<string, unknown>, e.payload) : [];
+    if (violations.length === 0) return null;
+    return {
+      ok: false,
+      error: AppError.unprocessable(
+        `The payload does not match the schema of '${e.event_type}'.`,
+        violations.map((v) => ({ path: v.path ? `payload.${v.path}` : 'payload', message: v.message })),
+      ),
+    };
   });
   const rows: NewEvent[] = [];
   const rowIndex: number[] = [];

@@ -10,3 +10,7 @@ export type { ReadinessCheck } from './readiness.js';
 export { requestContext, requestLog } from './request-context.js';
 export { authenticate, principalOf, requireRootToken, requireScope } from './auth.js';
 export type { ApiKeyLookup, Principal } from './auth.js';
+export { RouteTable } from './route-table.js';
+export type { ResponseSpec, RouteAuth, RouteHandler, RouteInput, RouteSpec, RouteTableOptions } from './route-table.js';
+export { buildOpenApiDocument } from './openapi.js';
+export type { OpenApiInfo } from './openapi.js';

@@ -25,3 +25,11 @@ export interface Page<T> {
   data: T[];
   next_cursor: string | null;
 }
+
+/** The zod form of a page, for documentation. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+}
+
+/** A timestamp as Herald writes it. */
+export const IsoTimestampOut = z.string().describe('ISO 8601 UTC, e.g. 2026-01-08T10:00:00.000Z');

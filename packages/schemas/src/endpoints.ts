@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventTypeNameSchema, JsonObjectSchema } from './common.js';
+import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
 
 /** `exact.name`, a family `prefix.*`, or `*`. */
 export const EventFilterSchema = z.union([
@@ -20,7 +20,14 @@ export const EndpointHeadersSchema = z
       .string()
       .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid header name')
       .refine((name) => !RESERVED_HEADERS.test(name), 'is set by Herald and cannot be overridden'),
-    z.string().max(1000).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+    z
+      .string()
+      .max(1000)
+      .regex(/^[^\r\n]*$/, 'must not contain line breaks')
+      // What node:http accepts in a header value; anything else would fail every delivery.
+      .regex(/^[\t\r\n\x20-\x7e\x80-\xff]*$/, 'must contain only printable Latin-1 characters'),
+    // zod reports a bad key as 'Invalid key in record'; surface why the key was refused.
+    { error: (issue) => (issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : undefined) },
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
 
@@ -58,32 +65,34 @@ export const EndpointListQuerySchema = z.object({
   event_type: EventTypeNameSchema.optional(),
 });
 
-export interface EndpointOut {
-  id: string;
-  url: string;
-  name: string;
-  description: string;
-  events: string[];
-  enabled: boolean;
-  disabled_reason: string | null;
-  timeout_ms: number;
-  max_attempts: number;
-  rate_limit_per_second: number | null;
-  headers: Record<string, string>;
-  metadata: Record<string, unknown>;
-  signing_secret_prefix: string;
-  created_at: string;
-  updated_at: string;
-  last_delivery_at: string | null;
-  last_delivery_status: string | null;
-}
+export const EndpointOutSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  name: z.string(),
+  description: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  disabled_reason: z.string().nullable(),
+  timeout_ms: z.number().int(),
+  max_attempts: z.number().int(),
+  rate_limit_per_second: z.number().int().nullable(),
+  headers: z.record(z.string(), z.string()),
+  metadata: JsonObjectSchema,
+  signing_secret_prefix: z.string(),
+  created_at: IsoTimestampOut,
+  updated_at: IsoTimestampOut,
+  last_delivery_at: IsoTimestampOut.nullable(),
+  last_delivery_status: z.string().nullable(),
+});
+export type EndpointOut = z.infer<typeof EndpointOutSchema>;
 
 export const SECRET_WARNING = 'Save this signing_secret now. It will not be shown again.';
 
-export interface EndpointCreatedOut extends EndpointOut {
-  signing_secret: string;
-  _warning: typeof SECRET_WARNING;
-}
+export const EndpointCreatedOutSchema = EndpointOutSchema.extend({
+  signing_secret: z.string(),
+  _warning: z.literal(SECRET_WARNING),
+});
+export type EndpointCreatedOut = z.infer<typeof EndpointCreatedOutSchema>;
 
 /** Whether an endpoint's filters select this event type. */
 export function matchesEventType(filters: readonly string[], eventType: string): boolean {

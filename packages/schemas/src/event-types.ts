@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventTypeNameSchema, JsonObjectSchema } from './common.js';
+import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
 
 /** The event type every tenant has, used by test sends. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -17,10 +17,11 @@ export const EventTypePatchSchema = z.strictObject({
 });
 export type EventTypePatch = z.infer<typeof EventTypePatchSchema>;
 
-export interface EventTypeOut {
-  name: string;
-  description: string;
-  schema: Record<string, unknown> | null;
-  created_at: string;
-  updated_at: string;
-}
+export const EventTypeOutSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  schema: JsonObjectSchema.nullable(),
+  created_at: IsoTimestampOut,
+  updated_at: IsoTimestampOut,
+});
+export type EventTypeOut = z.infer<typeof EventTypeOutSchema>;

@@ -17,12 +17,13 @@ export const EventBatchInSchema = z.strictObject({
   events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
 });
 
-export interface EventAcceptedOut {
-  event_id: string;
-  event_type: string;
-  deliveries: number;
-  duplicate: boolean;
-}
+export const EventAcceptedOutSchema = z.object({
+  event_id: z.string(),
+  event_type: z.string(),
+  deliveries: z.number().int(),
+  duplicate: z.boolean(),
+});
+export type EventAcceptedOut = z.infer<typeof EventAcceptedOutSchema>;
 
 /** The body a receiver gets (API.md "What a receiver gets"). */
 export interface Envelope {

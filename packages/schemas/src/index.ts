@@ -1,12 +1,14 @@
-export { EventTypeNameSchema, JsonObjectSchema, ListQuerySchema, TimestampSchema } from './common.js';
+export { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, ListQuerySchema, pageSchema, TimestampSchema } from './common.js';
 export type { ListQuery, Page } from './common.js';
-export { ApiKeyScopeSchema, TenantInSchema } from './tenants.js';
+export { ApiKeyScopeSchema, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
 export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut } from './tenants.js';
-export { EventTypeInSchema, EventTypePatchSchema, TEST_EVENT_TYPE } from './event-types.js';
+export { EventTypeInSchema, EventTypeOutSchema, EventTypePatchSchema, TEST_EVENT_TYPE } from './event-types.js';
 export type { EventTypeIn, EventTypeOut, EventTypePatch } from './event-types.js';
 export {
+  EndpointCreatedOutSchema,
   EndpointHeadersSchema,
   EndpointInSchema,
+  EndpointOutSchema,
   EndpointListQuerySchema,
   EndpointPatchSchema,
   EventFilterSchema,
@@ -14,7 +16,12 @@ export {
   SECRET_WARNING,
 } from './endpoints.js';
 export type { EndpointCreatedOut, EndpointIn, EndpointOut, EndpointPatch } from './endpoints.js';
-export { envelopeBody, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
+export { envelopeBody, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
 export type { Envelope, EventAcceptedOut, EventIn } from './events.js';
 export { DeliverJobSchema } from './jobs.js';
 export type { DeliverJob } from './jobs.js';
+export { DeliveryOutSchema, DeliveryStatusSchema, OutboxQuerySchema } from './deliveries.js';
+export type { DeliveryOut } from './deliveries.js';
+export { ErrorBodySchema } from './errors.js';
+export type { ErrorBody } from './errors.js';
+export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';

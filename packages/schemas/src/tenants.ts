@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestampOut } from './common.js';
 
 export const ApiKeyScopeSchema = z.enum(['admin', 'read', 'ingest']);
 export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
@@ -8,13 +9,11 @@ export const TenantInSchema = z.strictObject({
 });
 export type TenantIn = z.infer<typeof TenantInSchema>;
 
-export interface TenantOut {
-  id: string;
-  name: string;
-  created_at: string;
-}
+export const TenantOutSchema = z.object({ id: z.string(), name: z.string(), created_at: IsoTimestampOut });
+export type TenantOut = z.infer<typeof TenantOutSchema>;
 
 /** The answer to tenant creation: the only time its keys are shown. */
-export interface TenantCreatedOut extends TenantOut {
-  api_keys: Record<ApiKeyScope, string>;
-}
+export const TenantCreatedOutSchema = TenantOutSchema.extend({
+  api_keys: z.object({ admin: z.string(), read: z.string(), ingest: z.string() }),
+});
+export type TenantCreatedOut = z.infer<typeof TenantCreatedOutSchema>;

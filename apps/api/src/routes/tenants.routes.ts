@@ -1,45 +1,67 @@
-import { Router } from 'express';
 import { generateApiKey, newId, type KeyScope } from '@herald/core';
 import { createTenant, decodeCursor, listTenants, toPage } from '@herald/db';
-import { requireRootToken } from '@herald/http';
-import { ListQuerySchema, TEST_EVENT_TYPE, TenantInSchema, type TenantCreatedOut } from '@herald/schemas';
+import type { RouteTable } from '@herald/http';
+import {
+  ListQuerySchema,
+  pageSchema,
+  TEST_EVENT_TYPE,
+  TenantCreatedOutSchema,
+  TenantInSchema,
+  TenantOutSchema,
+  type TenantCreatedOut,
+} from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { tenantOut } from '../mappers.js';
 
 const SCOPES: KeyScope[] = ['admin', 'read', 'ingest'];
 
 /** Tenants: managed with the root token only. */
-export function tenantsRouter({ db, secretBox, config }: ApiDeps): Router {
-  const router = Router();
-  router.use('/api/v1/tenants', requireRootToken(config.HERALD_ROOT_TOKEN));
+export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): void {
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/tenants',
+      summary: 'Create a tenant with one key per scope (shown only here)',
+      tag: 'Tenants',
+      auth: 'root',
+      body: TenantInSchema,
+      responses: { 201: { description: 'The tenant and its keys.', schema: TenantCreatedOutSchema } },
+    },
+    async ({ body }, _req, res) => {
+      const keys = SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
+      const tenant = await createTenant(
+        db,
+        { id: newId('tnt'), name: body.name },
+        keys.map(({ scope, prefix, key }) => ({
+          id: newId('key'),
+          name: `default ${scope} key`,
+          scope,
+          keyPrefix: prefix,
+          keyDigest: secretBox.digestApiKey(key),
+        })),
+        [{ name: TEST_EVENT_TYPE, description: 'Sent by the endpoint test route.' }],
+      );
+      const answer: TenantCreatedOut = {
+        ...tenantOut(tenant),
+        api_keys: { admin: keys[0]!.key, read: keys[1]!.key, ingest: keys[2]!.key },
+      };
+      res.status(201).json(answer);
+    },
+  );
 
-  router.post('/api/v1/tenants', async (req, res) => {
-    const input = TenantInSchema.parse(req.body);
-    const keys = SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
-    const tenant = await createTenant(
-      db,
-      { id: newId('tnt'), name: input.name },
-      keys.map(({ scope, key, prefix }) => ({
-        id: newId('key'),
-        name: `default ${scope} key`,
-        scope,
-        keyPrefix: prefix,
-        keyDigest: secretBox.digestApiKey(key),
-      })),
-      [{ name: TEST_EVENT_TYPE, description: 'Sent by the endpoint test route.' }],
-    );
-    const body: TenantCreatedOut = {
-      ...tenantOut(tenant),
-      api_keys: Object.fromEntries(keys.map(({ scope, key }) => [scope, key])) as TenantCreatedOut['api_keys'],
-    };
-    res.status(201).json(body);
-  });
-
-  router.get('/api/v1/tenants', async (req, res) => {
-    const query = ListQuerySchema.parse(req.query);
-    const rows = await listTenants(db, query.limit, decodeCursor(query.cursor));
-    res.json(toPage(rows, query.limit, (t) => t.id, tenantOut));
-  });
-
-  return router;
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/tenants',
+      summary: 'List tenants, newest first',
+      tag: 'Tenants',
+      auth: 'root',
+      query: ListQuerySchema,
+      responses: { 200: { description: 'A page of tenants.', schema: pageSchema(TenantOutSchema) } },
+    },
+    async ({ query }, _req, res) => {
+      const rows = await listTenants(db, query.limit, decodeCursor(query.cursor));
+      res.json(toPage(rows, query.limit, (t) => t.id, tenantOut));
+    },
+  );
 }
