@@ -3,12 +3,11 @@ import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
 import { createPrismaClient, findEndpointRateLimit } from '@herald/db';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
-import { createTransport } from '@herald/outbound';
+import { createTransport, SigningKeyCache } from '@herald/outbound';
 import { createRedis } from '@herald/queue';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointWorkers } from './endpoint-workers.js';
-import { SigningKeyCache } from './signing-keys.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { newId, type Logger } from '@herald/core';
-import { finishDelivery, loadDeliveryContext, recordAttempt, type DeliveryContext, type PrismaClient } from '@herald/db';
-import type { OutboundResult, Transport } from '@herald/outbound';
-import { envelopeBody, type DeliverJob } from '@herald/schemas';
-import { heraldHeaderNames, signatureHeader, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '@herald/signing';
+import { finishDelivery, loadDeliveryContext, recordAttempt, type PrismaClient } from '@herald/db';
+import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
+import type { DeliverJob } from '@herald/schemas';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
-import type { SigningKeyCache } from './signing-keys.js';
 
 /** Thrown to have BullMQ retry the job after `delayMs` (read by Herald's backoff strategy). */
 export class RetryLaterError extends Error {
@@ -35,25 +32,6 @@ function describeFailure(result: OutboundResult): string {
   return result.kind === 'error' ? result.message : `HTTP ${result.status}`;
 }
 
-/** The headers of one attempt, in the order API.md lists them; the endpoint's own come last. */
-function attemptHeaders(ctx: DeliveryContext, deps: DeliverDeps, attempt: number, body: string, now: Date): Record<string, string> {
-  const names = heraldHeaderNames(deps.headerPrefix);
-  const timestamp = Math.floor(now.getTime() / 1000);
-  const keys = deps.signingKeys.forEndpoint(ctx.endpoint, now);
-  return {
-    [WEBHOOK_ID_HEADER]: ctx.event.id,
-    [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
-    [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(keys, ctx.event.id, timestamp, body),
-    [names.event]: ctx.event.eventType,
-    [names.delivery]: randomUUID(),
-    [names.attempt]: String(attempt),
-    [names.schemaVersion]: ctx.event.schemaVersion,
-    'content-type': 'application/json',
-    'user-agent': deps.userAgent,
-    ...(ctx.endpoint.headers as Record<string, string>),
-  };
-}
-
 /**
  * Delivers one delivery once: loads it, signs, POSTs through the transport,
  * records the attempt, and decides: delivered, retry (throws RetryLaterError
@@ -77,8 +55,15 @@ export function createDeliverProcessor(deps: DeliverDeps) {
 
     const attempt = ctx.attempts + 1;
     const now = new Date();
-    const body = envelopeBody(ctx.event);
-    const headers = attemptHeaders(ctx, deps, attempt, body, now);
+    const { body, headers } = buildWebhookRequest({
+      event: ctx.event,
+      keys: deps.signingKeys.forEndpoint(ctx.endpoint, now),
+      attempt,
+      endpointHeaders: ctx.endpoint.headers as Record<string, string>,
+      headerPrefix: deps.headerPrefix,
+      userAgent: deps.userAgent,
+      now,
+    });
     const result = await deps.transport.post({ url: ctx.endpoint.url, headers, body, timeoutMs: ctx.endpoint.timeoutMs });
     const finishedAt = new Date();
     const outcome = classifyResult(result, finishedAt.getTime());

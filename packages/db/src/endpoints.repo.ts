@@ -95,3 +95,45 @@ export async function findEndpointRateLimit(db: PrismaClient, endpointId: string
   const row = await db.endpoint.findUnique({ where: { id: endpointId }, select: { rateLimitPerSecond: true } });
   return row?.rateLimitPerSecond ?? null;
 }
+
+/** Why an endpoint stopped: by hand, 410 Gone, or failing for HERALD_DISABLE_AFTER_MS. */
+export type DisabledReason = 'manual' | 'gone' | 'failing';
+
+/**
+ * Disables an endpoint and, in the same transaction, turns its pending
+ * deliveries `dead` with the reason, so they stay replayable and never vanish.
+ * Resolves the number of deliveries made dead, or null if the endpoint is not
+ * a live endpoint of this tenant.
+ */
+export async function disableEndpoint(db: PrismaClient, tenantId: string, id: string, reason: DisabledReason): Promise<number | null> {
+  return db.$transaction(async (tx) => {
+    const updated = await tx.endpoint.updateMany({
+      where: { tenantId, id, deletedAt: null },
+      data: { enabled: false, disabledReason: reason, firstFailureAt: null },
+    });
+    if (updated.count === 0) return null;
+    const dead = await tx.delivery.updateMany({
+      where: { tenantId, endpointId: id, status: 'pending' },
+      data: { status: 'dead', lastError: `endpoint disabled (${reason})`, nextAttemptAt: null, updatedAt: new Date() },
+    });
+    return dead.count;
+  });
+}
+
+/**
+ * Deletes an endpoint (the row stays, marked deleted, so history keeps its
+ * references) and cancels its pending deliveries, atomically. Resolves false
+ * if it is not a live endpoint of this tenant.
+ */
+export async function deleteEndpoint(db: PrismaClient, tenantId: string, id: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const updated = await tx.endpoint.updateMany({ where: { tenantId, id, deletedAt: null }, data: { deletedAt: now, enabled: false } });
+    if (updated.count === 0) return false;
+    await tx.delivery.updateMany({
+      where: { tenantId, endpointId: id, status: 'pending' },
+      data: { status: 'cancelled', lastError: 'endpoint deleted', nextAttemptAt: null, updatedAt: now },
+    });
+    return true;
+  });
+}

@@ -27,13 +27,15 @@ export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes } f
 export type { NewEventType } from './event-types.repo.js';
 export {
   createEndpoint,
+  deleteEndpoint,
+  disableEndpoint,
   filtersSelecting,
   findEndpoint,
   findEndpointRateLimit,
   findFanOutTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { EndpointFilter, FanOutTarget, NewEndpoint } from './endpoints.repo.js';
+export type { DisabledReason, EndpointFilter, FanOutTarget, NewEndpoint } from './endpoints.repo.js';
 export { insertEvents } from './events.repo.js';
 export type { NewEvent, StoredEvent } from './events.repo.js';
 export {

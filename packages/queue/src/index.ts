@@ -5,3 +5,4 @@ export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN } from './
 export type { DeliveryJobSpec } from './delivery-jobs.js';
 export { DeliveryEnqueuer } from './delivery-enqueuer.js';
 export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
+export { purgeEndpointQueue } from './endpoint-queue.js';

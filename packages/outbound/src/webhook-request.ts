@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { envelopeBody } from '@herald/schemas';
+import {
+  heraldHeaderNames,
+  signatureHeader,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type SigningKey,
+} from '@herald/signing';
+
+/** The stored event, as the envelope needs it. */
+export interface WebhookEvent {
+  id: string;
+  tenantId: string;
+  eventType: string;
+  schemaVersion: string;
+  createdAt: Date;
+  /** Payload JSON text, inserted verbatim. */
+  payload: string;
+}
+
+export interface WebhookRequestInput {
+  event: WebhookEvent;
+  /** Current key first; the previous one too during a rotation overlap. */
+  keys: readonly SigningKey[];
+  attempt: number;
+  /** The endpoint's own headers, sent last. */
+  endpointHeaders: Record<string, string>;
+  headerPrefix: string;
+  userAgent: string;
+  now: Date;
+}
+
+/**
+ * The body and headers of one attempt, exactly as API.md "What a receiver
+ * gets" says: Standard Webhooks headers, Herald's own, then the endpoint's.
+ */
+export function buildWebhookRequest(input: WebhookRequestInput): { body: string; headers: Record<string, string> } {
+  const { event } = input;
+  const body = envelopeBody(event);
+  const names = heraldHeaderNames(input.headerPrefix);
+  const timestamp = Math.floor(input.now.getTime() / 1000);
+  return {
+    body,
+    headers: {
+      [WEBHOOK_ID_HEADER]: event.id,
+      [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+      [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(input.keys, event.id, timestamp, body),
+      [names.event]: event.eventType,
+      [names.delivery]: randomUUID(),
+      [names.attempt]: String(input.attempt),
+      [names.schemaVersion]: event.schemaVersion,
+      'content-type': 'application/json',
+      'user-agent': input.userAgent,
+      ...input.endpointHeaders,
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { endpointQueueName, queueKeys } from './names.js';
+
+/**
+ * Removes everything Redis holds for an endpoint's queue (after its pending
+ * deliveries were settled in PostgreSQL), so nothing more is sent to it and
+ * its keys do not linger. Jobs running right now finish their attempt; the
+ * worker records nothing more for a delivery that is no longer pending.
+ */
+export async function purgeEndpointQueue(redis: Redis, prefix: string, endpointId: string): Promise<void> {
+  const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+  try {
+    await queue.obliterate({ force: true });
+    await redis.srem(queueKeys(prefix).activeEndpoints, endpointId);
+  } finally {
+    await queue.close();
+  }
+}
