@@ -31,7 +31,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const deps: ApiDeps = { config, logger, db, secretBox, payloadSchemas: new PayloadSchemas() };
+  const deps: ApiDeps = { config, logger, db, secretBox, payloadSchemas: new PayloadSchemas(), redis };
 
   const routes = new RouteTable({
     rootToken: config.HERALD_ROOT_TOKEN,

@@ -1,6 +1,7 @@
 import type { Logger, SecretBox } from '@herald/core';
 import type { PrismaClient } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
+import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
 
 /** Everything the api's routes use, passed in one object. */
@@ -10,4 +11,6 @@ export interface ApiDeps {
   db: PrismaClient;
   secretBox: SecretBox;
   payloadSchemas: PayloadSchemas;
+  /** Redis, for the delivery queues (purge, replay). */
+  redis: Redis;
 }
