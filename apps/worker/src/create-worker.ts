@@ -4,10 +4,13 @@ import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '
 import { createPrismaClient, findEndpointRateLimit } from '@herald/db';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createTransport, SigningKeyCache } from '@herald/outbound';
-import { createRedis } from '@herald/queue';
+import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
+import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
+import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
+import { Reconciler } from './reconciler.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -16,6 +19,8 @@ export interface RunningWorker {
   server: Server;
   /** Live per-endpoint BullMQ Workers. */
   activeWorkers(): number;
+  /** Runs a reconcile pass now (tests; the worker also runs one every HERALD_RECONCILE_INTERVAL_MS). */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,8 +39,17 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
+  const health = new EndpointHealth({
+    db,
+    logger,
+    disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
+    onDisabled: (endpointId) => drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId),
+  });
+  const attempts = new AttemptWriter({ db, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const deliver = createDeliverProcessor({
     db,
+    attempts,
+    health,
     transport,
     signingKeys: new SigningKeyCache(secretBox),
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
@@ -54,6 +68,16 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     logger,
   });
   await workers.start();
+  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  const reconciler = new Reconciler({
+    db,
+    redis,
+    prefix: config.HERALD_REDIS_PREFIX,
+    enqueuer,
+    logger,
+    intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
+  });
+  reconciler.start();
 
   const app = createHttpApp({
     logger,
@@ -72,8 +96,12 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     url,
     server,
     activeWorkers: () => workers.size,
+    reconcile: () => reconciler.runOnce(),
     async stop() {
+      await reconciler.stop();
       await workers.close();
+      await attempts.flush();
+      await enqueuer.close();
       await closeServer(server);
       transport.close();
       redis.disconnect();

@@ -1,7 +1,9 @@
 import { newId, type Logger } from '@herald/core';
-import { finishDelivery, loadDeliveryContext, recordAttempt, type PrismaClient } from '@herald/db';
+import { finishDelivery, loadDeliveryContext, type PrismaClient } from '@herald/db';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
+import type { AttemptWriter } from './attempt-writer.js';
+import type { EndpointHealth } from './endpoint-health.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 
 /** Thrown to have BullMQ retry the job after `delayMs` (read by Herald's backoff strategy). */
@@ -17,6 +19,8 @@ export class RetryLaterError extends Error {
 
 export interface DeliverDeps {
   db: PrismaClient;
+  attempts: AttemptWriter;
+  health: EndpointHealth;
   transport: Transport;
   signingKeys: SigningKeyCache;
   retry: RetryPolicy;
@@ -72,10 +76,9 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     const status = outcome.kind === 'delivered' ? 'delivered' : delayMs === null ? 'dead' : 'pending';
     const error = outcome.kind === 'delivered' ? null : describeFailure(result);
 
-    await recordAttempt(
-      db,
+    await deps.attempts.record({
       tenantId,
-      {
+      attempt: {
         id: newId('att'),
         deliveryId,
         endpointId: ctx.endpointId,
@@ -90,14 +93,15 @@ export function createDeliverProcessor(deps: DeliverDeps) {
         error,
         createdAt: finishedAt,
       },
-      {
+      update: {
         status,
         nextAttemptAt: delayMs === null ? null : new Date(finishedAt.getTime() + delayMs),
         lastResponseStatus: result.kind === 'response' ? result.status : null,
         lastError: error,
         deliveredAt: status === 'delivered' ? finishedAt : null,
       },
-    );
+    });
+    if (outcome.kind === 'give_up' && outcome.reason === 'gone') await deps.health.gone(tenantId, ctx.endpointId);
     log.log(status === 'delivered' ? 'debug' : 'info', 'attempt', { attempt, status, error, latency_ms: result.latencyMs });
     if (delayMs !== null) throw new RetryLaterError(`attempt ${attempt} failed: ${error}`, delayMs);
     return status === 'delivered' ? 'delivered' : 'dead';

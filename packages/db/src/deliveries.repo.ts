@@ -114,3 +114,35 @@ export async function listDeliveries(
 export async function listAttemptsOfDelivery(db: PrismaClient, tenantId: string, deliveryId: string) {
   return db.attempt.findMany({ where: { tenantId, deliveryId }, orderBy: { id: 'asc' } });
 }
+
+/** A pending delivery as the reconciler sees it. */
+export interface PendingDelivery {
+  deliveryId: string;
+  tenantId: string;
+  endpointId: string;
+  maxAttempts: number;
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * Pending deliveries across all tenants, by id, after `afterId`: the
+ * reconciler's maintenance scan. `dueBefore` keeps only those whose next
+ * attempt is due before then (the overdue ones). Not tenant-scoped on purpose:
+ * it returns only ids for re-enqueueing, never tenant data to a caller.
+ */
+export async function scanPendingDeliveries(
+  db: PrismaClient,
+  { afterId, dueBefore, limit }: { afterId: string | null; dueBefore?: Date; limit: number },
+): Promise<PendingDelivery[]> {
+  const rows = await db.delivery.findMany({
+    where: {
+      status: 'pending',
+      ...(afterId ? { id: { gt: afterId } } : {}),
+      ...(dueBefore ? { nextAttemptAt: { lt: dueBefore } } : {}),
+    },
+    select: { id: true, tenantId: true, endpointId: true, maxAttempts: true, nextAttemptAt: true },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+  return rows.map((r) => ({ deliveryId: r.id, tenantId: r.tenantId, endpointId: r.endpointId, maxAttempts: r.maxAttempts, nextAttemptAt: r.nextAttemptAt }));
+}

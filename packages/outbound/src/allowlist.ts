@@ -21,12 +21,15 @@ export function parseAllowlist(entries: readonly string[]): Allowlist {
     const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
     if (!entry) continue;
     if (entry.includes('/') && ipaddr.isValidCIDR(entry)) {
-      ranges.push(ipaddr.parseCIDR(entry));
-      addresses.push(entry);
+      const [range, bits] = ipaddr.parseCIDR(entry);
+      ranges.push([range, bits]);
+      addresses.push(`${range.toString()}/${bits}`);
     } else if (ipaddr.isValid(entry)) {
       const parsed = ipaddr.parse(entry);
       ranges.push([parsed, parsed.kind() === 'ipv4' ? 32 : 128]);
-      addresses.push(entry);
+      // request-filtering-agent compares single IPs as strings with the address connected
+      // to, which Node gives in canonical form ('::1', '127.0.0.1'): normalise the entry.
+      addresses.push(parsed.toString());
     } else {
       hosts.add(entry);
     }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import got, { type Agents } from 'got';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { parseAllowlist, type Allowlist } from './allowlist.js';
@@ -79,7 +80,12 @@ export function createTransport({ allowlist: entries }: TransportOptions): Trans
   async function post({ url, headers, body, timeoutMs }: OutboundRequest): Promise<OutboundResult> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
-    const host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    let host: string;
+    try {
+      host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    } catch (error) {
+      return { kind: 'error', ...classify(error), latencyMs: latency() };
+    }
     const stream = got.stream.post(url, {
       body,
       headers,
@@ -106,7 +112,8 @@ export function createTransport({ allowlist: entries }: TransportOptions): Trans
           kind: 'response',
           status: response.statusCode,
           headers: flattenHeaders(response.headers),
-          body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES).toString('utf8'),
+          // A StringDecoder drops a character cut in half at the limit instead of adding U+FFFD.
+          body: new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES)),
           latencyMs: latency(),
         });
       };

@@ -7,6 +7,8 @@ export interface UrlPolicyOptions {
   allowlist: readonly string[];
 }
 
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
 /** Why an address may not be connected to, or null when it may. */
 export function unsafeAddressReason(address: string): string | null {
   if (!ipaddr.isValid(address)) return `'${address}' is not an IP address`;
@@ -15,6 +17,11 @@ export function unsafeAddressReason(address: string): string | null {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
+  // ipaddr.js calls every IPv6 address outside its named ranges 'unicast', including the
+  // deprecated IPv4-compatible ::a.b.c.d (::7f00:1); only 2000::/3 is global unicast.
+  if (range === 'unicast' && parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6)) {
+    return `${address} is a reserved address`;
+  }
   if (range === 'unicast') return null;
   // 169.254.169.254 and fd00:ec2::254 are cloud metadata services; both fall in these ranges.
   return `${address} is a ${range} address`;

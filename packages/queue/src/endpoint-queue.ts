@@ -17,3 +17,16 @@ export async function purgeEndpointQueue(redis: Redis, prefix: string, endpointI
     await queue.close();
   }
 }
+
+/**
+ * Removes an endpoint's waiting and delayed jobs, leaving the ones running
+ * now to finish: used when the worker itself disables the endpoint mid-job.
+ */
+export async function drainEndpointQueue(redis: Redis, prefix: string, endpointId: string): Promise<void> {
+  const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+  try {
+    await queue.drain(true);
+  } finally {
+    await queue.close();
+  }
+}

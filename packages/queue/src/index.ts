@@ -1,8 +1,9 @@
 export { createRedis } from './redis.js';
-export { endpointIdOfQueue, endpointQueueName, queueKeys, queueMetaKey } from './names.js';
+export { endpointIdOfQueue, endpointQueueName, jobKey, queueKeys, queueMetaKey } from './names.js';
 export type { QueueKeys } from './names.js';
 export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN } from './delivery-jobs.js';
 export type { DeliveryJobSpec } from './delivery-jobs.js';
 export { DeliveryEnqueuer } from './delivery-enqueuer.js';
 export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
-export { purgeEndpointQueue } from './endpoint-queue.js';
+export { drainEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
+export { deliveriesWithoutJob } from './job-presence.js';

@@ -5,6 +5,8 @@
 export interface QueueKeys {
   /** BullMQ's `prefix` option. */
   bullPrefix: string;
+  /** Set by the worker; its absence means Redis lost its data (restart without persistence, FLUSHALL). */
+  sentinel: string;
   /** Set of endpoint ids that have (or recently had) jobs: the worker watches these. */
   activeEndpoints: string;
   /** Pub/sub channel nudging workers that an endpoint got work. */
@@ -14,6 +16,7 @@ export interface QueueKeys {
 export function queueKeys(prefix: string): QueueKeys {
   return {
     bullPrefix: prefix,
+    sentinel: `${prefix}:sentinel`,
     activeEndpoints: `${prefix}:active-endpoints`,
     workChannel: `${prefix}:work`,
   };
@@ -35,4 +38,9 @@ export function endpointIdOfQueue(queueName: string): string | null {
 /** The key of a queue's BullMQ meta hash. */
 export function queueMetaKey(prefix: string, queueName: string): string {
   return `${prefix}:${queueName}:meta`;
+}
+
+/** The key of one job's hash in BullMQ's layout (`<prefix>:<queue>:<jobId>`). */
+export function jobKey(prefix: string, queueName: string, jobId: string): string {
+  return `${prefix}:${queueName}:${jobId}`;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
+import { TEST_EVENT_TYPE } from './event-types.js';
 
 /** `exact.name`, a family `prefix.*`, or `*`. */
 export const EventFilterSchema = z.union([
@@ -100,3 +101,127 @@ export function matchesEventType(filters: readonly string[], eventType: string):
     (f) => f === '*' || f === eventType || (f.endsWith('.*') && eventType.startsWith(f.slice(0, -1))),
   );
 }
+
+/** `{id}` of every `/api/v1/endpoints/{id}...` route. */
+export const EndpointParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+export const EndpointDeletedOutSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+export type EndpointDeletedOut = z.infer<typeof EndpointDeletedOutSchema>;
+
+export const ENDPOINT_BULK_MAX_IDS = 100;
+
+export const EndpointBulkInSchema = z.strictObject({
+  action: z.enum(['enable', 'disable', 'delete']),
+  ids: z
+    .array(z.string().min(1).max(64))
+    .min(1, 'at least one id')
+    .max(ENDPOINT_BULK_MAX_IDS)
+    .describe('Endpoint ids, 1..100. An id given twice is acted on once and its result repeated at each place.'),
+});
+export type EndpointBulkIn = z.infer<typeof EndpointBulkInSchema>;
+
+/** The API.md error object (what `{ "error": ... }` holds), for a refused item of a bulk request. */
+export const ItemErrorSchema = z.object({
+  code: z.string().describe("e.g. 'not_found' when the id is not a live endpoint of this tenant"),
+  message: z.string(),
+  details: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+export type ItemError = z.infer<typeof ItemErrorSchema>;
+
+export const EndpointBulkResultSchema = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  error: ItemErrorSchema.optional().describe('Present when ok is false.'),
+});
+export type EndpointBulkResult = z.infer<typeof EndpointBulkResultSchema>;
+
+export const EndpointBulkOutSchema = z.object({
+  results: z.array(EndpointBulkResultSchema).describe('One per input id, in input order.'),
+});
+export type EndpointBulkOut = z.infer<typeof EndpointBulkOutSchema>;
+
+/** A week: the longest a receiver should need to deploy a new secret. */
+export const MAX_SECRET_OVERLAP_SECONDS = 604_800;
+
+export const RotateSecretInSchema = z.strictObject({
+  overlap_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_SECRET_OVERLAP_SECONDS)
+    .default(86_400)
+    .describe('How long deliveries are also signed with the old secret; 0 drops it at once.'),
+});
+export type RotateSecretIn = z.infer<typeof RotateSecretInSchema>;
+
+export const RotateSecretOutSchema = z.object({
+  id: z.string(),
+  signing_secret: z.string(),
+  signing_secret_prefix: z.string(),
+  previous_secret_expires_at: IsoTimestampOut.nullable().describe('Until then deliveries carry both signatures; null when overlap_seconds was 0.'),
+  _warning: z.literal(SECRET_WARNING),
+});
+export type RotateSecretOut = z.infer<typeof RotateSecretOutSchema>;
+
+export const EndpointTestInSchema = z.strictObject({
+  event_type: EventTypeNameSchema.default(TEST_EVENT_TYPE).describe('A registered event type; webhook.test always exists.'),
+  payload: JsonObjectSchema.default({}),
+});
+export type EndpointTestIn = z.infer<typeof EndpointTestInSchema>;
+
+export const EndpointTestOutSchema = z.object({
+  delivered: z.boolean().describe('The endpoint answered 2xx within its timeout_ms.'),
+  response_status: z.number().int().nullable(),
+  latency_ms: z.number().int(),
+  response_body: z.string().nullable().describe('The first 4 KiB of the response body.'),
+  error: z.string().nullable(),
+});
+export type EndpointTestOut = z.infer<typeof EndpointTestOutSchema>;
+
+const WINDOW_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_WINDOW_MS = 30 * WINDOW_UNIT_MS.d;
+
+/** Milliseconds in a stats window such as `15m`, `24h`, `7d`. */
+export function windowMs(window: string): number {
+  const match = /^(\d{1,6})([mhd])$/.exec(window);
+  return match ? Number(match[1]) * WINDOW_UNIT_MS[match[2] as keyof typeof WINDOW_UNIT_MS] : Number.NaN;
+}
+
+export const StatsWindowSchema = z
+  .string()
+  .regex(/^\d{1,6}[mhd]$/, "must be a number of minutes, hours or days, e.g. '15m', '24h', '7d'")
+  .refine((w) => windowMs(w) > 0 && windowMs(w) <= MAX_WINDOW_MS, 'must be more than 0 and at most 30d')
+  .default('24h');
+
+export const EndpointStatsQuerySchema = z.object({ window: StatsWindowSchema });
+
+export const EndpointStatsOutSchema = z.object({
+  window: z.string(),
+  delivered: z.number().int().describe('Deliveries created in the window that are delivered.'),
+  failed_attempts: z.number().int().describe('Failed attempts made in the window.'),
+  pending: z
+    .number()
+    .int()
+    .describe('Deliveries waiting for an attempt now, whenever they were created: the current backlog, not windowed.'),
+  dead: z.number().int().describe('Deliveries created in the window that are dead (attempts exhausted or endpoint disabled).'),
+  success_rate: z.number().nullable().describe('Succeeded attempts / all attempts in the window, 0..1; null when there were none.'),
+  p50_latency_ms: z.number().int().nullable().describe('Median latency of the attempts in the window; null when there were none.'),
+  p99_latency_ms: z.number().int().nullable(),
+});
+export type EndpointStatsOut = z.infer<typeof EndpointStatsOutSchema>;
+
+export const AttemptStatusSchema = z.enum(['succeeded', 'failed']);
+
+export const EndpointAttemptOutSchema = z.object({
+  id: z.string(),
+  delivery_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  attempt: z.number().int().describe('1-based number of this attempt within its delivery.'),
+  status: AttemptStatusSchema,
+  response_status: z.number().int().nullable(),
+  latency_ms: z.number().int(),
+  error: z.string().nullable(),
+  created_at: IsoTimestampOut,
+});
+export type EndpointAttemptOut = z.infer<typeof EndpointAttemptOutSchema>;

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { newId } from '@herald/core';
+import { DeliveryEnqueuer } from './delivery-enqueuer.js';
+import { BACKOFF_TYPE, DELIVER_JOB, EVENTS_MAX_LEN } from './delivery-jobs.js';
+import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
+import { createRedis } from './redis.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+describe('DeliveryEnqueuer against real Redis', () => {
+  let prefix: string;
+  let redis: Redis;
+  let subscriber: Redis;
+  let enqueuer: DeliveryEnqueuer;
+  const queues: Queue[] = [];
+
+  /** Inspects an endpoint's queue without rewriting its meta hash. */
+  function queueOf(endpointId: string): Queue {
+    const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+    queues.push(queue);
+    return queue;
+  }
+
+  /** Resolves with the next `count` messages on the work channel. */
+  async function listen(count: number): Promise<() => Promise<string[]>> {
+    const messages: string[] = [];
+    await subscriber.subscribe(queueKeys(prefix).workChannel);
+    subscriber.on('message', (_channel, message: string) => messages.push(message));
+    return async () => {
+      const deadline = Date.now() + 5000;
+      while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return messages;
+    };
+  }
+
+  beforeEach(async () => {
+    prefix = `herald-test-${randomUUID()}`;
+    redis = createRedis(REDIS_URL, 'queue-test');
+    subscriber = redis.duplicate();
+    enqueuer = new DeliveryEnqueuer({ redis, prefix });
+  });
+
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.close()));
+    await enqueuer.close();
+    await deleteKeys(redis, prefix);
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    subscriber.disconnect();
+    await redis.quit();
+  });
+
+  it('puts each delivery in its endpoint queue, marks the endpoints active and nudges the workers', async () => {
+    const [epA, epB] = [newId('ep'), newId('ep')];
+    const [d1, d2, d3] = [newId('dlv'), newId('dlv'), newId('dlv')];
+    const received = await listen(1);
+
+    await enqueuer.enqueue([
+      { deliveryId: d1, tenantId: 'tnt_1', endpointId: epA, maxAttempts: 15 },
+      { deliveryId: d2, tenantId: 'tnt_1', endpointId: epB, maxAttempts: 3 },
+      { deliveryId: d3, tenantId: 'tnt_2', endpointId: epA, maxAttempts: 15 },
+    ]);
+
+    // Checked before any Queue is opened on these names.
+    for (const ep of [epA, epB]) {
+      expect(await redis.hget(queueMetaKey(prefix, endpointQueueName(ep)), 'opts.maxLenEvents')).toBe(String(EVENTS_MAX_LEN));
+    }
+    expect(EVENTS_MAX_LEN).toBe(100);
+
+    const jobsOf = async (ep: string) =>
+      (await queueOf(ep).getJobs(['waiting', 'prioritized', 'delayed', 'active']))
+        .map((j) => ({ id: j.id, name: j.name, data: j.data, attempts: j.opts.attempts, backoff: j.opts.backoff }))
+        .sort((a, b) => a.id!.localeCompare(b.id!));
+    expect(await jobsOf(epA)).toEqual([
+      { id: d1, name: DELIVER_JOB, data: { deliveryId: d1, tenantId: 'tnt_1' }, attempts: 15, backoff: { type: BACKOFF_TYPE } },
+      { id: d3, name: DELIVER_JOB, data: { deliveryId: d3, tenantId: 'tnt_2' }, attempts: 15, backoff: { type: BACKOFF_TYPE } },
+    ]);
+    expect(await jobsOf(epB)).toEqual([
+      { id: d2, name: DELIVER_JOB, data: { deliveryId: d2, tenantId: 'tnt_1' }, attempts: 3, backoff: { type: BACKOFF_TYPE } },
+    ]);
+    expect(await queueOf(epA).getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 0 });
+
+    expect((await redis.smembers(queueKeys(prefix).activeEndpoints)).sort()).toEqual([epA, epB].sort());
+    expect(await received()).toEqual([`${epA},${epB}`]);
+  });
+
+  it('keys every queue under the prefix, with the endpoint id as a hash tag', async () => {
+    const ep = newId('ep');
+    await enqueuer.enqueue([{ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId: ep, maxAttempts: 1 }]);
+    const keys = await redis.keys(`${prefix}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys.filter((k) => k !== queueKeys(prefix).activeEndpoints)) {
+      expect(key.startsWith(`${prefix}:ep.{${ep}}:`)).toBe(true);
+    }
+    expect(await redis.keys(`bull:*${ep}*`)).toEqual([]);
+  });
+
+  it('never makes a second job for a delivery id already queued', async () => {
+    const ep = newId('ep');
+    const dlv = newId('dlv');
+    await enqueuer.enqueue([{ deliveryId: dlv, tenantId: 'tnt_1', endpointId: ep, maxAttempts: 15 }]);
+    await enqueuer.enqueue([{ deliveryId: dlv, tenantId: 'tnt_other', endpointId: ep, maxAttempts: 2 }]);
+    await enqueuer.enqueue([
+      { deliveryId: dlv, tenantId: 'tnt_1', endpointId: ep, maxAttempts: 15 },
+      { deliveryId: dlv, tenantId: 'tnt_1', endpointId: ep, maxAttempts: 15 },
+    ]);
+    const queue = queueOf(ep);
+    const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+    expect(jobs.map((j) => [j.id, j.data, j.opts.attempts])).toEqual([[dlv, { deliveryId: dlv, tenantId: 'tnt_1' }, 15]]);
+    expect(await queue.count()).toBe(1);
+  });
+
+  it('makes a delayed job when delayMs is given', async () => {
+    const ep = newId('ep');
+    const [later, now] = [newId('dlv'), newId('dlv')];
+    const before = Date.now();
+    await enqueuer.enqueue([
+      { deliveryId: later, tenantId: 'tnt_1', endpointId: ep, maxAttempts: 15, delayMs: 60_000 },
+      { deliveryId: now, tenantId: 'tnt_1', endpointId: ep, maxAttempts: 15, delayMs: 0 },
+    ]);
+    const queue = queueOf(ep);
+    expect((await queue.getDelayed()).map((j) => j.id)).toEqual([later]);
+    expect((await queue.getWaiting()).map((j) => j.id)).toEqual([now]);
+    const job = (await queue.getJob(later))!;
+    expect(job.opts.delay).toBe(60_000);
+    expect(job.timestamp + job.opts.delay!).toBeGreaterThanOrEqual(before + 60_000);
+  });
+
+  it('does nothing for an empty list', async () => {
+    const received = await listen(0);
+    await enqueuer.enqueue([]);
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await received()).toEqual([]);
+  });
+
+  it('signal() marks endpoints active and publishes them without adding jobs', async () => {
+    const [epA, epB] = [newId('ep'), newId('ep')];
+    const received = await listen(1);
+    await enqueuer.signal([epA, epB]);
+    expect((await redis.smembers(queueKeys(prefix).activeEndpoints)).sort()).toEqual([epA, epB].sort());
+    expect(await received()).toEqual([`${epA},${epB}`]);
+    expect(await queueOf(epA).count()).toBe(0);
+  });
+});

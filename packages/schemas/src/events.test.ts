@@ -1,0 +1,128 @@
+import { envelopeBody, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
+import { DeliverJobSchema } from './jobs.js';
+import { EventTypeNameSchema, ListQuerySchema } from './common.js';
+
+const event = { event_type: 'company.profile_updated', payload: { company_id: 'US-123456' } };
+
+describe('EventInSchema', () => {
+  it('accepts the minimal event and the optional fields', () => {
+    expect(EventInSchema.parse(event)).toEqual(event);
+    const full = { ...event, event_id: 'order-42', occurred_at: '2026-01-08T10:00:00.000Z' };
+    expect(EventInSchema.parse(full)).toEqual(full);
+    expect(EventInSchema.parse({ ...event, occurred_at: '2026-01-08T12:00:00+02:00' }).occurred_at).toBe('2026-01-08T12:00:00+02:00');
+  });
+
+  it.each([
+    ['an array', [1, 2]],
+    ['a string', '{"a":1}'],
+    ['a number', 42],
+    ['null', null],
+    ['missing', undefined],
+  ])('refuses a payload that is %s', (_what, payload) => {
+    const result = EventInSchema.safeParse({ ...event, payload });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['payload']);
+  });
+
+  it('accepts an empty and a nested payload object', () => {
+    expect(EventInSchema.parse({ ...event, payload: {} }).payload).toEqual({});
+    expect(EventInSchema.parse({ ...event, payload: { a: [{ b: null }] } }).payload).toEqual({ a: [{ b: null }] });
+  });
+
+  it.each(['2026-01-08', '2026-01-08 10:00:00', 'yesterday', '2026-13-01T10:00:00Z', 1767866400000])(
+    'refuses occurred_at %j',
+    (occurred_at) => {
+      const result = EventInSchema.safeParse({ ...event, occurred_at });
+      expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['occurred_at']);
+    },
+  );
+
+  it.each(['', 'Company.Updated', 'company updated', 'company.*', '*', 'x'.repeat(129), 'ü.x'])('refuses event_type %j', (event_type) => {
+    const result = EventInSchema.safeParse({ ...event, event_type });
+    expect(new Set(result.error?.issues.map((i) => i.path.join('.')))).toEqual(new Set(['event_type']));
+  });
+
+  it('accepts event type names of 1 and 128 characters', () => {
+    expect(EventTypeNameSchema.parse('a')).toBe('a');
+    expect(EventTypeNameSchema.parse('a'.repeat(128))).toBe('a'.repeat(128));
+  });
+
+  it('refuses an empty or overlong event_id and unknown fields', () => {
+    expect(EventInSchema.safeParse({ ...event, event_id: '' }).success).toBe(false);
+    expect(EventInSchema.safeParse({ ...event, event_id: 'x'.repeat(256) }).success).toBe(false);
+    expect(EventInSchema.safeParse({ ...event, event_id: 'x'.repeat(255) }).success).toBe(true);
+    expect(EventInSchema.safeParse({ ...event, tenant_id: 'tnt_x' }).success).toBe(false);
+  });
+});
+
+describe('EventBatchInSchema', () => {
+  it('takes 1..500 items of anything (each is validated on its own later)', () => {
+    expect(EventBatchInSchema.parse({ events: [event, 'junk'] }).events).toEqual([event, 'junk']);
+    expect(EventBatchInSchema.safeParse({ events: [] }).success).toBe(false);
+    expect(EventBatchInSchema.safeParse({ events: Array(MAX_BATCH_EVENTS).fill(event) }).success).toBe(true);
+    expect(EventBatchInSchema.safeParse({ events: Array(MAX_BATCH_EVENTS + 1).fill(event) }).success).toBe(false);
+  });
+});
+
+describe('envelopeBody', () => {
+  const base = {
+    schemaVersion: '2025-01-01',
+    id: 'evt_01JH0000000000000000000000',
+    eventType: 'company.profile_updated',
+    tenantId: 'tnt_01JH0000000000000000000000',
+    createdAt: new Date('2026-01-08T10:00:00.000Z'),
+  };
+
+  it('is JSON with exactly the envelope fields, in order', () => {
+    const body = envelopeBody({ ...base, payload: '{"company_id":"US-123456"}' });
+    const parsed = JSON.parse(body);
+    expect(Object.keys(parsed)).toEqual(['schema_version', 'event_id', 'event_type', 'tenant_id', 'created_at', 'payload']);
+    expect(parsed).toEqual({
+      schema_version: '2025-01-01',
+      event_id: 'evt_01JH0000000000000000000000',
+      event_type: 'company.profile_updated',
+      tenant_id: 'tnt_01JH0000000000000000000000',
+      created_at: '2026-01-08T10:00:00.000Z',
+      payload: { company_id: 'US-123456' },
+    });
+    expect(body).toBe(
+      '{"schema_version":"2025-01-01","event_id":"evt_01JH0000000000000000000000","event_type":"company.profile_updated",' +
+        '"tenant_id":"tnt_01JH0000000000000000000000","created_at":"2026-01-08T10:00:00.000Z","payload":{"company_id":"US-123456"}}',
+    );
+  });
+
+  it('inserts the stored payload text byte for byte: key order, spacing, unicode and escapes kept', () => {
+    const payload = '{"z": 1, "a": {"ü": "Zoë 🚀", "esc": "\\u00e9\\n"}, "big": 12345678901234567890, "f": 1.0}';
+    const body = envelopeBody({ ...base, payload });
+    expect(body.endsWith(`,"payload":${payload}}`)).toBe(true);
+    const parsed = JSON.parse(body);
+    expect(Object.keys(parsed.payload)).toEqual(['z', 'a', 'big', 'f']);
+    expect(parsed.payload.a).toEqual({ ü: 'Zoë 🚀', esc: 'é\n' });
+  });
+
+  it('escapes the string fields so they cannot break out of the JSON', () => {
+    const body = envelopeBody({ ...base, schemaVersion: 'v"1\\', eventType: 'a"b', payload: '{}' });
+    const parsed = JSON.parse(body);
+    expect(parsed.schema_version).toBe('v"1\\');
+    expect(parsed.event_type).toBe('a"b');
+    expect(Object.keys(parsed)).toHaveLength(6);
+  });
+
+  it('writes created_at as ISO 8601 UTC whatever the Date', () => {
+    const body = envelopeBody({ ...base, createdAt: new Date(Date.UTC(2026, 0, 8, 23, 59, 59, 7)), payload: '{}' });
+    expect(JSON.parse(body).created_at).toBe('2026-01-08T23:59:59.007Z');
+  });
+});
+
+describe('DeliverJobSchema and ListQuerySchema', () => {
+  it('a job carries ids only', () => {
+    expect(DeliverJobSchema.parse({ deliveryId: 'dlv_1', tenantId: 'tnt_1' })).toEqual({ deliveryId: 'dlv_1', tenantId: 'tnt_1' });
+    expect(DeliverJobSchema.safeParse({ deliveryId: 'dlv_1' }).success).toBe(false);
+  });
+
+  it('limit defaults to 50 and is 1..100, from query strings', () => {
+    expect(ListQuerySchema.parse({})).toEqual({ limit: 50 });
+    expect(ListQuerySchema.parse({ limit: '100', cursor: 'abc' })).toEqual({ limit: 100, cursor: 'abc' });
+    for (const limit of ['0', '101', '1.5', 'ten']) expect(ListQuerySchema.safeParse({ limit }).success).toBe(false);
+  });
+});
