@@ -4,11 +4,9 @@ import { writeAttemptBatch, type AttemptRecord, type EndpointFailureRun, type Pr
 export interface AttemptWriterOptions {
   db: PrismaClient;
   logger: Logger;
-  /** Flush once this many attempts wait... */
+  /** Most attempts written in one statement. */
   maxRows?: number;
-  /** ...or once the oldest has waited this long. */
-  maxWaitMs?: number;
-  /** Told of each endpoint's failure run after every flush (the endpoint-health module). */
+  /** Told of each endpoint's failure run after every batch (the endpoint-health module). */
   onFailureRuns?: (runs: EndpointFailureRun[]) => Promise<void>;
 }
 
@@ -19,54 +17,68 @@ interface Pending {
 }
 
 /**
- * Buffers attempt records and writes them in batches (~100 rows or ~100 ms),
- * one statement per batch. `record()` resolves once its batch is committed,
- * so a job only completes after its attempt is durable.
+ * Writes attempt records in batches by group commit: when nothing is being
+ * written, what arrived in this tick goes at once; while a batch is being
+ * written, new records gather and go together next (up to `maxRows` per
+ * statement). Idle, an attempt waits for no timer; busy, hundreds share one
+ * round trip. `record()` resolves once its batch is committed, so a job only
+ * completes after its attempt is durable.
  */
 export class AttemptWriter {
   private buffer: Pending[] = [];
-  private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | null = null;
+  private scheduled = false;
   private readonly maxRows: number;
-  private readonly maxWaitMs: number;
 
   constructor(private readonly options: AttemptWriterOptions) {
     this.maxRows = options.maxRows ?? 100;
-    this.maxWaitMs = options.maxWaitMs ?? 100;
   }
 
   record(record: AttemptRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.buffer.push({ record, resolve, reject });
-      if (this.buffer.length >= this.maxRows) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.maxWaitMs);
+      if (!this.writing && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          void this.drain();
+        });
+      }
     });
   }
 
-  /** Writes what is buffered now (batches are written one after another). */
-  flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => this.write(batch));
-    return this.flushing;
+  /** Resolves once everything recorded so far is written. */
+  async flush(): Promise<void> {
+    while (this.writing || this.buffer.length > 0) await (this.writing ?? this.drain());
+  }
+
+  private drain(): Promise<void> {
+    this.writing ??= (async () => {
+      while (this.buffer.length > 0) {
+        const batch = this.buffer.splice(0, this.maxRows);
+        await this.write(batch);
+      }
+    })().finally(() => {
+      this.writing = null;
+    });
+    return this.writing;
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    let runs: EndpointFailureRun[];
     try {
-      const runs = await writeAttemptBatch(
+      runs = await writeAttemptBatch(
         this.options.db,
         batch.map((p) => p.record),
-      );
-      for (const p of batch) p.resolve();
-      await this.options.onFailureRuns?.(runs).catch((error: unknown) =>
-        this.options.logger.warn('endpoint health check failed', { error }),
       );
     } catch (error) {
       // The jobs fail and BullMQ retries them; their attempts are recorded then.
       for (const p of batch) p.reject(error);
+      return;
     }
+    for (const p of batch) p.resolve();
+    await this.options.onFailureRuns?.(runs).catch((error: unknown) => {
+      this.options.logger.warn('endpoint health check failed', { error });
+    });
   }
 }

@@ -65,6 +65,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     deliver,
     rateLimitOf: (endpointId) => findEndpointRateLimit(db, endpointId),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
+    lockMs: config.HERALD_JOB_LOCK_MS,
     logger,
   });
   await workers.start();

@@ -5,6 +5,18 @@ import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, queueKeys, type QueueKeys
 import type { DeliverJob } from '@herald/schemas';
 import { RetryLaterError, type DeliverResult } from './deliver.processor.js';
 
+/**
+ * BullMQ's limiter lets `max` jobs through per `duration` window. The shortest
+ * window that holds the rate exactly keeps bursts small (20/s becomes 2 per
+ * 100 ms rather than 20 at the top of each second).
+ */
+export function limiterFor(ratePerSecond: number): { max: number; duration: number } {
+  for (const duration of [100, 200, 250, 500]) {
+    if ((ratePerSecond * duration) % 1000 === 0) return { max: (ratePerSecond * duration) / 1000, duration };
+  }
+  return { max: ratePerSecond, duration: 1000 };
+}
+
 export interface EndpointWorkersOptions {
   /** Shared connection for non-blocking commands; each Worker duplicates it for its blocking one. */
   redis: Redis;
@@ -20,6 +32,8 @@ export interface EndpointWorkersOptions {
   logger: Logger;
   /** How often the active set is re-read, in case a pub/sub nudge was missed. */
   sweepIntervalMs?: number;
+  /** Job lock; a dead worker's jobs are recovered by the stalled check after it expires. */
+  lockMs: number;
 }
 
 /**
@@ -88,7 +102,11 @@ export class EndpointWorkers {
         connection: redis,
         prefix,
         concurrency,
-        limiter: rate ? { max: rate, duration: 1000 } : undefined,
+        limiter: rate ? limiterFor(rate) : undefined,
+        lockDuration: this.options.lockMs,
+        stalledInterval: this.options.lockMs,
+        // A job found stalled more often than this fails; the reconciler then re-enqueues it from PostgreSQL.
+        maxStalledCount: 3,
         settings: {
           backoffStrategy: (_attemptsMade, type, error) =>
             type === BACKOFF_TYPE && error instanceof RetryLaterError ? error.delayMs : fallbackDelayMs,

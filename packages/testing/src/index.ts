@@ -3,3 +3,4 @@ export type { ReceivedRequest, Receiver, ReceiverReply } from './receiver.js';
 export { eventually } from './eventually.js';
 export { testRedisPrefix } from './redis-prefix.js';
 export type { TestRedisPrefix } from './redis-prefix.js';
+export { startPrivateRedis } from './private-redis.js';

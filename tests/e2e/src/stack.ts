@@ -11,6 +11,7 @@ import { parseWorkerConfig, startWorker, type RunningWorker } from '@herald/work
 export interface Stack {
   api: RunningApi;
   ingest: RunningIngest;
+  /** The in-process worker (absent with `{ worker: false }`: spawn one with spawnWorker). */
   worker: RunningWorker;
   env: Record<string, string>;
   database: TestDatabase;
@@ -23,8 +24,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** Start the worker in this process (default true). */
+  worker?: boolean;
+}
+
 /** Starts a stack; `env` overrides the test defaults (fast retries, http to 127.0.0.1 allowed). */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const redis = testRedisPrefix();
   const rootToken = `root_${randomBytes(16).toString('hex')}`;
@@ -48,7 +54,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 
   const api = await startApi(parseApiConfig(fullEnv), { port: 0, logger: logger('api') });
   const ingest = await startIngest(parseIngestConfig(fullEnv), { port: 0, logger: logger('ingest') });
-  const worker = await startWorker(parseWorkerConfig(fullEnv), { port: 0, logger: logger('worker') });
+  const worker =
+    options.worker === false
+      ? (undefined as unknown as RunningWorker)
+      : await startWorker(parseWorkerConfig(fullEnv), { port: 0, logger: logger('worker') });
   const db = createPrismaClient({ databaseUrl: database.url });
   return {
     api,
@@ -61,7 +70,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     logs,
     rootToken,
     async stop() {
-      await worker.stop();
+      await worker?.stop();
       await ingest.stop();
       await api.stop();
       await db.$disconnect();
