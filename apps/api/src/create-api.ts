@@ -3,13 +3,18 @@ import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '
 import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
-import { createRedis } from '@herald/queue';
+import { createTransport, SigningKeyCache } from '@herald/outbound';
+import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import { IngestBatchRoute, IngestEventRoute } from '@herald/schemas';
 import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
+import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
+import { endpointActionRoutes } from './routes/endpoint-actions.routes.js';
+import { endpointActivityRoutes } from './routes/endpoint-activity.routes.js';
 import { endpointRoutes } from './routes/endpoints.routes.js';
 import { eventTypeRoutes } from './routes/event-types.routes.js';
+import { eventRoutes } from './routes/events.routes.js';
 import { outboxRoutes } from './routes/outbox.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
 
@@ -31,7 +36,18 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const deps: ApiDeps = { config, logger, db, secretBox, payloadSchemas: new PayloadSchemas(), redis };
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
+  const deps: ApiDeps = {
+    config,
+    logger,
+    db,
+    secretBox,
+    payloadSchemas: new PayloadSchemas(),
+    redis,
+    transport,
+    signingKeys: new SigningKeyCache(secretBox),
+    enqueuer: new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX }),
+  };
 
   const routes = new RouteTable({
     rootToken: config.HERALD_ROOT_TOKEN,
@@ -41,9 +57,13 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     }),
   });
   tenantRoutes(routes, deps);
+  apiKeyRoutes(routes, deps);
   eventTypeRoutes(routes, deps);
   endpointRoutes(routes, deps);
+  endpointActionRoutes(routes, deps);
+  endpointActivityRoutes(routes, deps);
   outboxRoutes(routes, deps);
+  eventRoutes(routes, deps);
   const docs = docsRoutes(routes, deps, [IngestEventRoute, IngestBatchRoute]);
 
   const app = createHttpApp({
@@ -64,6 +84,8 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     server,
     async stop() {
       await closeServer(server);
+      await deps.enqueuer.close();
+      transport.close();
       redis.disconnect();
       await db.$disconnect();
     },

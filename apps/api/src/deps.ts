@@ -1,6 +1,8 @@
 import type { Logger, SecretBox } from '@herald/core';
 import type { PrismaClient } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
+import type { SigningKeyCache, Transport } from '@herald/outbound';
+import type { DeliveryEnqueuer } from '@herald/queue';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
 
@@ -13,4 +15,10 @@ export interface ApiDeps {
   payloadSchemas: PayloadSchemas;
   /** Redis, for the delivery queues (purge, replay). */
   redis: Redis;
+  /** The SSRF-checking outbound client, for test sends (the same one the worker uses). */
+  transport: Transport;
+  /** Decrypted signing keys, for test sends. */
+  signingKeys: SigningKeyCache;
+  /** Puts replayed deliveries back into their endpoints' queues. */
+  enqueuer: DeliveryEnqueuer;
 }

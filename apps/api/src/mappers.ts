@@ -1,5 +1,5 @@
-import type { Delivery, Endpoint, EventType, Tenant } from '@herald/db';
-import type { DeliveryOut, EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
+import type { ApiKey, Attempt, AttemptWithEventType, Delivery, Endpoint, EventType, Tenant } from '@herald/db';
+import type { ApiKeyOut, DeliveryOut, EndpointAttemptOut, EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -53,5 +53,51 @@ export function deliveryOut(d: Delivery): DeliveryOut {
     last_error: d.lastError,
     created_at: d.createdAt.toISOString(),
     delivered_at: iso(d.deliveredAt),
+  };
+}
+
+/** A key as listed: the prefix only, never the key or its digest. */
+export function apiKeyOut(k: ApiKey): ApiKeyOut {
+  return {
+    id: k.id,
+    name: k.name,
+    scope: k.scope,
+    key_prefix: k.keyPrefix,
+    created_at: k.createdAt.toISOString(),
+    last_used_at: iso(k.lastUsedAt),
+    revoked_at: iso(k.revokedAt),
+  };
+}
+
+/** An attempt as listed per endpoint, with its delivery's event type. */
+export function attemptOut(a: AttemptWithEventType): EndpointAttemptOut {
+  return {
+    id: a.id,
+    delivery_id: a.deliveryId,
+    event_id: a.eventId,
+    event_type: a.delivery.eventType,
+    attempt: a.attempt,
+    status: a.status,
+    response_status: a.responseStatus,
+    latency_ms: a.latencyMs,
+    error: a.error,
+    created_at: a.createdAt.toISOString(),
+  };
+}
+
+/** One attempt in full, with the body that was sent (the event's envelope, stored once on the event). */
+export function attemptDetailOut(a: Attempt, requestBody: string) {
+  return {
+    id: a.id,
+    attempt: a.attempt,
+    status: a.status,
+    request_headers: a.requestHeaders as Record<string, string>,
+    request_body: requestBody,
+    response_status: a.responseStatus,
+    response_headers: (a.responseHeaders as Record<string, string> | null) ?? null,
+    response_body: a.responseBody,
+    latency_ms: a.latencyMs,
+    error: a.error,
+    created_at: a.createdAt.toISOString(),
   };
 }

@@ -1,6 +1,60 @@
 import type { ApiKey, PrismaClient } from './generated/prisma/client.js';
+import type { NewApiKey } from './tenants.repo.js';
 
-/** The key with this digest, if it exists and is not revoked. Not tenant-scoped: it finds the tenant. */
-export async function findActiveApiKeyByDigest(db: PrismaClient, keyDigest: string): Promise<ApiKey | null> {
-  return db.apiKey.findFirst({ where: { keyDigest, revokedAt: null } });
+// How stale `last_used_at` may get: one write a minute per key at most, not one per request.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * The key with this digest, if it exists and is not revoked. Not tenant-scoped:
+ * it finds the tenant. This is the authentication lookup, so it also records
+ * `last_used_at` (at most once a minute, without making the request wait).
+ */
+export async function findActiveApiKeyByDigest(db: PrismaClient, keyDigest: string, now: Date = new Date()): Promise<ApiKey | null> {
+  const key = await db.apiKey.findFirst({ where: { keyDigest, revokedAt: null } });
+  if (key && (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) {
+    // Best effort: a lost update only makes last_used_at a little older.
+    db.apiKey.updateMany({ where: { id: key.id }, data: { lastUsedAt: now } }).catch(() => undefined);
+  }
+  return key;
+}
+
+/** Adds a key to a tenant (its digest only; the key itself is never stored). */
+export async function createApiKey(db: PrismaClient, tenantId: string, input: NewApiKey): Promise<ApiKey> {
+  return db.apiKey.create({ data: { ...input, tenantId } });
+}
+
+/** Keys of a tenant, revoked ones included, newest first, after the cursor's id. */
+export async function listApiKeys(db: PrismaClient, tenantId: string, limit: number, afterId: string | null): Promise<ApiKey[]> {
+  return db.apiKey.findMany({
+    where: { tenantId, ...(afterId ? { id: { lt: afterId } } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit + 1,
+  });
+}
+
+/** What became of a revocation. */
+export type RevokeApiKeyOutcome =
+  | { outcome: 'revoked'; key: ApiKey }
+  | { outcome: 'not_found' }
+  /** The tenant's last active admin key: revoking it would lock the tenant out for good. */
+  | { outcome: 'last_admin_key' };
+
+/**
+ * Revokes a key of this tenant at once (the next request with it is refused).
+ * Revoking a revoked key changes nothing and is `revoked` again. Revocations of
+ * one tenant are serialised, so two concurrent ones cannot both remove the
+ * last admin keys.
+ */
+export async function revokeApiKey(db: PrismaClient, tenantId: string, id: string, now: Date = new Date()): Promise<RevokeApiKeyOutcome> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId} FOR UPDATE`;
+    const key = await tx.apiKey.findFirst({ where: { tenantId, id } });
+    if (!key) return { outcome: 'not_found' };
+    if (key.revokedAt) return { outcome: 'revoked', key };
+    if (key.scope === 'admin') {
+      const otherAdmins = await tx.apiKey.count({ where: { tenantId, scope: 'admin', revokedAt: null, id: { not: id } } });
+      if (otherAdmins === 0) return { outcome: 'last_admin_key' };
+    }
+    return { outcome: 'revoked', key: await tx.apiKey.update({ where: { id }, data: { revokedAt: now } }) };
+  });
 }

@@ -33,6 +33,11 @@ export async function findEndpoint(db: PrismaClient, tenantId: string, id: strin
   return db.endpoint.findFirst({ where: { tenantId, id, deletedAt: null } });
 }
 
+/** The live endpoints of this tenant among these ids (unknown, deleted and other tenants' ids are left out). */
+export async function findEndpointsByIds(db: PrismaClient, tenantId: string, ids: readonly string[]): Promise<Endpoint[]> {
+  return db.endpoint.findMany({ where: { tenantId, id: { in: [...ids] }, deletedAt: null } });
+}
+
 export interface EndpointFilter {
   enabled?: boolean;
   /** Endpoints whose filters select this event type. */
@@ -136,4 +141,115 @@ export async function deleteEndpoint(db: PrismaClient, tenantId: string, id: str
     });
     return true;
   });
+}
+
+/** Fields an endpoint PATCH may change, except `enabled` (see enableEndpoint and disableEndpoint). */
+export interface EndpointChanges {
+  url?: string;
+  name?: string;
+  description?: string;
+  events?: string[];
+  timeoutMs?: number;
+  maxAttempts?: number;
+  rateLimitPerSecond?: number | null;
+  headers?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Changes a live endpoint of this tenant. Resolves false if there is none.
+ * Deliveries already made keep their own max_attempts.
+ */
+export async function updateEndpoint(db: PrismaClient, tenantId: string, id: string, changes: EndpointChanges): Promise<boolean> {
+  const updated = await db.endpoint.updateMany({
+    where: { tenantId, id, deletedAt: null },
+    data: {
+      ...changes,
+      headers: changes.headers as Prisma.InputJsonObject | undefined,
+      metadata: changes.metadata as Prisma.InputJsonObject | undefined,
+      updatedAt: new Date(),
+    },
+  });
+  return updated.count === 1;
+}
+
+/**
+ * Re-enables a disabled live endpoint: clears why it was disabled and the
+ * start of its failure run, so auto-disable counts afresh. Resolves false
+ * when there was nothing to re-enable (unknown, deleted or already enabled):
+ * an enabled endpoint keeps its failure run.
+ */
+export async function enableEndpoint(db: PrismaClient, tenantId: string, id: string): Promise<boolean> {
+  const updated = await db.endpoint.updateMany({
+    where: { tenantId, id, deletedAt: null, enabled: false },
+    data: { enabled: true, disabledReason: null, firstFailureAt: null, updatedAt: new Date() },
+  });
+  return updated.count === 1;
+}
+
+/** The secrets an endpoint signs with after a rotation. */
+export interface SecretRotation {
+  secretCiphertext: string;
+  secretPrefix: string;
+  /** Until when the outgoing secret still signs too; null drops it at once. */
+  previousSecretExpiresAt: Date | null;
+}
+
+/**
+ * Makes a new secret current and, with an overlap, the current one previous
+ * (an older previous secret is dropped). One UPDATE reading the row's own
+ * current secret, so two rotations at once cannot lose a secret that was
+ * shown to a caller. Resolves false if it is not a live endpoint of this tenant.
+ */
+export async function rotateEndpointSecret(db: PrismaClient, tenantId: string, id: string, rotation: SecretRotation): Promise<boolean> {
+  const expiresAt = rotation.previousSecretExpiresAt?.toISOString() ?? null;
+  const count = await db.$executeRaw`
+    UPDATE endpoints SET
+      previous_secret_ciphertext = CASE WHEN ${expiresAt}::timestamptz IS NULL THEN NULL ELSE secret_ciphertext END,
+      previous_secret_expires_at = ${expiresAt}::timestamptz,
+      secret_ciphertext = ${rotation.secretCiphertext},
+      secret_prefix = ${rotation.secretPrefix},
+      updated_at = now()
+    WHERE tenant_id = ${tenantId} AND id = ${id} AND deleted_at IS NULL`;
+  return count === 1;
+}
+
+/** Raw numbers behind an endpoint's stats. */
+export interface EndpointStats {
+  /** Deliveries created since `since`, by status. */
+  delivered: number;
+  dead: number;
+  /** Pending deliveries now, whenever created. */
+  pending: number;
+  /** Attempts made since `since`. */
+  attempts: number;
+  succeededAttempts: number;
+  failedAttempts: number;
+  p50LatencyMs: number | null;
+  p99LatencyMs: number | null;
+}
+
+/** Delivery and attempt figures of one endpoint since a time, in one query. */
+export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date): Promise<EndpointStats> {
+  const [row] = await db.$queryRaw<EndpointStats[]>`
+    WITH d AS (
+      SELECT
+        count(*) FILTER (WHERE status = 'delivered' AND created_at >= ${since}::timestamptz)::int AS delivered,
+        count(*) FILTER (WHERE status = 'dead' AND created_at >= ${since}::timestamptz)::int AS dead,
+        count(*) FILTER (WHERE status = 'pending')::int AS pending
+      FROM deliveries
+      WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
+        AND (status = 'pending' OR created_at >= ${since}::timestamptz)
+    ), a AS (
+      SELECT
+        count(*)::int AS attempts,
+        count(*) FILTER (WHERE status = 'succeeded')::int AS "succeededAttempts",
+        count(*) FILTER (WHERE status = 'failed')::int AS "failedAttempts",
+        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms))::int AS "p50LatencyMs",
+        round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms))::int AS "p99LatencyMs"
+      FROM attempts
+      WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND created_at >= ${since}::timestamptz
+    )
+    SELECT * FROM d, a`;
+  return row!;
 }

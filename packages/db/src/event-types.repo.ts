@@ -47,3 +47,51 @@ export async function listEventTypes(db: PrismaClient, tenantId: string, limit: 
 export async function findEventTypes(db: PrismaClient, tenantId: string, names: readonly string[]): Promise<EventType[]> {
   return db.eventType.findMany({ where: { tenantId, name: { in: [...names] } } });
 }
+
+/** What a PATCH may change; `schema: null` removes the schema, `undefined` leaves a field as it is. */
+export interface EventTypeChanges {
+  description?: string;
+  schema?: Record<string, unknown> | null;
+}
+
+/** Changes an event type of this tenant; resolves null when it does not exist. */
+export async function updateEventType(db: PrismaClient, tenantId: string, name: string, changes: EventTypeChanges): Promise<EventType | null> {
+  try {
+    return await db.eventType.update({
+      where: { tenantId_name: { tenantId, name } },
+      data: {
+        ...(changes.description === undefined ? {} : { description: changes.description }),
+        ...(changes.schema === undefined ? {} : { schema: changes.schema ? (changes.schema as Prisma.InputJsonObject) : Prisma.DbNull }),
+      },
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+    throw error;
+  }
+}
+
+/** What became of a deletion. */
+export type DeleteEventTypeOutcome =
+  | { outcome: 'deleted' }
+  | { outcome: 'not_found' }
+  /** Live endpoints still name it in their `events` (families and `*` do not count). */
+  | { outcome: 'subscribed'; endpointIds: string[] };
+
+/**
+ * Deletes an event type of this tenant unless a live endpoint subscribes to it
+ * by its exact name. Past events of the type keep it (they store the name).
+ */
+export async function deleteEventType(db: PrismaClient, tenantId: string, name: string): Promise<DeleteEventTypeOutcome> {
+  return db.$transaction(async (tx) => {
+    const subscribers = await tx.endpoint.findMany({
+      where: { tenantId, deletedAt: null, events: { has: name } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    const existing = await tx.eventType.findUnique({ where: { tenantId_name: { tenantId, name } }, select: { name: true } });
+    if (!existing) return { outcome: 'not_found' };
+    if (subscribers.length > 0) return { outcome: 'subscribed', endpointIds: subscribers.map((e) => e.id) };
+    const deleted = await tx.eventType.deleteMany({ where: { tenantId, name } });
+    return deleted.count === 0 ? { outcome: 'not_found' } : { outcome: 'deleted' };
+  });
+}

@@ -36,6 +36,8 @@ export {
   listEndpoints,
 } from './endpoints.repo.js';
 export type { DisabledReason, EndpointFilter, FanOutTarget, NewEndpoint } from './endpoints.repo.js';
+export { enableEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret, updateEndpoint } from './endpoints.repo.js';
+export type { EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { insertEvents } from './events.repo.js';
 export type { NewEvent, StoredEvent } from './events.repo.js';
 export {
@@ -44,5 +46,16 @@ export {
   listDeliveries,
   loadDeliveryContext,
   recordAttempt,
+  scanPendingDeliveries,
 } from './deliveries.repo.js';
-export type { DeliveryContext, DeliveryFilter, DeliveryUpdate, NewAttempt } from './deliveries.repo.js';
+export type { DeliveryContext, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
+export { writeAttemptBatch } from './attempt-batches.repo.js';
+export type { AttemptRecord, EndpointFailureRun } from './attempt-batches.repo.js';
+export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';
+export type { RevokeApiKeyOutcome } from './api-keys.repo.js';
+export { deleteEventType, updateEventType } from './event-types.repo.js';
+export type { DeleteEventTypeOutcome, EventTypeChanges } from './event-types.repo.js';
+export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
+export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
+export { findDeliveryDetail, findEventWithDeliveries, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
+export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome } from './outbox.repo.js';

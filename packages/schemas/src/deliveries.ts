@@ -26,3 +26,50 @@ export const DeliveryOutSchema = z.object({
   delivered_at: IsoTimestampOut.nullable(),
 });
 export type DeliveryOut = z.infer<typeof DeliveryOutSchema>;
+
+export const AttemptDetailOutSchema = z.object({
+  id: z.string(),
+  attempt: z.number().int(),
+  status: z.enum(['succeeded', 'failed']),
+  request_headers: z.record(z.string(), z.string()),
+  request_body: z.string().describe('The exact body sent: the event envelope.'),
+  response_status: z.number().int().nullable(),
+  response_headers: z.record(z.string(), z.string()).nullable(),
+  response_body: z.string().nullable().describe('First 4 KiB.'),
+  latency_ms: z.number().int(),
+  error: z.string().nullable(),
+  created_at: IsoTimestampOut,
+});
+
+/**
+ * One delivery with its attempts (API.md: "the delivery with its `attempts`"):
+ * here `attempts` is the list, oldest first, and the counter is `attempt_count`.
+ */
+export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }).extend({
+  attempt_count: z.number().int().describe('Attempts since the delivery was created or last replayed.'),
+  attempts: z.array(AttemptDetailOutSchema),
+});
+
+export const ReplayFilterInSchema = z.strictObject({
+  endpoint_id: z.string().min(1).max(64).optional(),
+  event_type: EventTypeNameSchema.optional(),
+  status: z.enum(['dead', 'delivered', 'cancelled']).default('dead'),
+  since: TimestampSchema.optional(),
+  until: TimestampSchema.optional(),
+});
+
+export const ReplayedOutSchema = z.object({ replayed: z.number().int() });
+
+export const EventDetailOutSchema = z.object({
+  envelope: z.object({
+    schema_version: z.string(),
+    event_id: z.string(),
+    event_type: z.string(),
+    tenant_id: z.string(),
+    created_at: IsoTimestampOut,
+    payload: z.record(z.string(), z.unknown()),
+  }),
+  idempotency_key: z.string().nullable(),
+  occurred_at: IsoTimestampOut.nullable(),
+  deliveries: z.array(DeliveryOutSchema),
+});

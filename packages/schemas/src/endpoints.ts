@@ -103,7 +103,7 @@ export function matchesEventType(filters: readonly string[], eventType: string):
 }
 
 /** `{id}` of every `/api/v1/endpoints/{id}...` route. */
-export const EndpointParamsSchema = z.object({ id: z.string().min(1).max(64) });
+export const EndpointParamsSchema = z.object({ id: z.string().describe('An endpoint id, ep_...') });
 
 export const EndpointDeletedOutSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 export type EndpointDeletedOut = z.infer<typeof EndpointDeletedOutSchema>;

@@ -25,3 +25,6 @@ export const EventTypeOutSchema = z.object({
   updated_at: IsoTimestampOut,
 });
 export type EventTypeOut = z.infer<typeof EventTypeOutSchema>;
+
+export const EventTypeDeletedOutSchema = z.object({ name: z.string(), deleted: z.literal(true) });
+export type EventTypeDeletedOut = z.infer<typeof EventTypeDeletedOutSchema>;

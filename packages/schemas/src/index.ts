@@ -16,12 +16,58 @@ export {
   SECRET_WARNING,
 } from './endpoints.js';
 export type { EndpointCreatedOut, EndpointIn, EndpointOut, EndpointPatch } from './endpoints.js';
+export {
+  AttemptStatusSchema,
+  ENDPOINT_BULK_MAX_IDS,
+  EndpointAttemptOutSchema,
+  EndpointBulkInSchema,
+  EndpointBulkOutSchema,
+  EndpointBulkResultSchema,
+  EndpointDeletedOutSchema,
+  EndpointParamsSchema,
+  EndpointStatsOutSchema,
+  EndpointStatsQuerySchema,
+  EndpointTestInSchema,
+  EndpointTestOutSchema,
+  ItemErrorSchema,
+  MAX_SECRET_OVERLAP_SECONDS,
+  RotateSecretInSchema,
+  RotateSecretOutSchema,
+  StatsWindowSchema,
+  windowMs,
+} from './endpoints.js';
+export type {
+  EndpointAttemptOut,
+  EndpointBulkIn,
+  EndpointBulkOut,
+  EndpointBulkResult,
+  EndpointDeletedOut,
+  EndpointStatsOut,
+  EndpointTestIn,
+  EndpointTestOut,
+  ItemError,
+  RotateSecretIn,
+  RotateSecretOut,
+} from './endpoints.js';
 export { envelopeBody, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
 export type { Envelope, EventAcceptedOut, EventIn } from './events.js';
 export { DeliverJobSchema } from './jobs.js';
 export type { DeliverJob } from './jobs.js';
-export { DeliveryOutSchema, DeliveryStatusSchema, OutboxQuerySchema } from './deliveries.js';
+export {
+  AttemptDetailOutSchema,
+  DeliveryDetailOutSchema,
+  DeliveryOutSchema,
+  DeliveryStatusSchema,
+  EventDetailOutSchema,
+  OutboxQuerySchema,
+  ReplayedOutSchema,
+  ReplayFilterInSchema,
+} from './deliveries.js';
 export type { DeliveryOut } from './deliveries.js';
 export { ErrorBodySchema } from './errors.js';
 export type { ErrorBody } from './errors.js';
 export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';
+export { API_KEY_WARNING, ApiKeyCreatedOutSchema, ApiKeyInSchema, ApiKeyOutSchema, ApiKeyRevokedOutSchema } from './api-keys.js';
+export type { ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, ApiKeyRevokedOut } from './api-keys.js';
+export { EventTypeDeletedOutSchema } from './event-types.js';
+export type { EventTypeDeletedOut } from './event-types.js';

@@ -1,42 +1,53 @@
-import { z } from 'zod';
-import { AppError, newId, type ErrorDetail } from '@herald/core';
-import { createEndpoint, decodeCursor, findEndpoint, findEventTypes, listEndpoints, toPage, type PrismaClient } from '@herald/db';
+import { AppError, newId } from '@herald/core';
+import {
+  createEndpoint,
+  decodeCursor,
+  findEndpoint,
+  listEndpoints,
+  toPage,
+  updateEndpoint,
+  type EndpointChanges,
+} from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
-import { checkEndpointUrl } from '@herald/outbound';
 import {
   EndpointCreatedOutSchema,
+  EndpointDeletedOutSchema,
   EndpointInSchema,
   EndpointListQuerySchema,
   EndpointOutSchema,
+  EndpointParamsSchema,
+  EndpointPatchSchema,
   ListQuerySchema,
   pageSchema,
   SECRET_WARNING,
   type EndpointCreatedOut,
+  type EndpointDeletedOut,
+  type EndpointPatch,
 } from '@herald/schemas';
 import { generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
+import { assertEventTypesExist, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { removeEndpoint } from '../endpoints/remove-endpoint.js';
+import { setEndpointEnabled } from '../endpoints/set-endpoint-enabled.js';
 import { endpointOut } from '../mappers.js';
 
-export const EndpointParams = z.object({ id: z.string() });
-
-/** 422 naming each subscribed event type that the tenant has not registered. */
-export async function assertEventTypesExist(db: PrismaClient, tenantId: string, filters: string[]): Promise<void> {
-  const exact = filters.filter((f) => f !== '*' && !f.endsWith('.*'));
-  if (exact.length === 0) return;
-  const known = new Set((await findEventTypes(db, tenantId, exact)).map((t) => t.name));
-  const details: ErrorDetail[] = filters.flatMap((f, i) =>
-    exact.includes(f) && !known.has(f) ? [{ path: `events.${i}`, message: `unknown event type '${f}'` }] : [],
-  );
-  if (details.length > 0) throw AppError.unprocessable('The endpoint subscribes to unknown event types.', details);
+/** The PATCH body as column changes; fields left out stay as they are (a given `headers` or `metadata` replaces the whole map). */
+function changesOf(patch: EndpointPatch): EndpointChanges {
+  const changes: EndpointChanges = {
+    url: patch.url,
+    name: patch.name,
+    description: patch.description,
+    events: patch.events,
+    timeoutMs: patch.timeout_ms,
+    maxAttempts: patch.max_attempts,
+    rateLimitPerSecond: patch.rate_limit_per_second,
+    headers: patch.headers,
+    metadata: patch.metadata,
+  };
+  return Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as EndpointChanges;
 }
 
-/** 422 unless the URL may be delivered to (scheme, and SSRF rules on what its host resolves to). */
-export async function assertUrlAllowed(url: string, { config }: ApiDeps): Promise<void> {
-  const problem = await checkEndpointUrl(url, { allowHttp: config.HERALD_ALLOW_HTTP, allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
-  if (problem) throw AppError.unprocessable('The endpoint URL is not allowed.', [{ path: 'url', message: problem }]);
-}
-
-/** Endpoints (subscriptions) of a tenant: create, list, get. */
+/** Endpoints (subscriptions) of a tenant: create, list, get, change, delete. */
 export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { db, secretBox } = deps;
 
@@ -104,13 +115,60 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       summary: 'Get an endpoint',
       tag: 'Endpoints',
       auth: 'read',
-      params: EndpointParams,
+      params: EndpointParamsSchema,
       responses: { 200: { description: 'The endpoint.', schema: EndpointOutSchema } },
     },
     async ({ params }, _req, res) => {
       const endpoint = await findEndpoint(db, principalOf(res).tenantId, params.id);
       if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
       res.json(endpointOut(endpoint));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/api/v1/endpoints/{id}',
+      summary:
+        'Change an endpoint: any create field. enabled: true clears disabled_reason; enabled: false makes its pending deliveries dead (replayable)',
+      tag: 'Endpoints',
+      auth: 'admin',
+      params: EndpointParamsSchema,
+      body: EndpointPatchSchema,
+      responses: { 200: { description: 'The endpoint as changed.', schema: EndpointOutSchema } },
+    },
+    async ({ params, body }, _req, res) => {
+      const { tenantId } = principalOf(res);
+      const current = await findEndpoint(db, tenantId, params.id);
+      if (!current) throw AppError.notFound(`Endpoint '${params.id}'`);
+      if (body.url !== undefined) await assertUrlAllowed(body.url, deps);
+      if (body.events !== undefined) await assertEventTypesExist(db, tenantId, body.events);
+      const changes = changesOf(body);
+      if (Object.keys(changes).length > 0 && !(await updateEndpoint(db, tenantId, current.id, changes))) {
+        throw AppError.notFound(`Endpoint '${params.id}'`);
+      }
+      if (body.enabled !== undefined) await setEndpointEnabled(deps, tenantId, current, body.enabled);
+      const updated = await findEndpoint(db, tenantId, current.id);
+      if (!updated) throw AppError.notFound(`Endpoint '${params.id}'`);
+      res.json(endpointOut(updated));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'delete',
+      path: '/api/v1/endpoints/{id}',
+      summary: 'Delete an endpoint: nothing more is sent to it and its pending deliveries become cancelled',
+      tag: 'Endpoints',
+      auth: 'admin',
+      params: EndpointParamsSchema,
+      responses: { 200: { description: 'Deleted.', schema: EndpointDeletedOutSchema } },
+    },
+    async ({ params }, _req, res) => {
+      const outcome = await removeEndpoint(deps, principalOf(res).tenantId, params.id);
+      if (outcome === 'not_found') throw AppError.notFound(`Endpoint '${params.id}'`);
+      const answer: EndpointDeletedOut = { id: params.id, deleted: true };
+      res.json(answer);
     },
   );
 }

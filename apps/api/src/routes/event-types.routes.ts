@@ -1,15 +1,50 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import { createEventType, decodeCursor, eventTypeCursorKey, findEventTypes, listEventTypes, toPage } from '@herald/db';
+import {
+  createEventType,
+  decodeCursor,
+  deleteEventType,
+  eventTypeCursorKey,
+  findEventTypes,
+  listEventTypes,
+  toPage,
+  updateEventType,
+} from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
-import { EventTypeInSchema, EventTypeOutSchema, ListQuerySchema, pageSchema } from '@herald/schemas';
+import {
+  EventTypeDeletedOutSchema,
+  EventTypeInSchema,
+  EventTypeOutSchema,
+  EventTypePatchSchema,
+  ListQuerySchema,
+  pageSchema,
+  TEST_EVENT_TYPE,
+  type EventTypeDeletedOut,
+} from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { eventTypeOut } from '../mappers.js';
 
 export const EventTypeParams = z.object({ name: z.string() });
 
+/**
+ * 409 for `webhook.test`: API.md says it always exists, and the endpoint test
+ * route sends it with any payload, so neither its removal nor a schema on it
+ * may be allowed.
+ */
+function assertNotBuiltIn(name: string): void {
+  if (name === TEST_EVENT_TYPE) {
+    throw new AppError('conflict', `Event type '${TEST_EVENT_TYPE}' is built in: it always exists and cannot be changed or deleted.`);
+  }
+}
+
 /** Event types a tenant's events and subscriptions may name. */
 export function eventTypeRoutes(routes: RouteTable, { db, payloadSchemas }: ApiDeps): void {
+  /** 422 unless the schema compiles (draft 2020-12). */
+  const assertUsableSchema = (schema: Record<string, unknown> | null | undefined) => {
+    const problem = schema ? payloadSchemas.problemWith(schema) : null;
+    if (problem) throw AppError.unprocessable('The schema is not a valid JSON Schema.', [{ path: 'schema', message: problem }]);
+  };
+
   routes.add(
     {
       method: 'post',
@@ -24,8 +59,7 @@ export function eventTypeRoutes(routes: RouteTable, { db, payloadSchemas }: ApiD
       },
     },
     async ({ body }, _req, res) => {
-      const problem = body.schema ? payloadSchemas.problemWith(body.schema) : null;
-      if (problem) throw AppError.unprocessable('The schema is not a valid JSON Schema.', [{ path: 'schema', message: problem }]);
+      assertUsableSchema(body.schema);
       const created = await createEventType(db, principalOf(res).tenantId, body);
       if (!created) throw new AppError('conflict', `Event type '${body.name}' already exists.`);
       res.status(201).json(eventTypeOut(created));
@@ -62,6 +96,58 @@ export function eventTypeRoutes(routes: RouteTable, { db, payloadSchemas }: ApiD
       const [found] = await findEventTypes(db, principalOf(res).tenantId, [params.name]);
       if (!found) throw AppError.notFound(`Event type '${params.name}'`);
       res.json(eventTypeOut(found));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/api/v1/event-types/{name}',
+      summary: 'Change the description or the payload schema of an event type (`schema: null` removes it)',
+      tag: 'Event types',
+      auth: 'admin',
+      params: EventTypeParams,
+      body: EventTypePatchSchema,
+      responses: {
+        200: { description: 'The event type as changed.', schema: EventTypeOutSchema },
+        409: { description: `'${TEST_EVENT_TYPE}' is built in and cannot be changed.` },
+      },
+    },
+    async ({ params, body }, _req, res) => {
+      assertNotBuiltIn(params.name);
+      assertUsableSchema(body.schema);
+      const updated = await updateEventType(db, principalOf(res).tenantId, params.name, body);
+      if (!updated) throw AppError.notFound(`Event type '${params.name}'`);
+      res.json(eventTypeOut(updated));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'delete',
+      path: '/api/v1/event-types/{name}',
+      summary: 'Delete an event type no live endpoint subscribes to by name',
+      tag: 'Event types',
+      auth: 'admin',
+      params: EventTypeParams,
+      responses: {
+        200: { description: 'Deleted.', schema: EventTypeDeletedOutSchema },
+        409: { description: `Endpoints still subscribe to it by name (their ids are in details), or it is '${TEST_EVENT_TYPE}'.` },
+      },
+    },
+    async ({ params }, _req, res) => {
+      assertNotBuiltIn(params.name);
+      const result = await deleteEventType(db, principalOf(res).tenantId, params.name);
+      if (result.outcome === 'not_found') throw AppError.notFound(`Event type '${params.name}'`);
+      if (result.outcome === 'subscribed') {
+        throw new AppError(
+          'conflict',
+          `Event type '${params.name}' is subscribed to by ${result.endpointIds.length} endpoint(s); remove it from their events first.`,
+          result.endpointIds.map((id) => ({ path: `endpoints.${id}`, message: `endpoint '${id}' subscribes to '${params.name}'` })),
+        );
+      }
+      const answer: EventTypeDeletedOut = { name: params.name, deleted: true };
+      res.json(answer);
     },
   );
 }

@@ -1,11 +1,28 @@
-import { decodeCursor, listDeliveries, toPage } from '@herald/db';
+import { z } from 'zod';
+import { AppError } from '@herald/core';
+import { decodeCursor, findDeliveryDetail, listDeliveries, replayDeliveries, replayDelivery, toPage, type ReplayedDelivery } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
-import { DeliveryOutSchema, ListQuerySchema, OutboxQuerySchema, pageSchema } from '@herald/schemas';
+import { envelopeBody } from '@herald/schemas';
+import {
+  DeliveryDetailOutSchema,
+  DeliveryOutSchema,
+  ListQuerySchema,
+  OutboxQuerySchema,
+  pageSchema,
+  ReplayedOutSchema,
+  ReplayFilterInSchema,
+} from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
-import { deliveryOut } from '../mappers.js';
+import { attemptDetailOut, deliveryOut } from '../mappers.js';
 
-/** The outbox: every delivery and where it stands. */
-export function outboxRoutes(routes: RouteTable, { db }: ApiDeps): void {
+const DeliveryParams = z.object({ delivery_id: z.string() });
+
+/** The outbox: every delivery and where it stands; dead letters and replay. */
+export function outboxRoutes(routes: RouteTable, { db, enqueuer }: ApiDeps): void {
+  /** Queues replayed deliveries at once; the job id (delivery id) keeps one live job per delivery. */
+  const enqueue = (deliveries: ReplayedDelivery[]) =>
+    enqueuer.enqueue(deliveries.map((d) => ({ deliveryId: d.id, tenantId: d.tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts })));
+
   routes.add(
     {
       method: 'get',
@@ -31,6 +48,80 @@ export function outboxRoutes(routes: RouteTable, { db }: ApiDeps): void {
         decodeCursor(query.cursor),
       );
       res.json(toPage(rows, query.limit, (d) => d.id, deliveryOut));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/outbox/{delivery_id}',
+      summary: 'One delivery with every attempt: request headers and body sent, response, latency, error',
+      tag: 'Outbox',
+      auth: 'read',
+      params: DeliveryParams,
+      responses: { 200: { description: 'The delivery and its attempts, oldest first.', schema: DeliveryDetailOutSchema } },
+    },
+    async ({ params }, _req, res) => {
+      const detail = await findDeliveryDetail(db, principalOf(res).tenantId, params.delivery_id);
+      if (!detail) throw AppError.notFound(`Delivery '${params.delivery_id}'`);
+      const body = envelopeBody(detail.event);
+      const { attempts: attemptCount, ...delivery } = deliveryOut(detail);
+      res.json({ ...delivery, attempt_count: attemptCount, attempts: detail.attemptsList.map((a) => attemptDetailOut(a, body)) });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/outbox/{delivery_id}/replay',
+      summary: 'Replay one delivery now: attempts restart at 0 (from dead, delivered or cancelled)',
+      tag: 'Outbox',
+      auth: 'admin',
+      params: DeliveryParams,
+      responses: {
+        202: { description: 'Queued.', schema: DeliveryOutSchema },
+        409: { description: 'Already pending, or its endpoint is disabled or deleted.' },
+      },
+    },
+    async ({ params }, _req, res) => {
+      const { tenantId } = principalOf(res);
+      const result = await replayDelivery(db, tenantId, params.delivery_id);
+      switch (result.outcome) {
+        case 'not_found':
+          throw AppError.notFound(`Delivery '${params.delivery_id}'`);
+        case 'already_pending':
+          throw new AppError('conflict', 'The delivery is already pending; it will be attempted without a replay.');
+        case 'endpoint_unavailable':
+          throw new AppError('conflict', `The delivery cannot be replayed: ${result.reason}.`);
+        case 'replayed': {
+          await enqueue([result.delivery]);
+          const detail = await findDeliveryDetail(db, tenantId, params.delivery_id);
+          res.status(202).json(deliveryOut(detail!));
+        }
+      }
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/outbox/replay',
+      summary: 'Replay every delivery matching a filter (default status dead); returns how many',
+      tag: 'Outbox',
+      auth: 'admin',
+      body: ReplayFilterInSchema,
+      responses: { 202: { description: 'How many deliveries were queued again.', schema: ReplayedOutSchema } },
+    },
+    async ({ body }, _req, res) => {
+      const replayed = await replayDeliveries(db, principalOf(res).tenantId, {
+        endpointId: body.endpoint_id,
+        eventType: body.event_type,
+        status: body.status,
+        since: body.since ? new Date(body.since) : undefined,
+        until: body.until ? new Date(body.until) : undefined,
+      });
+      await enqueue(replayed);
+      res.status(202).json({ replayed: replayed.length });
     },
   );
 }

@@ -1,0 +1,46 @@
+import { findEndpointsByIds } from '@herald/db';
+import type { EndpointBulkIn, EndpointBulkResult } from '@herald/schemas';
+import type { ApiDeps } from '../deps.js';
+import { removeEndpoint } from './remove-endpoint.js';
+import { setEndpointEnabled } from './set-endpoint-enabled.js';
+
+/** How many endpoints are acted on at once. */
+const CONCURRENCY = 8;
+
+const notFound = (id: string): EndpointBulkResult => ({
+  id,
+  ok: false,
+  error: { code: 'not_found', message: `Endpoint '${id}' not found`, details: [] },
+});
+
+/**
+ * Enables, disables or deletes each endpoint on its own, exactly as the
+ * single-endpoint routes do. An id that is not a live endpoint of this tenant
+ * is refused alone (`not_found`). An id given twice is acted on once and its
+ * result repeated, so the answer does not depend on the order of duplicates.
+ * Results are in input order.
+ */
+export async function bulkEndpointAction(
+  deps: ApiDeps,
+  tenantId: string,
+  { action, ids }: EndpointBulkIn,
+): Promise<EndpointBulkResult[]> {
+  const unique = [...new Set(ids)];
+  const live = new Map((await findEndpointsByIds(deps.db, tenantId, unique)).map((e) => [e.id, e]));
+  const results = new Map<string, EndpointBulkResult>();
+
+  async function act(id: string): Promise<EndpointBulkResult> {
+    const endpoint = live.get(id);
+    if (!endpoint) return notFound(id);
+    if (action === 'delete') return (await removeEndpoint(deps, tenantId, id)) === 'deleted' ? { id, ok: true } : notFound(id);
+    await setEndpointEnabled(deps, tenantId, endpoint, action === 'enable');
+    return { id, ok: true };
+  }
+
+  for (let i = 0; i < unique.length; i += CONCURRENCY) {
+    const chunk = unique.slice(i, i + CONCURRENCY);
+    const done = await Promise.all(chunk.map(act));
+    done.forEach((r) => results.set(r.id, r));
+  }
+  return ids.map((id) => results.get(id)!);
+}

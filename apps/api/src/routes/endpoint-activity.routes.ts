@@ -1,0 +1,69 @@
+import { AppError } from '@herald/core';
+import { decodeCursor, endpointStats, findEndpoint, listEndpointAttempts, toPage } from '@herald/db';
+import { principalOf, type RouteTable } from '@herald/http';
+import {
+  EndpointAttemptOutSchema,
+  EndpointParamsSchema,
+  EndpointStatsOutSchema,
+  EndpointStatsQuerySchema,
+  ListQuerySchema,
+  pageSchema,
+  windowMs,
+  type EndpointStatsOut,
+} from '@herald/schemas';
+import type { ApiDeps } from '../deps.js';
+import { attemptOut } from '../mappers.js';
+
+/** How an endpoint is doing: its stats over a window and its attempts. */
+export function endpointActivityRoutes(routes: RouteTable, { db }: ApiDeps): void {
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/endpoints/{id}/stats',
+      summary: 'Deliveries, failures, success rate and latency of an endpoint over a window (default 24h, at most 30d)',
+      tag: 'Endpoints',
+      auth: 'read',
+      params: EndpointParamsSchema,
+      query: EndpointStatsQuerySchema,
+      responses: { 200: { description: 'The stats.', schema: EndpointStatsOutSchema } },
+    },
+    async ({ params, query }, _req, res) => {
+      const { tenantId } = principalOf(res);
+      const endpoint = await findEndpoint(db, tenantId, params.id);
+      if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
+      const since = new Date(Date.now() - windowMs(query.window));
+      const s = await endpointStats(db, tenantId, endpoint.id, since);
+      const answer: EndpointStatsOut = {
+        window: query.window,
+        delivered: s.delivered,
+        failed_attempts: s.failedAttempts,
+        pending: s.pending,
+        dead: s.dead,
+        success_rate: s.attempts > 0 ? Math.round((s.succeededAttempts / s.attempts) * 10_000) / 10_000 : null,
+        p50_latency_ms: s.p50LatencyMs,
+        p99_latency_ms: s.p99LatencyMs,
+      };
+      res.json(answer);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/endpoints/{id}/attempts',
+      summary: 'Attempts made to an endpoint, newest first',
+      tag: 'Endpoints',
+      auth: 'read',
+      params: EndpointParamsSchema,
+      query: ListQuerySchema,
+      responses: { 200: { description: 'A page of attempts.', schema: pageSchema(EndpointAttemptOutSchema) } },
+    },
+    async ({ params, query }, _req, res) => {
+      const { tenantId } = principalOf(res);
+      const endpoint = await findEndpoint(db, tenantId, params.id);
+      if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
+      const rows = await listEndpointAttempts(db, tenantId, endpoint.id, query.limit, decodeCursor(query.cursor));
+      res.json(toPage(rows, query.limit, (a) => a.id, attemptOut));
+    },
+  );
+}

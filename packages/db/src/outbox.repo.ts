@@ -1,0 +1,85 @@
+import type { Attempt, Delivery, DeliveryStatus, Event, PrismaClient } from './generated/prisma/client.js';
+
+/** A delivery with its event and every attempt, oldest first. */
+export type DeliveryDetail = Delivery & { event: Event; attemptsList: Attempt[] };
+
+export async function findDeliveryDetail(db: PrismaClient, tenantId: string, deliveryId: string): Promise<DeliveryDetail | null> {
+  return db.delivery.findFirst({
+    where: { tenantId, id: deliveryId },
+    include: { event: true, attemptsList: { orderBy: { id: 'asc' } } },
+  });
+}
+
+/** An event with its deliveries, oldest first. */
+export async function findEventWithDeliveries(
+  db: PrismaClient,
+  tenantId: string,
+  eventId: string,
+): Promise<(Event & { deliveries: Delivery[] }) | null> {
+  return db.event.findFirst({ where: { tenantId, id: eventId }, include: { deliveries: { orderBy: { id: 'asc' } } } });
+}
+
+/** Statuses a delivery may be replayed from. */
+export const REPLAYABLE: DeliveryStatus[] = ['dead', 'delivered', 'cancelled'];
+
+/** What replay needs to enqueue a delivery again. */
+export interface ReplayedDelivery {
+  id: string;
+  tenantId: string;
+  endpointId: string;
+  maxAttempts: number;
+}
+
+export type ReplayOutcome =
+  | { outcome: 'replayed'; delivery: ReplayedDelivery }
+  | { outcome: 'not_found' }
+  | { outcome: 'already_pending' }
+  | { outcome: 'endpoint_unavailable'; reason: string };
+
+/**
+ * Puts one delivery back to `pending` with its attempt counter at 0, if it is
+ * replayable and its endpoint is live and enabled. The status check is in the
+ * UPDATE itself, so two replays at once queue it once.
+ */
+export async function replayDelivery(db: PrismaClient, tenantId: string, deliveryId: string): Promise<ReplayOutcome> {
+  const delivery = await db.delivery.findFirst({ where: { tenantId, id: deliveryId }, include: { endpoint: true } });
+  if (!delivery) return { outcome: 'not_found' };
+  if (delivery.endpoint.deletedAt) return { outcome: 'endpoint_unavailable', reason: 'its endpoint was deleted' };
+  if (!delivery.endpoint.enabled) return { outcome: 'endpoint_unavailable', reason: 'its endpoint is disabled; enable it first' };
+  const now = new Date();
+  const moved = await db.delivery.updateMany({
+    where: { tenantId, id: deliveryId, status: { in: REPLAYABLE } },
+    data: { status: 'pending', attempts: 0, maxAttempts: delivery.endpoint.maxAttempts, nextAttemptAt: now, deliveredAt: null, lastError: null, lastResponseStatus: null, updatedAt: now },
+  });
+  if (moved.count === 0) return { outcome: 'already_pending' };
+  return { outcome: 'replayed', delivery: { id: delivery.id, tenantId, endpointId: delivery.endpointId, maxAttempts: delivery.endpoint.maxAttempts } };
+}
+
+export interface ReplayFilter {
+  endpointId?: string;
+  eventType?: string;
+  status: 'dead' | 'delivered' | 'cancelled';
+  since?: Date;
+  until?: Date;
+}
+
+/**
+ * Puts every matching delivery of live, enabled endpoints back to `pending`
+ * (attempts 0) in one statement, and returns them. Matching is by status, so
+ * a second run finds nothing the first one already took.
+ */
+export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter): Promise<ReplayedDelivery[]> {
+  return db.$queryRaw<ReplayedDelivery[]>`
+    UPDATE deliveries d
+    SET status = 'pending', attempts = 0, max_attempts = e.max_attempts, next_attempt_at = now(),
+        delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now()
+    FROM endpoints e
+    WHERE d.tenant_id = ${tenantId} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+      AND e.enabled AND e.deleted_at IS NULL
+      AND d.status = ${filter.status}::"DeliveryStatus"
+      AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
+      AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
+      AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
+      AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})
+    RETURNING d.id, d.tenant_id AS "tenantId", d.endpoint_id AS "endpointId", d.max_attempts AS "maxAttempts"`;
+}
