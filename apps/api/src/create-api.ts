@@ -16,6 +16,7 @@ import { endpointRoutes } from './routes/endpoints.routes.js';
 import { eventTypeRoutes } from './routes/event-types.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { outboxRoutes } from './routes/outbox.routes.js';
+import { queueDashboard } from './routes/queue-dashboard.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
 
 export interface RunningApi {
@@ -65,6 +66,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   outboxRoutes(routes, deps);
   eventRoutes(routes, deps);
   const docs = docsRoutes(routes, deps, [IngestEventRoute, IngestBatchRoute]);
+  const dashboard = queueDashboard(deps);
 
   const app = createHttpApp({
     logger,
@@ -74,7 +76,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
       { name: 'redis', check: () => redis.ping() },
     ],
-    routers: [routes.router, docs],
+    routers: [routes.router, docs, dashboard.router],
   });
   const server = await listen(app, options.port ?? config.HERALD_API_PORT);
   const url = `http://127.0.0.1:${boundPort(server)}`;
@@ -84,6 +86,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     server,
     async stop() {
       await closeServer(server);
+      await dashboard.close();
       await deps.enqueuer.close();
       transport.close();
       redis.disconnect();

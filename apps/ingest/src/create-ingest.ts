@@ -3,6 +3,7 @@ import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '
 import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
+import { Counter } from 'prom-client';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import type { IngestConfig } from './config.js';
 import { eventRoutes } from './events.routes.js';
@@ -33,11 +34,27 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
       findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
     }),
   });
-  eventRoutes(routes, { db, enqueuer, logger, schemaVersion: config.HERALD_SCHEMA_VERSION, payloadSchemas: new PayloadSchemas() });
+  const registry = createMetricsRegistry('ingest');
+  const eventsIngested = new Counter({
+    name: 'herald_events_ingested_total',
+    help: 'Events by outcome: accepted (stored and queued), duplicate (same event_id), refused.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  eventRoutes(routes, {
+    db,
+    enqueuer,
+    logger,
+    schemaVersion: config.HERALD_SCHEMA_VERSION,
+    payloadSchemas: new PayloadSchemas(),
+    onResults: (results) => {
+      for (const r of results) eventsIngested.inc({ outcome: !r.ok ? 'refused' : r.value.duplicate ? 'duplicate' : 'accepted' });
+    },
+  });
 
   const app = createHttpApp({
     logger,
-    metrics: createMetricsRegistry('ingest'),
+    metrics: registry,
     bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
     readiness: [
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },

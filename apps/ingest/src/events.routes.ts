@@ -31,6 +31,7 @@ export function eventRoutes(routes: RouteTable, deps: IngestDeps): void {
       if (parsed.success) valid.push({ index, event: parsed.data });
       else results[index] = { ok: false, error: AppError.badRequest('The event is not valid.', zodDetails(parsed.error)) };
     });
+    deps.onResults?.(results.filter(Boolean));
     const ingested = await ingestEvents(deps, principalOf(res).tenantId, valid.map((v) => v.event));
     valid.forEach(({ index }, k) => {
       results[index] = ingested[k]!;

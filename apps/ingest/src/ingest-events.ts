@@ -10,6 +10,8 @@ export interface IngestDeps {
   logger: Logger;
   schemaVersion: string;
   payloadSchemas: PayloadSchemas;
+  /** Told of every result (for metrics). */
+  onResults?: (results: readonly IngestResult[]) => void;
 }
 
 /** Each event's result: accepted, or refused with the API.md error shape. */
@@ -87,5 +89,6 @@ export async function ingestEvents(deps: IngestDeps, tenantId: string, events: r
           : { event_id: s.id, event_type: s.eventType, deliveries: s.deliveries, duplicate: true },
     };
   });
+  deps.onResults?.(results as IngestResult[]);
   return results as IngestResult[];
 }

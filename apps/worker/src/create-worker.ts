@@ -11,6 +11,7 @@ import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
 import { Reconciler } from './reconciler.js';
+import { createWorkerMetrics } from './worker-metrics.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -46,7 +47,15 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     onDisabled: (endpointId) => drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId),
   });
   const attempts = new AttemptWriter({ db, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
+  const registry = createMetricsRegistry('worker');
+  // Workers are created below; the gauges only read them when scraped.
+  let workers: EndpointWorkers | undefined;
+  const metrics = createWorkerMetrics(registry, {
+    activeWorkers: () => workers?.size ?? 0,
+    queueDepth: () => workers?.depth() ?? Promise.resolve(0),
+  });
   const deliver = createDeliverProcessor({
+    metrics,
     db,
     attempts,
     health,
@@ -57,7 +66,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     userAgent: `Herald/${VERSION}`,
     logger,
   });
-  const workers = new EndpointWorkers({
+  workers = new EndpointWorkers({
     redis,
     subscriber,
     prefix: config.HERALD_REDIS_PREFIX,
@@ -82,7 +91,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
 
   const app = createHttpApp({
     logger,
-    metrics: createMetricsRegistry('worker'),
+    metrics: registry,
     bodyLimitBytes: 1024,
     readiness: [
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },

@@ -5,6 +5,7 @@ import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Thrown to have BullMQ retry the job after `delayMs` (read by Herald's backoff strategy). */
 export class RetryLaterError extends Error {
@@ -27,6 +28,7 @@ export interface DeliverDeps {
   headerPrefix: string;
   userAgent: string;
   logger: Logger;
+  metrics: WorkerMetrics;
 }
 
 /** What became of one job. */
@@ -46,14 +48,20 @@ export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver({ deliveryId, tenantId }: DeliverJob): Promise<DeliverResult> {
     const { db } = deps;
     const ctx = await loadDeliveryContext(db, tenantId, deliveryId);
-    if (!ctx || ctx.status !== 'pending') return 'skipped';
+    if (!ctx || ctx.status !== 'pending') {
+      deps.metrics.deliveries.inc({ outcome: 'skipped' });
+      return 'skipped';
+    }
     const log = deps.logger.child({ tenant_id: tenantId, endpoint_id: ctx.endpointId, delivery_id: deliveryId });
     if (ctx.endpoint.deletedAt) {
       await finishDelivery(db, tenantId, deliveryId, 'cancelled', 'endpoint deleted');
+      deps.metrics.deliveries.inc({ outcome: 'cancelled' });
       return 'cancelled';
     }
     if (!ctx.endpoint.enabled) {
       await finishDelivery(db, tenantId, deliveryId, 'dead', `endpoint disabled (${ctx.endpoint.disabledReason ?? 'manual'})`);
+      deps.metrics.deliveries.inc({ outcome: 'dead' });
+      deps.metrics.deadLetters.inc({ reason: 'endpoint_disabled' });
       return 'dead';
     }
 
@@ -103,6 +111,11 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     });
     if (outcome.kind === 'give_up' && outcome.reason === 'gone') await deps.health.gone(tenantId, ctx.endpointId);
     log.log(status === 'delivered' ? 'debug' : 'info', 'attempt', { attempt, status, error, latency_ms: result.latencyMs });
+    const { metrics } = deps;
+    metrics.attemptDuration.observe({ result: status === 'delivered' ? 'succeeded' : 'failed' }, result.latencyMs / 1000);
+    metrics.deliveries.inc({ outcome: status === 'pending' ? 'retry' : status });
+    if (status === 'delivered') metrics.ingestToDelivery.observe((finishedAt.getTime() - ctx.event.createdAt.getTime()) / 1000);
+    if (status === 'dead') metrics.deadLetters.inc({ reason: outcome.kind === 'give_up' ? outcome.reason : 'attempts_exhausted' });
     if (delayMs !== null) throw new RetryLaterError(`attempt ${attempt} failed: ${error}`, delayMs);
     return status === 'delivered' ? 'delivered' : 'dead';
   };

@@ -58,6 +58,22 @@ export class EndpointWorkers {
     return this.workers.size;
   }
 
+  /** Jobs waiting, delayed or active across the endpoints that have Workers now. */
+  async depth(): Promise<number> {
+    const { redis, prefix } = this.options;
+    let total = 0;
+    for (const endpointId of this.workers.keys()) {
+      const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+      try {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        total += Object.values(counts).reduce((a, b) => a + b, 0);
+      } finally {
+        await queue.close();
+      }
+    }
+    return total;
+  }
+
   async start(): Promise<void> {
     const { subscriber } = this.options;
     subscriber.on('message', (channel: string, message: string) => {

@@ -1,5 +1,5 @@
 import express, { type Express, type Router } from 'express';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@herald/core';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { metricsHandler } from './metrics.js';
@@ -37,6 +37,12 @@ export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, rout
   app.use(express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  const dependencyErrors = new Counter({
+    name: 'herald_dependency_errors_total',
+    help: 'Requests refused with 503 because PostgreSQL or Redis was unreachable.',
+    labelNames: ['dependency'],
+    registers: [metrics],
+  });
+  app.use(errorHandler(logger, (dependency) => dependencyErrors.inc({ dependency })));
   return app;
 }

@@ -11,6 +11,21 @@ export function zodDetails(error: ZodError, prefix: (string | number)[] = []): E
   }));
 }
 
+// PostgreSQL's codes for text it cannot store (a NUL character in text or jsonb).
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+/**
+ * Whether PostgreSQL refused a value it cannot store: that is the caller's
+ * input, not a fault of ours. Looks through `cause` chains and Prisma's
+ * `meta.driverAdapterError`, since the driver error is wrapped.
+ */
+function isUnstorableText(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === 'string' && UNSTORABLE_TEXT.has(e.code)) return true;
+  return isUnstorableText(e.cause, depth + 1) || isUnstorableText(e.meta?.driverAdapterError, depth + 1);
+}
+
 /** Maps any thrown value to an AppError the caller may see. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -28,7 +43,23 @@ export function toAppError(error: unknown): AppError {
   if (isDependencyDown(error)) {
     return AppError.unavailable('A dependency (PostgreSQL or Redis) is unreachable; nothing was accepted. Retry later.');
   }
+  if (isUnstorableText(error)) {
+    return AppError.unprocessable('The request contains text that cannot be stored (a NUL character, \\u0000).');
+  }
+  // Other client errors that express and body-parser raise with a 4xx status: a path
+  // with bad percent-encoding (URIError), a body whose Content-Encoding does not decode.
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return AppError.badRequest(
+      error instanceof URIError ? 'The URL is not valid (bad percent-encoding).' : 'The request could not be read.',
+    );
+  }
   return new AppError('internal', 'Internal error.');
+}
+
+/** Which dependency an outage error came from: ioredis errors name Redis or a closed stream; the rest is PostgreSQL. */
+function dependencyOf(error: unknown): 'postgres' | 'redis' {
+  const text = `${(error as Error)?.name} ${(error as Error)?.message}`;
+  return /redis|MaxRetriesPerRequest|Stream isn't writeable|Connection is closed/i.test(text) ? 'redis' : 'postgres';
 }
 
 /** Sends the API.md error shape. */
@@ -44,10 +75,11 @@ export function sendError(res: Response, error: AppError): void {
  * their status; an unreachable dependency is 503; anything else is a 500 logged
  * with its stack and answered without it.
  */
-export function errorHandler(logger: Logger) {
+export function errorHandler(logger: Logger, onDependencyDown?: (dependency: 'postgres' | 'redis') => void) {
   return (error: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
     const appError = toAppError(error);
+    if (appError.code === 'unavailable') onDependencyDown?.(dependencyOf(error));
     const log = (res.locals.log as Logger | undefined) ?? logger;
     if (appError.status >= 500) {
       log.error('request failed', { code: appError.code, error });

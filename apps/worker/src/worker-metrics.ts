@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The worker's Prometheus metrics (API.md "Operations"). */
+export interface WorkerMetrics {
+  deliveries: Counter<'outcome'>;
+  attemptDuration: Histogram<'result'>;
+  ingestToDelivery: Histogram;
+  deadLetters: Counter<'reason'>;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Registers the worker's metrics; gauges read their values when scraped. */
+export function createWorkerMetrics(
+  registry: Registry,
+  sources: { activeWorkers: () => number; queueDepth: () => Promise<number> },
+): WorkerMetrics {
+  new Gauge({
+    name: 'herald_active_workers',
+    help: 'BullMQ Workers running now: one per endpoint with work.',
+    registers: [registry],
+    collect() {
+      this.set(sources.activeWorkers());
+    },
+  });
+  new Gauge({
+    name: 'herald_queue_depth',
+    help: 'Jobs waiting, delayed or active in the queues of endpoints with work.',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.queueDepth());
+    },
+  });
+  return {
+    deliveries: new Counter({
+      name: 'herald_deliveries_total',
+      help: 'Delivery jobs by outcome: delivered, retry, dead, cancelled, skipped.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    attemptDuration: new Histogram({
+      name: 'herald_attempt_duration_seconds',
+      help: 'Duration of one HTTP attempt, by result (succeeded or failed).',
+      labelNames: ['result'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    ingestToDelivery: new Histogram({
+      name: 'herald_ingest_to_delivery_seconds',
+      help: 'From an event being stored to its successful delivery.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'herald_dead_letters_total',
+      help: 'Deliveries that became dead (attempts exhausted, endpoint gone or blocked).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
