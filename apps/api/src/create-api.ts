@@ -3,7 +3,7 @@ import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '
 import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
-import { createTransport, SigningKeyCache } from '@herald/outbound';
+import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import { IngestBatchRoute, IngestEventRoute } from '@herald/schemas';
 import type { ApiConfig } from './config.js';
@@ -29,6 +29,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** Port to listen on; defaults to HERALD_API_PORT (0 picks a free one). */
   port?: number;
+  /** Name resolution for URL checks and test sends; the system resolver unless given. */
+  resolve?: Resolve;
 }
 
 /** Starts the api: admin REST routes, OpenAPI and docs, `/healthz`, `/readyz`, `/metrics`. */
@@ -37,7 +39,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
   const deps: ApiDeps = {
     config,
     logger,
@@ -48,6 +50,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     transport,
     signingKeys: new SigningKeyCache(secretBox),
     enqueuer: new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX }),
+    resolve: options.resolve,
   };
 
   const routes = new RouteTable({

@@ -1,7 +1,7 @@
 import type { Logger, SecretBox } from '@herald/core';
 import type { PrismaClient } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
-import type { SigningKeyCache, Transport } from '@herald/outbound';
+import type { Resolve, SigningKeyCache, Transport } from '@herald/outbound';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
@@ -21,4 +21,6 @@ export interface ApiDeps {
   signingKeys: SigningKeyCache;
   /** Puts replayed deliveries back into their endpoints' queues. */
   enqueuer: DeliveryEnqueuer;
+  /** Name resolution for URL checks (the system resolver when absent). */
+  resolve?: Resolve;
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
 import { createPrismaClient, findEndpointRateLimit } from '@herald/db';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
-import { createTransport, SigningKeyCache } from '@herald/outbound';
+import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
@@ -29,6 +29,8 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Port for `/healthz`, `/readyz`, `/metrics`; defaults to HERALD_WORKER_PORT (0 picks a free one). */
   port?: number;
+  /** Name resolution for deliveries; the system resolver unless given. */
+  resolve?: Resolve;
 }
 
 /** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
@@ -37,7 +39,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker' });
   const redis = createRedis(config.REDIS_URL, 'herald-worker');
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub');
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
   const health = new EndpointHealth({

@@ -7,3 +7,5 @@ export type { UrlPolicyOptions } from './url-policy.js';
 export { buildWebhookRequest } from './webhook-request.js';
 export type { WebhookEvent, WebhookRequestInput } from './webhook-request.js';
 export { SigningKeyCache } from './signing-keys.js';
+export { lookupFunction, systemResolve } from './resolver.js';
+export type { Resolve } from './resolver.js';

@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import got, { type Agents } from 'got';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { parseAllowlist, type Allowlist } from './allowlist.js';
+import { lookupFunction, type Resolve } from './resolver.js';
 
 /** How much of a response body is kept (API.md: up to 4 KiB). */
 export const MAX_RESPONSE_BODY_BYTES = 4096;
@@ -37,6 +38,8 @@ export type OutboundResult =
 export interface TransportOptions {
   /** HERALD_OUTBOUND_ALLOWLIST entries: hosts, IPs or CIDRs that may be private. */
   allowlist: readonly string[];
+  /** Name resolution; the system resolver unless given. */
+  resolve?: Resolve;
 }
 
 /** The one way Herald makes outbound HTTP calls. */
@@ -67,8 +70,9 @@ function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; m
  * actually connected to (after DNS) against the SSRF rules, unless the URL's
  * host or the address is allowlisted. Redirects are never followed.
  */
-export function createTransport({ allowlist: entries }: TransportOptions): Transport {
+export function createTransport({ allowlist: entries, resolve }: TransportOptions): Transport {
   const allowlist: Allowlist = parseAllowlist(entries);
+  const dnsLookup = resolve ? lookupFunction(resolve) : undefined;
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' as const };
   const filtered = {
     http: new RequestFilteringHttpAgent({ ...agentOptions, allowIPAddressList: allowlist.addresses }),
@@ -90,6 +94,7 @@ export function createTransport({ allowlist: entries }: TransportOptions): Trans
       body,
       headers,
       agent: allowlist.hosts.has(host) ? trusted : filtered,
+      ...(dnsLookup ? { dnsLookup } : {}),
       followRedirect: false,
       throwHttpErrors: false,
       decompress: true,

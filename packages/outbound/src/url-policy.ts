@@ -1,10 +1,12 @@
-import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { parseAllowlist } from './allowlist.js';
+import { systemResolve, type Resolve } from './resolver.js';
 
 export interface UrlPolicyOptions {
   allowHttp: boolean;
   allowlist: readonly string[];
+  /** Name resolution; the system resolver unless given. */
+  resolve?: Resolve;
 }
 
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
@@ -34,7 +36,7 @@ export function unsafeAddressReason(address: string): string | null {
  * with the reason it is refused, or null. The same rule is enforced again on
  * every delivery, on the address actually connected to.
  */
-export async function checkEndpointUrl(raw: string, { allowHttp, allowlist }: UrlPolicyOptions): Promise<string | null> {
+export async function checkEndpointUrl(raw: string, { allowHttp, allowlist, resolve = systemResolve }: UrlPolicyOptions): Promise<string | null> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -54,7 +56,7 @@ export async function checkEndpointUrl(raw: string, { allowHttp, allowlist }: Ur
     addresses = [host];
   } else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      addresses = (await resolve(host)).map((a) => a.address);
     } catch {
       return `host '${host}' does not resolve`;
     }

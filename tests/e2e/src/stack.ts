@@ -4,6 +4,7 @@ import { parseApiConfig, startApi, type RunningApi } from '@herald/api';
 import { createLogger } from '@herald/core';
 import { createPrismaClient, createTestDatabase, type PrismaClient, type TestDatabase } from '@herald/db';
 import { parseIngestConfig, startIngest, type RunningIngest } from '@herald/ingest';
+import type { Resolve } from '@herald/outbound';
 import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { parseWorkerConfig, startWorker, type RunningWorker } from '@herald/worker';
 
@@ -27,6 +28,8 @@ export interface Stack {
 export interface StackOptions {
   /** Start the worker in this process (default true). */
   worker?: boolean;
+  /** Name resolution for the api's URL checks and the worker's deliveries (custom DNS). */
+  resolve?: Resolve;
 }
 
 /** Starts a stack; `env` overrides the test defaults (fast retries, http to 127.0.0.1 allowed). */
@@ -52,12 +55,12 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   stream.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter(Boolean)));
   const logger = (service: string) => createLogger({ service, level: fullEnv.LOG_LEVEL, stream });
 
-  const api = await startApi(parseApiConfig(fullEnv), { port: 0, logger: logger('api') });
+  const api = await startApi(parseApiConfig(fullEnv), { port: 0, logger: logger('api'), resolve: options.resolve });
   const ingest = await startIngest(parseIngestConfig(fullEnv), { port: 0, logger: logger('ingest') });
   const worker =
     options.worker === false
       ? (undefined as unknown as RunningWorker)
-      : await startWorker(parseWorkerConfig(fullEnv), { port: 0, logger: logger('worker') });
+      : await startWorker(parseWorkerConfig(fullEnv), { port: 0, logger: logger('worker'), resolve: options.resolve });
   const db = createPrismaClient({ databaseUrl: database.url });
   return {
     api,

@@ -15,7 +15,7 @@ export async function assertEventTypesExist(db: PrismaClient, tenantId: string, 
 }
 
 /** 422 unless the URL may be delivered to (scheme, and SSRF rules on what its host resolves to). */
-export async function assertUrlAllowed(url: string, { config }: Pick<ApiDeps, 'config'>): Promise<void> {
-  const problem = await checkEndpointUrl(url, { allowHttp: config.HERALD_ALLOW_HTTP, allowlist: config.HERALD_OUTBOUND_ALLOWLIST });
+export async function assertUrlAllowed(url: string, { config, resolve }: Pick<ApiDeps, 'config' | 'resolve'>): Promise<void> {
+  const problem = await checkEndpointUrl(url, { allowHttp: config.HERALD_ALLOW_HTTP, allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve });
   if (problem) throw AppError.unprocessable('The endpoint URL is not allowed.', [{ path: 'url', message: problem }]);
 }

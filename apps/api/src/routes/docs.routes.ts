@@ -32,6 +32,10 @@ export function docsRoutes(routes: RouteTable, { config }: ApiDeps, elsewhere: r
     servers: { api: `http://localhost:${config.HERALD_API_PORT}`, ingest: `http://localhost:${config.HERALD_INGEST_PORT}` },
   });
   const docs = Router();
-  docs.use('/docs', swaggerUi.serveFiles(document), swaggerUi.setup(document, { customSiteTitle: 'Herald API' }));
+  // validatorUrl null: Swagger UI would otherwise load a badge from validator.swagger.io,
+  // telling a third party where this api lives.
+  // (serveFiles writes swagger-ui-init.js, which is where the option takes effect.)
+  const options = { customSiteTitle: 'Herald API', swaggerOptions: { validatorUrl: null } };
+  docs.use('/docs', swaggerUi.serveFiles(document, options), swaggerUi.setup(document, options));
   return docs;
 }
