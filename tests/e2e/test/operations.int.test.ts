@@ -64,7 +64,7 @@ describe('operations: queue dashboard and metrics', () => {
     const page = await fetch(`${stack.api.url}/admin/queues`);
     expect(page.status).toBe(401);
     expect(page.headers.get('www-authenticate')).toMatch(/^Basic/);
-    expect((await page.json()).error.code).toBe('unauthorized');
+    expect(((await page.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     const basic = `Basic ${Buffer.from(`ops:${stack.rootToken}`).toString('base64')}`;
     const html = await fetch(`${stack.api.url}/admin/queues`, { headers: { authorization: basic } });
     expect(html.status).toBe(200);
