@@ -78,8 +78,9 @@ export class EndpointWorkers {
     const { subscriber } = this.options;
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.workChannel) for (const id of message.split(',')) void this.ensure(id);
+      if (channel === this.keys.changedChannel) void this.restart(message);
     });
-    await subscriber.subscribe(this.keys.workChannel);
+    await subscriber.subscribe(this.keys.workChannel, this.keys.changedChannel);
     await this.sweep();
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 5000);
     this.sweepTimer.unref();
@@ -105,6 +106,15 @@ export class EndpointWorkers {
       this.starting.set(endpointId, pending);
     }
     return pending;
+  }
+
+  /** Replaces an endpoint's Worker (after in-flight jobs finish) so it runs with the endpoint's new settings. */
+  async restart(endpointId: string): Promise<void> {
+    const worker = this.workers.get(endpointId);
+    if (!worker) return;
+    this.workers.delete(endpointId);
+    await worker.close();
+    await this.ensure(endpointId);
   }
 
   private async create(endpointId: string): Promise<void> {

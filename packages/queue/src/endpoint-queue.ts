@@ -30,3 +30,8 @@ export async function drainEndpointQueue(redis: Redis, prefix: string, endpointI
     await queue.close();
   }
 }
+
+/** Tells running workers that an endpoint's settings changed, so they pick up its new rate limit. */
+export async function announceEndpointChanged(redis: Redis, prefix: string, endpointId: string): Promise<void> {
+  await redis.publish(queueKeys(prefix).changedChannel, endpointId);
+}

@@ -5,5 +5,5 @@ export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN } from './
 export type { DeliveryJobSpec } from './delivery-jobs.js';
 export { DeliveryEnqueuer } from './delivery-enqueuer.js';
 export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
-export { drainEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
+export { announceEndpointChanged, drainEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
 export { deliveriesWithoutJob } from './job-presence.js';

@@ -11,6 +11,8 @@ export interface QueueKeys {
   activeEndpoints: string;
   /** Pub/sub channel nudging workers that an endpoint got work. */
   workChannel: string;
+  /** Pub/sub channel telling workers an endpoint's settings changed (e.g. its rate limit). */
+  changedChannel: string;
 }
 
 export function queueKeys(prefix: string): QueueKeys {
@@ -19,6 +21,7 @@ export function queueKeys(prefix: string): QueueKeys {
     sentinel: `${prefix}:sentinel`,
     activeEndpoints: `${prefix}:active-endpoints`,
     workChannel: `${prefix}:work`,
+    changedChannel: `${prefix}:endpoint-changed`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { announceEndpointChanged } from '@herald/queue';
 import { AppError, newId } from '@herald/core';
 import {
   createEndpoint,
@@ -148,6 +149,11 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         throw AppError.notFound(`Endpoint '${params.id}'`);
       }
       if (body.enabled !== undefined) await setEndpointEnabled(deps, tenantId, current, body.enabled);
+      if (body.rate_limit_per_second !== undefined) {
+        await announceEndpointChanged(deps.redis, deps.config.HERALD_REDIS_PREFIX, current.id).catch((error: unknown) =>
+          deps.logger.warn('could not announce an endpoint change; workers pick it up when they restart its queue', { error }),
+        );
+      }
       const updated = await findEndpoint(db, tenantId, current.id);
       if (!updated) throw AppError.notFound(`Endpoint '${params.id}'`);
       res.json(endpointOut(updated));
