@@ -57,6 +57,26 @@ if (process.env.CI || !process.stdout.isTTY) {
 }
 args.push(...process.argv.slice(2));
 
-const child = spawn('npx', args, { cwd: root, stdio: 'inherit', env });
+// Output passes through as it comes; jest's per-workspace "Tests:" lines are summed
+// into one closing line, so a reader (or CI) sees the whole suite's count at the end.
+const child = spawn('npx', args, { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let pending = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  const lines = (pending + chunk.toString('utf8')).split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    if (!/Tests:\s/.test(line)) continue;
+    for (const key of Object.keys(totals)) {
+      const match = new RegExp(`(\\d+) ${key}`).exec(line);
+      if (match) totals[key] += Number(match[1]);
+    }
+  }
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.once('exit', (code, signal) => {
+  const exitCode = code ?? (signal ? 1 : 0);
+  process.stdout.write(`\nHerald: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  process.exit(exitCode === 0 && totals.failed > 0 ? 1 : exitCode);
+});
