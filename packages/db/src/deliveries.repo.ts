@@ -1,5 +1,4 @@
 import type { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
-import type { Prisma } from './generated/prisma/client.js';
 
 /** Everything one delivery attempt needs, loaded in one query. */
 export type DeliveryContext = Delivery & { event: Event; endpoint: Endpoint };
@@ -32,38 +31,6 @@ export interface DeliveryUpdate {
   lastResponseStatus: number | null;
   lastError: string | null;
   deliveredAt: Date | null;
-}
-
-/**
- * Records an attempt and moves its delivery on, atomically. The delivery is
- * only updated while still `pending`, so a stale duplicate job cannot undo a
- * newer outcome; resolves false when it was not.
- */
-export async function recordAttempt(
-  db: PrismaClient,
-  tenantId: string,
-  attempt: NewAttempt,
-  update: DeliveryUpdate,
-): Promise<boolean> {
-  const [, moved] = await db.$transaction([
-    db.attempt.create({
-      data: {
-        ...attempt,
-        tenantId,
-        requestHeaders: attempt.requestHeaders as Prisma.InputJsonObject,
-        responseHeaders: (attempt.responseHeaders ?? undefined) as Prisma.InputJsonObject | undefined,
-      },
-    }),
-    db.delivery.updateMany({
-      where: { tenantId, id: attempt.deliveryId, status: 'pending' },
-      data: { ...update, attempts: attempt.attempt, updatedAt: attempt.createdAt },
-    }),
-    db.endpoint.updateMany({
-      where: { tenantId, id: attempt.endpointId },
-      data: { lastDeliveryAt: attempt.createdAt, lastDeliveryStatus: attempt.status },
-    }),
-  ]);
-  return moved.count === 1;
 }
 
 /** Finishes a pending delivery without an attempt (endpoint deleted or disabled). */
@@ -108,11 +75,6 @@ export async function listDeliveries(
     orderBy: { id: 'desc' },
     take: limit + 1,
   });
-}
-
-/** Attempts of one delivery, oldest first. */
-export async function listAttemptsOfDelivery(db: PrismaClient, tenantId: string, deliveryId: string) {
-  return db.attempt.findMany({ where: { tenantId, deliveryId }, orderBy: { id: 'asc' } });
 }
 
 /** A pending delivery as the reconciler sees it. */

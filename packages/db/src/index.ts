@@ -29,7 +29,6 @@ export {
   createEndpoint,
   deleteEndpoint,
   disableEndpoint,
-  filtersSelecting,
   findEndpoint,
   findEndpointRateLimit,
   findFanOutTargets,
@@ -42,10 +41,8 @@ export { insertEvents } from './events.repo.js';
 export type { NewEvent, StoredEvent } from './events.repo.js';
 export {
   finishDelivery,
-  listAttemptsOfDelivery,
   listDeliveries,
   loadDeliveryContext,
-  recordAttempt,
   scanPendingDeliveries,
 } from './deliveries.repo.js';
 export type { DeliveryContext, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
