@@ -112,6 +112,19 @@ describe('delivery engine', () => {
     expect(rate).toBeLessThan(22);
   });
 
+  it('applies a changed rate_limit_per_second to an endpoint that already has work', async () => {
+    const r = await receiver();
+    const { id, type } = await endpointFor(r.url, { rate_limit_per_second: 1 });
+    await send(type, 12);
+    await r.waitFor(2, 5000);
+    const patched = await call(stack.api.url, 'PATCH', `/api/v1/endpoints/${id}`, { token: tenant.admin, body: { rate_limit_per_second: 1000 } });
+    expect(patched.status).toBe(200);
+    const changedAt = Date.now();
+    // At 1/s the other 10 would take 10 s more; at the new limit they come at once.
+    await r.waitFor(12, 4000);
+    expect(Date.now() - changedAt).toBeLessThan(3000);
+  });
+
   it('does not let a receiver that hangs 5 s delay a healthy endpoint (40 events within 3 s)', async () => {
     const slow = await receiver(() => ({ status: 200, delayMs: 5000 }));
     const healthy = await receiver();
