@@ -19,3 +19,23 @@ describe('logger', () => {
     expect(text).toContain('[redacted]');
   });
 });
+
+describe('logger redaction of less obvious places', () => {
+  it('redacts the stack of a logged error and percent-encoded secrets', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk) => lines.push(...String(chunk).trim().split('\n')));
+    const logger = createLogger({ service: 'test', stream });
+    logger.error('request failed', { error: new Error('decrypt failed for whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw') });
+    logger.info('request', {
+      path: '/api/v1/endpoints/whsec_MfKQ9r8G%2BKYqrTwjU%2FPD8ILPZIo2LaLaSw%3D',
+      other: 'v1%2Cg0hM9SsE%2BOTPJTGt%2FtmIKtSyZlE3uFJELVlNIOLJ1OE%3D',
+    });
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join('\n');
+    expect(JSON.parse(lines[0]!).error.stack).toContain('[redacted]');
+    for (const secret of ['MfKQ9r8G', 'KYqrTwjU', 'PD8ILPZIo2LaLaSw', 'g0hM9SsE', 'tmIKtSyZlE3uFJELVlNIOLJ1OE']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});

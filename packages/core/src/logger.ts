@@ -4,13 +4,21 @@ export type Logger = winston.Logger;
 
 // Keys whose values are secrets wherever they appear in a log entry.
 const SECRET_KEY = /secret|password|token|authorization|signature|api[_-]?key|^key$|cookie/i;
-// Secret-shaped strings anywhere in a message: signing secrets, API keys, signatures.
-const SECRET_VALUE = /whsec_[A-Za-z0-9+/=]+|herald_(?:admin|read|ingest)_[A-Za-z0-9_-]+|v1,[A-Za-z0-9+/]{43}=|Bearer\s+\S+/g;
+// Secret-shaped strings anywhere in a message: signing secrets, API keys, signatures,
+// also percent-encoded (a secret pasted into a URL path is logged with the path).
+const B64 = '(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])';
+const SECRET_VALUE = new RegExp(
+  `whsec_${B64}+|herald_(?:admin|read|ingest)_[A-Za-z0-9_-]+|v1(?:,|%2[Cc])${B64}{43,}|Bearer\\s+\\S+`,
+  'g',
+);
 
 function redactValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.replace(SECRET_VALUE, '[redacted]');
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: redactValue(value.message, depth + 1), stack: value.stack };
+  // The stack's first line repeats the message, so it is redacted too.
+  if (value instanceof Error) {
+    return { name: value.name, message: redactValue(value.message, depth + 1), stack: redactValue(value.stack, depth + 1) };
+  }
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

@@ -55,7 +55,12 @@ export interface EventTypeChanges {
 }
 
 /** Changes an event type of this tenant; resolves null when it does not exist. */
-export async function updateEventType(db: PrismaClient, tenantId: string, name: string, changes: EventTypeChanges): Promise<EventType | null> {
+export async function updateEventType(
+  db: PrismaClient,
+  tenantId: string,
+  name: string,
+  changes: EventTypeChanges,
+): Promise<EventType | null> {
   try {
     return await db.eventType.update({
       where: { tenantId_name: { tenantId, name } },
