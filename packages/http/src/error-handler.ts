@@ -5,10 +5,13 @@ import { isDependencyDown } from './dependency-errors.js';
 
 /** Turns zod issues into API.md `details`, paths dotted (`events.0.event_type`). */
 export function zodDetails(error: ZodError, prefix: (string | number)[] = []): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join('.'),
-    message: issue.message,
-  }));
+  const dotted = (path: PropertyKey[]) => [...prefix, ...path].map(String).join('.');
+  return error.issues.flatMap((issue) =>
+    // An unknown field is reported at its own path, one detail per field.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: dotted([...issue.path, key]), message: 'is not a known field' }))
+      : [{ path: dotted(issue.path), message: issue.message }],
+  );
 }
 
 // PostgreSQL's codes for text it cannot store (a NUL character in text or jsonb).
