@@ -1,3 +1,4 @@
+import { AppError } from '@herald/core';
 import type { Page } from '@herald/schemas';
 
 /** Opaque cursor from a sort key (ids are time-sortable, so an id is the usual key). */
@@ -5,11 +6,14 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-/** The sort key inside a cursor, or null when it is not one of ours. */
+/** The sort key inside a cursor (null for the first page); 400 for a cursor that is not one of ours. */
 export function decodeCursor(cursor: string | undefined): string | null {
   if (!cursor) return null;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^[\x20-\x7e]{1,200}$/.test(key) ? key : null;
+  if (!/^[\x20-\x7e]{1,200}$/.test(key)) {
+    throw AppError.badRequest('The cursor is not valid; pass next_cursor from a previous page.', [{ path: 'cursor', message: 'is not a valid cursor' }]);
+  }
+  return key;
 }
 
 /**

@@ -91,6 +91,10 @@ describe('admin API on the real stack', () => {
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toEqual([...seen].sort().reverse());
       expect(seen.slice(0, 3)).toEqual([third, second, first]);
+
+      const garbage = await api('GET', '/api/v1/tenants?cursor=%FF%FE', { token: stack.rootToken });
+      expectError(garbage, 400, 'validation_failed');
+      expect(garbage.body.error.details).toEqual([{ path: 'cursor', message: 'is not a valid cursor' }]);
     });
   });
 
