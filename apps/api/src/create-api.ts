@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
+import { createPrismaClient, createSqlPool, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
 import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
@@ -37,6 +37,7 @@ export interface ApiOptions {
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
   const logger = options.logger ?? createLogger({ service: 'api', level: config.LOG_LEVEL });
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
+  const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
@@ -44,6 +45,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     config,
     logger,
     db,
+    sql,
     secretBox,
     payloadSchemas: new PayloadSchemas(),
     redis,
@@ -57,7 +59,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     rootToken: config.HERALD_ROOT_TOKEN,
     authenticate: authenticate({
       digest: (key) => secretBox.digestApiKey(key),
-      findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
+      findByDigest: (digest) => findActiveApiKeyByDigest(sql, digest),
     }),
   });
   tenantRoutes(routes, deps);
@@ -94,6 +96,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       transport.close();
       redis.disconnect();
       await db.$disconnect();
+      await sql.end();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger, SecretBox } from '@herald/core';
-import type { PrismaClient } from '@herald/db';
+import type { PrismaClient, Sql } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { Resolve, SigningKeyCache, Transport } from '@herald/outbound';
 import type { DeliveryEnqueuer } from '@herald/queue';
@@ -11,6 +11,8 @@ export interface ApiDeps {
   config: ApiConfig;
   logger: Logger;
   db: PrismaClient;
+  /** The pg pool for the few hot-path queries (see packages/db/src/sql.ts). */
+  sql: Sql;
   secretBox: SecretBox;
   payloadSchemas: PayloadSchemas;
   /** Redis, for the delivery queues (purge, replay). */

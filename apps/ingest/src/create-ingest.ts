@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, findActiveApiKeyByDigest } from '@herald/db';
+import { createSqlPool, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
 import { Counter } from 'prom-client';
@@ -23,7 +23,7 @@ export interface IngestOptions {
 /** Starts the ingest service: `POST /api/v1/events`, `/healthz`, `/readyz`, `/metrics`. */
 export async function startIngest(config: IngestConfig, options: IngestOptions = {}): Promise<RunningIngest> {
   const logger = options.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
-  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-ingest' });
+  const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-ingest', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-ingest');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
@@ -31,7 +31,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   const routes = new RouteTable({
     authenticate: authenticate({
       digest: (key) => secretBox.digestApiKey(key),
-      findByDigest: (digest) => findActiveApiKeyByDigest(db, digest),
+      findByDigest: (digest) => findActiveApiKeyByDigest(sql, digest),
     }),
   });
   const registry = createMetricsRegistry('ingest');
@@ -42,7 +42,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     registers: [registry],
   });
   eventRoutes(routes, {
-    db,
+    sql,
     enqueuer,
     logger,
     schemaVersion: config.HERALD_SCHEMA_VERSION,
@@ -57,7 +57,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     metrics: registry,
     bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
     readiness: [
-      { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+      { name: 'postgres', check: () => sql.query('SELECT 1') },
       { name: 'redis', check: () => redis.ping() },
     ],
     routers: [routes.router],
@@ -72,7 +72,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
       await closeServer(server);
       await enqueuer.close();
       redis.disconnect();
-      await db.$disconnect();
+      await sql.end();
     },
   };
 }

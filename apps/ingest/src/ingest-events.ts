@@ -1,11 +1,11 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
-import { findEventTypes, findFanOutTargets, insertEvents, type NewEvent, type PrismaClient } from '@herald/db';
+import { findEventTypes, findFanOutTargets, insertEvents, type NewEvent, type Sql } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { EventAcceptedOut, EventIn } from '@herald/schemas';
 
 export interface IngestDeps {
-  db: PrismaClient;
+  sql: Sql;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   schemaVersion: string;
@@ -23,12 +23,12 @@ export type IngestResult = { ok: true; value: EventAcceptedOut } | { ok: false; 
  * puts the delivery jobs into their endpoints' queues.
  */
 export async function ingestEvents(deps: IngestDeps, tenantId: string, events: readonly EventIn[]): Promise<IngestResult[]> {
-  const { db } = deps;
+  const { sql } = deps;
   const types = [...new Set(events.map((e) => e.event_type))];
-  const registered = new Map((await findEventTypes(db, tenantId, types)).map((t) => [t.name, t]));
+  const registered = new Map((await findEventTypes(sql, tenantId, types)).map((t) => [t.name, t]));
   const known = new Set(registered.keys());
   const targets = new Map(
-    await Promise.all(types.filter((t) => known.has(t)).map(async (t) => [t, await findFanOutTargets(db, tenantId, t)] as const)),
+    await Promise.all(types.filter((t) => known.has(t)).map(async (t) => [t, await findFanOutTargets(sql, tenantId, t)] as const)),
   );
 
   const results: (IngestResult | null)[] = events.map((e) => {
@@ -62,7 +62,7 @@ export async function ingestEvents(deps: IngestDeps, tenantId: string, events: r
     rowIndex.push(i);
   });
 
-  const stored = await insertEvents(db, tenantId, deps.schemaVersion, rows);
+  const stored = await insertEvents(sql, tenantId, deps.schemaVersion, rows);
   const jobs = stored.flatMap((s) =>
     s.status === 'inserted'
       ? s.deliveries.map((d) => ({ deliveryId: d.id, tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts }))

@@ -1,8 +1,8 @@
 import type { Logger } from '@herald/core';
-import { writeAttemptBatch, type AttemptRecord, type EndpointFailureRun, type PrismaClient } from '@herald/db';
+import { writeAttemptBatch, type AttemptRecord, type EndpointFailureRun, type Sql } from '@herald/db';
 
 export interface AttemptWriterOptions {
-  db: PrismaClient;
+  sql: Sql;
   logger: Logger;
   /** Most attempts written in one statement. */
   maxRows?: number;
@@ -68,7 +68,7 @@ export class AttemptWriter {
     let runs: EndpointFailureRun[];
     try {
       runs = await writeAttemptBatch(
-        this.options.db,
+        this.options.sql,
         batch.map((p) => p.record),
       );
     } catch (error) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, findEndpointRateLimit } from '@herald/db';
+import { createPrismaClient, createSqlPool, findEndpointRateLimit } from '@herald/db';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
@@ -36,7 +36,8 @@ export interface WorkerOptions {
 /** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
-  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker' });
+  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', poolMax: 4 });
+  const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-worker');
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub');
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
@@ -48,7 +49,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
     onDisabled: (endpointId) => drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId),
   });
-  const attempts = new AttemptWriter({ db, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
+  const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const registry = createMetricsRegistry('worker');
   // Workers are created below; the gauges only read them when scraped.
   let workers: EndpointWorkers | undefined;
@@ -58,7 +59,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   });
   const deliver = createDeliverProcessor({
     metrics,
-    db,
+    sql,
     attempts,
     health,
     transport,
@@ -118,6 +119,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       transport.close();
       redis.disconnect();
       await db.$disconnect();
+      await sql.end();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { newId, type Logger } from '@herald/core';
-import { finishDelivery, loadDeliveryContext, type PrismaClient } from '@herald/db';
+import { finishDelivery, loadDeliveryContext, type Sql } from '@herald/db';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
@@ -19,7 +19,7 @@ export class RetryLaterError extends Error {
 }
 
 export interface DeliverDeps {
-  db: PrismaClient;
+  sql: Sql;
   attempts: AttemptWriter;
   health: EndpointHealth;
   transport: Transport;
@@ -46,20 +46,20 @@ function describeFailure(result: OutboundResult): string {
  */
 export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver({ deliveryId, tenantId }: DeliverJob): Promise<DeliverResult> {
-    const { db } = deps;
-    const ctx = await loadDeliveryContext(db, tenantId, deliveryId);
+    const { sql } = deps;
+    const ctx = await loadDeliveryContext(sql, tenantId, deliveryId);
     if (!ctx || ctx.status !== 'pending') {
       deps.metrics.deliveries.inc({ outcome: 'skipped' });
       return 'skipped';
     }
     const log = deps.logger.child({ tenant_id: tenantId, endpoint_id: ctx.endpointId, delivery_id: deliveryId });
     if (ctx.endpoint.deletedAt) {
-      await finishDelivery(db, tenantId, deliveryId, 'cancelled', 'endpoint deleted');
+      await finishDelivery(sql, tenantId, deliveryId, 'cancelled', 'endpoint deleted');
       deps.metrics.deliveries.inc({ outcome: 'cancelled' });
       return 'cancelled';
     }
     if (!ctx.endpoint.enabled) {
-      await finishDelivery(db, tenantId, deliveryId, 'dead', `endpoint disabled (${ctx.endpoint.disabledReason ?? 'manual'})`);
+      await finishDelivery(sql, tenantId, deliveryId, 'dead', `endpoint disabled (${ctx.endpoint.disabledReason ?? 'manual'})`);
       deps.metrics.deliveries.inc({ outcome: 'dead' });
       deps.metrics.deadLetters.inc({ reason: 'endpoint_disabled' });
       return 'dead';

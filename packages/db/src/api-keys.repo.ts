@@ -1,4 +1,5 @@
-import type { ApiKey, PrismaClient } from './generated/prisma/client.js';
+import type { ApiKey, ApiKeyScope, PrismaClient } from './generated/prisma/client.js';
+import type { Sql } from './sql.js';
 import type { NewApiKey } from './tenants.repo.js';
 
 // How stale `last_used_at` may get: one write a minute per key at most, not one per request.
@@ -9,13 +10,22 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * it finds the tenant. This is the authentication lookup, so it also records
  * `last_used_at` (at most once a minute, without making the request wait).
  */
-export async function findActiveApiKeyByDigest(db: PrismaClient, keyDigest: string, now: Date = new Date()): Promise<ApiKey | null> {
-  const key = await db.apiKey.findFirst({ where: { keyDigest, revokedAt: null } });
-  if (key && (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) {
+export async function findActiveApiKeyByDigest(
+  sql: Sql,
+  keyDigest: string,
+  now: Date = new Date(),
+): Promise<{ id: string; tenantId: string; scope: ApiKeyScope } | null> {
+  const { rows } = await sql.query<{ id: string; tenant_id: string; scope: ApiKeyScope; last_used_at: Date | null }>(
+    'SELECT id, tenant_id, scope, last_used_at FROM api_keys WHERE key_digest = $1 AND revoked_at IS NULL',
+    [keyDigest],
+  );
+  const key = rows[0];
+  if (!key) return null;
+  if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
     // Best effort: a lost update only makes last_used_at a little older.
-    db.apiKey.updateMany({ where: { id: key.id }, data: { lastUsedAt: now } }).catch(() => undefined);
+    sql.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [key.id, now]).catch(() => undefined);
   }
-  return key;
+  return { id: key.id, tenantId: key.tenant_id, scope: key.scope };
 }
 
 /** Adds a key to a tenant (its digest only; the key itself is never stored). */

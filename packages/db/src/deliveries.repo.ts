@@ -1,10 +1,56 @@
 import type { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
+import type { Sql } from './sql.js';
 
 /** Everything one delivery attempt needs, loaded in one query. */
-export type DeliveryContext = Delivery & { event: Event; endpoint: Endpoint };
+export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'status' | 'attempts' | 'maxAttempts'> & {
+  event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'schemaVersion' | 'createdAt' | 'payload'>;
+  endpoint: Pick<
+    Endpoint,
+    | 'url'
+    | 'enabled'
+    | 'disabledReason'
+    | 'deletedAt'
+    | 'timeoutMs'
+    | 'headers'
+    | 'secretCiphertext'
+    | 'previousSecretCiphertext'
+    | 'previousSecretExpiresAt'
+  >;
+};
 
-export async function loadDeliveryContext(db: PrismaClient, tenantId: string, deliveryId: string): Promise<DeliveryContext | null> {
-  return db.delivery.findFirst({ where: { tenantId, id: deliveryId }, include: { event: true, endpoint: true } });
+export async function loadDeliveryContext(sql: Sql, tenantId: string, deliveryId: string): Promise<DeliveryContext | null> {
+  const { rows } = await sql.query(
+    `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
+            e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
+            p.url, p.enabled, p.disabled_reason, p.deleted_at, p.timeout_ms, p.headers,
+            p.secret_ciphertext, p.previous_secret_ciphertext, p.previous_secret_expires_at
+     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
+     WHERE d.tenant_id = $1 AND d.id = $2`,
+    [tenantId, deliveryId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    eventId: r.event_id,
+    endpointId: r.endpoint_id,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, schemaVersion: r.schema_version, createdAt: r.event_created_at, payload: r.payload },
+    endpoint: {
+      url: r.url,
+      enabled: r.enabled,
+      disabledReason: r.disabled_reason,
+      deletedAt: r.deleted_at,
+      timeoutMs: r.timeout_ms,
+      headers: r.headers,
+      secretCiphertext: r.secret_ciphertext,
+      previousSecretCiphertext: r.previous_secret_ciphertext,
+      previousSecretExpiresAt: r.previous_secret_expires_at,
+    },
+  };
 }
 
 /** One HTTP attempt as stored. */
@@ -35,16 +81,17 @@ export interface DeliveryUpdate {
 
 /** Finishes a pending delivery without an attempt (endpoint deleted or disabled). */
 export async function finishDelivery(
-  db: PrismaClient,
+  sql: Sql,
   tenantId: string,
   deliveryId: string,
   status: 'dead' | 'cancelled',
   reason: string,
 ): Promise<void> {
-  await db.delivery.updateMany({
-    where: { tenantId, id: deliveryId, status: 'pending' },
-    data: { status, lastError: reason, nextAttemptAt: null, updatedAt: new Date() },
-  });
+  await sql.query(
+    `UPDATE deliveries SET status = $3::"DeliveryStatus", last_error = $4, next_attempt_at = NULL, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`,
+    [tenantId, deliveryId, status, reason],
+  );
 }
 
 export interface DeliveryFilter {

@@ -1,5 +1,6 @@
 import type { Endpoint, PrismaClient } from './generated/prisma/client.js';
 import type { Prisma } from './generated/prisma/client.js';
+import type { Sql } from './sql.js';
 
 export interface NewEndpoint {
   id: string;
@@ -84,11 +85,13 @@ export interface FanOutTarget {
 }
 
 /** Enabled, live endpoints of a tenant that an event of this type goes to. */
-export async function findFanOutTargets(db: PrismaClient, tenantId: string, eventType: string): Promise<FanOutTarget[]> {
-  return db.endpoint.findMany({
-    where: { tenantId, deletedAt: null, enabled: true, events: { hasSome: filtersSelecting(eventType) } },
-    select: { id: true, maxAttempts: true },
-  });
+export async function findFanOutTargets(sql: Sql, tenantId: string, eventType: string): Promise<FanOutTarget[]> {
+  const { rows } = await sql.query<{ id: string; max_attempts: number }>(
+    `SELECT id, max_attempts FROM endpoints
+     WHERE tenant_id = $1 AND deleted_at IS NULL AND enabled AND events && $2::text[]`,
+    [tenantId, filtersSelecting(eventType)],
+  );
+  return rows.map((r) => ({ id: r.id, maxAttempts: r.max_attempts }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventType, PrismaClient } from './generated/prisma/client.js';
 import { Prisma } from './generated/prisma/client.js';
+import type { Sql } from './sql.js';
 
 export interface NewEventType {
   name: string;
@@ -44,8 +45,19 @@ export async function listEventTypes(db: PrismaClient, tenantId: string, limit: 
 }
 
 /** The tenant's event types among these names. */
-export async function findEventTypes(db: PrismaClient, tenantId: string, names: readonly string[]): Promise<EventType[]> {
-  return db.eventType.findMany({ where: { tenantId, name: { in: [...names] } } });
+export async function findEventTypes(sql: Sql, tenantId: string, names: readonly string[]): Promise<EventType[]> {
+  const { rows } = await sql.query<{ tenant_id: string; name: string; description: string; schema: unknown; created_at: Date; updated_at: Date }>(
+    'SELECT tenant_id, name, description, schema, created_at, updated_at FROM event_types WHERE tenant_id = $1 AND name = ANY($2::text[])',
+    [tenantId, [...names]],
+  );
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    name: r.name,
+    description: r.description,
+    schema: (r.schema ?? null) as EventType['schema'],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
 }
 
 /** What a PATCH may change; `schema: null` removes the schema, `undefined` leaves a field as it is. */

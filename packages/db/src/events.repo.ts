@@ -1,4 +1,4 @@
-import type { PrismaClient } from './generated/prisma/client.js';
+import type { Sql } from './sql.js';
 
 /** One event to store, with the deliveries fan-out chose for it. */
 export interface NewEvent {
@@ -22,40 +22,49 @@ export type StoredEvent =
  * not stored again: it comes back as a duplicate with the original's id.
  */
 export async function insertEvents(
-  db: PrismaClient,
+  sql: Sql,
   tenantId: string,
   schemaVersion: string,
   events: readonly NewEvent[],
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const deliveries = events.flatMap((e) => e.deliveries.map((d) => ({ ...d, eventId: e.id, eventType: e.eventType })));
-  const inserted = await db.$queryRaw<{ id: string }[]>`
-    WITH input AS (
-      SELECT * FROM unnest(
-        ${events.map((e) => e.id)}::text[], ${events.map((e) => e.eventType)}::text[],
-        ${events.map((e) => e.idempotencyKey)}::text[], ${events.map((e) => e.payload)}::text[],
-        ${events.map((e) => e.occurredAt?.toISOString() ?? null)}::timestamptz[]
-      ) AS t(id, event_type, idempotency_key, payload, occurred_at)
-    ), stored AS (
-      INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version)
-      SELECT id, ${tenantId}, event_type, idempotency_key, payload, occurred_at, ${schemaVersion} FROM input
-      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-      RETURNING id
-    ), fanned AS (
-      INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at)
-      SELECT d.id, ${tenantId}, d.event_id, d.endpoint_id, d.event_type, 'pending', d.max_attempts, now()
-      FROM unnest(
-        ${deliveries.map((d) => d.id)}::text[], ${deliveries.map((d) => d.eventId)}::text[],
-        ${deliveries.map((d) => d.endpointId)}::text[], ${deliveries.map((d) => d.eventType)}::text[],
-        ${deliveries.map((d) => d.maxAttempts)}::int[]
-      ) AS d(id, event_id, endpoint_id, event_type, max_attempts)
-      WHERE d.event_id IN (SELECT id FROM stored)
-      RETURNING 1
-    )
-    SELECT id FROM stored`;
+  const { rows: inserted } = await sql.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+         AS t(id, event_type, idempotency_key, payload, occurred_at)
+     ), stored AS (
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, $2 FROM input
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+       RETURNING id
+     ), fanned AS (
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at)
+       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, 'pending', d.max_attempts, now()
+       FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::int[])
+         AS d(id, event_id, endpoint_id, event_type, max_attempts)
+       WHERE d.event_id IN (SELECT id FROM stored)
+       RETURNING 1
+     )
+     SELECT id FROM stored`,
+    [
+      tenantId,
+      schemaVersion,
+      events.map((e) => e.id),
+      events.map((e) => e.eventType),
+      events.map((e) => e.idempotencyKey),
+      events.map((e) => e.payload),
+      events.map((e) => e.occurredAt),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.endpointId),
+      deliveries.map((d) => d.eventType),
+      deliveries.map((d) => d.maxAttempts),
+    ],
+  );
   const insertedIds = new Set(inserted.map((row) => row.id));
   const duplicateKeys = events.filter((e) => !insertedIds.has(e.id)).map((e) => e.idempotencyKey!);
-  const originals = duplicateKeys.length > 0 ? await findEventsByIdempotencyKeys(db, tenantId, duplicateKeys) : new Map();
+  const originals = duplicateKeys.length > 0 ? await findEventsByIdempotencyKeys(sql, tenantId, duplicateKeys) : new Map();
   return events.map((e): StoredEvent => {
     if (insertedIds.has(e.id)) return { status: 'inserted', id: e.id, deliveries: e.deliveries };
     const original = originals.get(e.idempotencyKey!);
@@ -66,13 +75,14 @@ export async function insertEvents(
 
 /** Existing events by idempotency key, with how many deliveries each has. */
 async function findEventsByIdempotencyKeys(
-  db: PrismaClient,
+  sql: Sql,
   tenantId: string,
   keys: readonly string[],
 ): Promise<Map<string, { id: string; eventType: string; deliveries: number }>> {
-  const rows = await db.event.findMany({
-    where: { tenantId, idempotencyKey: { in: [...new Set(keys)] } },
-    select: { id: true, eventType: true, idempotencyKey: true, _count: { select: { deliveries: true } } },
-  });
-  return new Map(rows.map((r) => [r.idempotencyKey!, { id: r.id, eventType: r.eventType, deliveries: r._count.deliveries }]));
+  const { rows } = await sql.query<{ id: string; event_type: string; idempotency_key: string; deliveries: number }>(
+    `SELECT e.id, e.event_type, e.idempotency_key, (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS deliveries
+     FROM events e WHERE e.tenant_id = $1 AND e.idempotency_key = ANY($2::text[])`,
+    [tenantId, [...new Set(keys)]],
+  );
+  return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, eventType: r.event_type, deliveries: r.deliveries }]));
 }

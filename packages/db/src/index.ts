@@ -56,3 +56,5 @@ export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
 export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
 export { findDeliveryDetail, findEventWithDeliveries, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
 export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome } from './outbox.repo.js';
+export { createSqlPool } from './sql.js';
+export type { CreateSqlPoolOptions, Sql } from './sql.js';

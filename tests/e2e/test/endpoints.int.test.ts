@@ -119,7 +119,7 @@ describe('endpoints: patch, delete, bulk, rotate-secret, test, stats, attempts',
       const cases: [string, string, unknown, string][] = [
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { timeout_ms: 5 }, 'timeout_ms'],
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { enabled: 'yes' }, 'enabled'],
-        ['PATCH', `/api/v1/endpoints/${endpointId}`, { nope: 1 }, ''],
+        ['PATCH', `/api/v1/endpoints/${endpointId}`, { nope: 1 }, 'nope'],
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { url: 'ftp://example.com' }, 'url'],
         ['POST', '/api/v1/endpoints/bulk', { action: 'explode', ids: [endpointId] }, 'action'],
         ['POST', '/api/v1/endpoints/bulk', { action: 'enable', ids: [] }, 'ids'],

@@ -1,13 +1,13 @@
 import { AppError, type ErrorDetail } from '@herald/core';
-import { findEventTypes, type PrismaClient } from '@herald/db';
+import { findEventTypes, type Sql } from '@herald/db';
 import { checkEndpointUrl } from '@herald/outbound';
 import type { ApiDeps } from '../deps.js';
 
 /** 422 naming each subscribed event type that the tenant has not registered. */
-export async function assertEventTypesExist(db: PrismaClient, tenantId: string, filters: string[]): Promise<void> {
+export async function assertEventTypesExist(sql: Sql, tenantId: string, filters: string[]): Promise<void> {
   const exact = filters.filter((f) => f !== '*' && !f.endsWith('.*'));
   if (exact.length === 0) return;
-  const known = new Set((await findEventTypes(db, tenantId, exact)).map((t) => t.name));
+  const known = new Set((await findEventTypes(sql, tenantId, exact)).map((t) => t.name));
   const details: ErrorDetail[] = filters.flatMap((f, i) =>
     exact.includes(f) && !known.has(f) ? [{ path: `events.${i}`, message: `unknown event type '${f}'` }] : [],
   );

@@ -18,7 +18,7 @@ import { sendTestWebhook } from '../endpoints/send-test-webhook.js';
 
 /** What can be done to endpoints besides editing them: bulk actions, secret rotation, test sends. */
 export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
-  const { db, payloadSchemas } = deps;
+  const { db, sql, payloadSchemas } = deps;
 
   routes.add(
     {
@@ -76,7 +76,7 @@ export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
       const { tenantId } = principalOf(res);
       const endpoint = await findEndpoint(db, tenantId, params.id);
       if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
-      const [eventType] = await findEventTypes(db, tenantId, [body.event_type]);
+      const [eventType] = await findEventTypes(sql, tenantId, [body.event_type]);
       if (!eventType) {
         throw AppError.unprocessable(`Unknown event type '${body.event_type}'.`, [
           { path: 'event_type', message: `unknown event type '${body.event_type}'` },

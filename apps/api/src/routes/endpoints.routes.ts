@@ -65,7 +65,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     async ({ body }, _req, res) => {
       const { tenantId } = principalOf(res);
       await assertUrlAllowed(body.url, deps);
-      await assertEventTypesExist(db, tenantId, body.events);
+      await assertEventTypesExist(deps.sql, tenantId, body.events);
       const secret = generateSecret();
       const endpoint = await createEndpoint(db, tenantId, {
         id: newId('ep'),
@@ -143,7 +143,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const current = await findEndpoint(db, tenantId, params.id);
       if (!current) throw AppError.notFound(`Endpoint '${params.id}'`);
       if (body.url !== undefined) await assertUrlAllowed(body.url, deps);
-      if (body.events !== undefined) await assertEventTypesExist(db, tenantId, body.events);
+      if (body.events !== undefined) await assertEventTypesExist(deps.sql, tenantId, body.events);
       const changes = changesOf(body);
       if (Object.keys(changes).length > 0 && !(await updateEndpoint(db, tenantId, current.id, changes))) {
         throw AppError.notFound(`Endpoint '${params.id}'`);

@@ -38,7 +38,7 @@ function assertNotBuiltIn(name: string): void {
 }
 
 /** Event types a tenant's events and subscriptions may name. */
-export function eventTypeRoutes(routes: RouteTable, { db, payloadSchemas }: ApiDeps): void {
+export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }: ApiDeps): void {
   /** 422 unless the schema compiles (draft 2020-12). */
   const assertUsableSchema = (schema: Record<string, unknown> | null | undefined) => {
     const problem = schema ? payloadSchemas.problemWith(schema) : null;
@@ -93,7 +93,7 @@ export function eventTypeRoutes(routes: RouteTable, { db, payloadSchemas }: ApiD
       responses: { 200: { description: 'The event type.', schema: EventTypeOutSchema } },
     },
     async ({ params }, _req, res) => {
-      const [found] = await findEventTypes(db, principalOf(res).tenantId, [params.name]);
+      const [found] = await findEventTypes(sql, principalOf(res).tenantId, [params.name]);
       if (!found) throw AppError.notFound(`Event type '${params.name}'`);
       res.json(eventTypeOut(found));
     },
