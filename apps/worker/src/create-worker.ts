@@ -78,6 +78,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     rateLimitOf: (endpointId) => findEndpointRateLimit(db, endpointId),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
+    idleMs: config.HERALD_WORKER_IDLE_MS,
     logger,
   });
   await workers.start();

@@ -34,6 +34,12 @@ export interface EndpointWorkersOptions {
   sweepIntervalMs?: number;
   /** Job lock; a dead worker's jobs are recovered by the stalled check after it expires. */
   lockMs: number;
+  /**
+   * How long an endpoint's Worker outlives its last job. Starting a Worker
+   * costs a Redis connection and a query, so an endpoint that gets an event
+   * every few seconds keeps its Worker; one that falls quiet loses it.
+   */
+  idleMs: number;
 }
 
 /**
@@ -44,6 +50,8 @@ export interface EndpointWorkersOptions {
  */
 export class EndpointWorkers {
   private readonly workers = new Map<string, Worker<DeliverJob, DeliverResult>>();
+  /** When each endpoint's Worker last started or finished a job. */
+  private readonly lastActive = new Map<string, number>();
   private readonly starting = new Map<string, Promise<void>>();
   private readonly keys: QueueKeys;
   private sweepTimer?: NodeJS.Timeout;
@@ -140,13 +148,18 @@ export class EndpointWorkers {
       },
     );
     worker.on('error', (error) => logger.warn('worker error', { endpoint_id: endpointId, error }));
-    worker.on('drained', () => void this.retireIfIdle(endpointId));
+    const touch = () => this.lastActive.set(endpointId, Date.now());
+    worker.on('active', touch);
+    worker.on('completed', touch);
+    worker.on('failed', touch);
+    touch();
     this.workers.set(endpointId, worker);
     logger.debug('worker started', { endpoint_id: endpointId });
   }
 
   /**
-   * Closes the endpoint's Worker when its queue is empty. The endpoint leaves
+   * Closes the endpoint's Worker once it has been idle for `idleMs` and its
+   * queue is empty (checked by the periodic sweep). The endpoint leaves
    * the active set first and the queue is checked again after, so work added
    * in between is never stranded: it either shows in the second check or its
    * signal re-adds the endpoint.
@@ -154,6 +167,7 @@ export class EndpointWorkers {
   private async retireIfIdle(endpointId: string): Promise<void> {
     const worker = this.workers.get(endpointId);
     if (!worker || this.closed) return;
+    if (Date.now() - (this.lastActive.get(endpointId) ?? 0) < this.options.idleMs) return;
     const { redis, prefix } = this.options;
     const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
     try {
@@ -168,6 +182,7 @@ export class EndpointWorkers {
         return;
       }
       this.workers.delete(endpointId);
+      this.lastActive.delete(endpointId);
       await worker.close();
       this.options.logger.debug('worker retired', { endpoint_id: endpointId });
     } catch (error) {

@@ -9,7 +9,7 @@ describe('delivery engine', () => {
   let typeCounter = 0;
 
   beforeAll(async () => {
-    stack = await startStack({ HERALD_RETRY_BASE_MS: '100', HERALD_RETRY_MAX_DELAY_MS: '3000' });
+    stack = await startStack({ HERALD_RETRY_BASE_MS: '100', HERALD_RETRY_MAX_DELAY_MS: '3000', HERALD_WORKER_IDLE_MS: '300' });
     tenant = await createTenant(stack);
   });
   afterAll(async () => {
@@ -123,6 +123,17 @@ describe('delivery engine', () => {
     // At 1/s the other 10 would take 10 s more; at the new limit they come at once.
     await r.waitFor(12, 4000);
     expect(Date.now() - changedAt).toBeLessThan(3000);
+  });
+
+  it('runs a Worker only while an endpoint has work, and retires it once idle', async () => {
+    await eventually(async () => stack.worker.activeWorkers() === 0, 15_000, 100);
+    const r = await receiver(() => ({ status: 200, delayMs: 400 }));
+    const { type } = await endpointFor(r.url);
+    await send(type, 2);
+    await eventually(async () => stack.worker.activeWorkers() === 1, 5000, 20);
+    await r.waitFor(2);
+    // Idle for HERALD_WORKER_IDLE_MS (300 ms here), then the next sweep (every 5 s) closes it.
+    await eventually(async () => stack.worker.activeWorkers() === 0, 8000, 100);
   });
 
   it('does not let a receiver that hangs 5 s delay a healthy endpoint (40 events within 3 s)', async () => {
