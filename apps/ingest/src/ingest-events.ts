@@ -1,5 +1,5 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
-import { findEventTypes, findFanOutTargets, insertEvents, type NewEvent, type Sql } from '@herald/db';
+import { findIngestTargets, insertEvents, type NewEvent, type Sql } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { EventAcceptedOut, EventIn } from '@herald/schemas';
@@ -24,12 +24,7 @@ export type IngestResult = { ok: true; value: EventAcceptedOut } | { ok: false; 
  */
 export async function ingestEvents(deps: IngestDeps, tenantId: string, events: readonly EventIn[]): Promise<IngestResult[]> {
   const { sql } = deps;
-  const types = [...new Set(events.map((e) => e.event_type))];
-  const registered = new Map((await findEventTypes(sql, tenantId, types)).map((t) => [t.name, t]));
-  const known = new Set(registered.keys());
-  const targets = new Map(
-    await Promise.all(types.filter((t) => known.has(t)).map(async (t) => [t, await findFanOutTargets(sql, tenantId, t)] as const)),
-  );
+  const registered = await findIngestTargets(sql, tenantId, [...new Set(events.map((e) => e.event_type))]);
 
   const results: (IngestResult | null)[] = events.map((e) => {
     const eventType = registered.get(e.event_type);
@@ -37,7 +32,7 @@ export async function ingestEvents(deps: IngestDeps, tenantId: string, events: r
       const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
       return { ok: false, error: AppError.unprocessable(`Unknown event type '${e.event_type}'.`, [detail]) };
     }
-    const violations = eventType.schema ? deps.payloadSchemas.validate(eventType.schema as Record<string, unknown>, e.payload) : [];
+    const violations = eventType.schema ? deps.payloadSchemas.validate(eventType.schema, e.payload) : [];
     if (violations.length === 0) return null;
     return {
       ok: false,
@@ -57,7 +52,7 @@ export async function ingestEvents(deps: IngestDeps, tenantId: string, events: r
       idempotencyKey: e.event_id ?? null,
       payload: JSON.stringify(e.payload),
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
-      deliveries: targets.get(e.event_type)!.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
+      deliveries: registered.get(e.event_type)!.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
     });
     rowIndex.push(i);
   });

@@ -84,14 +84,36 @@ export interface FanOutTarget {
   maxAttempts: number;
 }
 
-/** Enabled, live endpoints of a tenant that an event of this type goes to. */
-export async function findFanOutTargets(sql: Sql, tenantId: string, eventType: string): Promise<FanOutTarget[]> {
-  const { rows } = await sql.query<{ id: string; max_attempts: number }>(
-    `SELECT id, max_attempts FROM endpoints
-     WHERE tenant_id = $1 AND deleted_at IS NULL AND enabled AND events && $2::text[]`,
-    [tenantId, filtersSelecting(eventType)],
+/** A registered event type as ingest needs it: its schema, and where its events go. */
+export interface IngestTarget {
+  schema: Record<string, unknown> | null;
+  endpoints: FanOutTarget[];
+}
+
+/**
+ * For each of these event types the tenant has registered: its JSON Schema
+ * and the enabled, live endpoints subscribed to it (by name, by a `prefix.*`
+ * family, or `*`), in one query. Types not registered are absent.
+ */
+export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<Map<string, IngestTarget>> {
+  const { rows } = await sql.query<{ name: string; schema: Record<string, unknown> | null; endpoints: [string, number][] }>(
+    `SELECT t.name, t.schema,
+            COALESCE((
+              SELECT json_agg(json_build_array(e.id, e.max_attempts))
+              FROM endpoints e
+              WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled
+                -- '*', the name itself, and each family it belongs to ('a.*' and 'a.b.*' for 'a.b.c')
+                AND e.events && (ARRAY['*', t.name] || ARRAY(
+                  SELECT array_to_string((string_to_array(t.name, '.'))[1:i], '.') || '.*'
+                  FROM generate_series(1, cardinality(string_to_array(t.name, '.')) - 1) AS i))
+            ), '[]') AS endpoints
+     FROM event_types t
+     WHERE t.tenant_id = $1 AND t.name = ANY($2::text[])`,
+    [tenantId, [...eventTypes]],
   );
-  return rows.map((r) => ({ id: r.id, maxAttempts: r.max_attempts }));
+  return new Map(
+    rows.map((r) => [r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })) }]),
+  );
 }
 
 /**

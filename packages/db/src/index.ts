@@ -31,10 +31,10 @@ export {
   disableEndpoint,
   findEndpoint,
   findEndpointRateLimit,
-  findFanOutTargets,
+  findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { DisabledReason, EndpointFilter, FanOutTarget, NewEndpoint } from './endpoints.repo.js';
+export type { DisabledReason, EndpointFilter, FanOutTarget, IngestTarget, NewEndpoint } from './endpoints.repo.js';
 export { enableEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret, updateEndpoint } from './endpoints.repo.js';
 export type { EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { insertEvents } from './events.repo.js';

@@ -1,0 +1,52 @@
+import { createPrismaClient, type PrismaClient } from './client.js';
+import { findIngestTargets } from './endpoints.repo.js';
+import { createTestDatabase, type TestDatabase } from './migrate.js';
+import { createSqlPool, type Sql } from './sql.js';
+
+describe('findIngestTargets', () => {
+  let database: TestDatabase;
+  let db: PrismaClient;
+  let sql: Sql;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createPrismaClient({ databaseUrl: database.url });
+    sql = createSqlPool({ databaseUrl: database.url });
+    await db.tenant.create({
+      data: {
+        id: 'tnt_a',
+        name: 'A',
+        eventTypes: { create: [{ name: 'a.b.c', schema: { type: 'object' } }, { name: 'ab.c' }, { name: 'axb.c' }] },
+      },
+    });
+    await db.tenant.create({ data: { id: 'tnt_b', name: 'B', eventTypes: { create: [{ name: 'a.b.c' }] } } });
+    const endpoint = (id: string, tenantId: string, events: string[], extra: object = {}) =>
+      db.endpoint.create({ data: { id, tenantId, url: 'https://x.example', events, secretCiphertext: 'c', secretPrefix: 'p', maxAttempts: 3, ...extra } });
+    await endpoint('ep_all', 'tnt_a', ['*']);
+    await endpoint('ep_a', 'tnt_a', ['a.*']);
+    await endpoint('ep_ab', 'tnt_a', ['a.b.*']);
+    await endpoint('ep_exact', 'tnt_a', ['zzz', 'a.b.c']);
+    await endpoint('ep_other_family', 'tnt_a', ['ab.*']);
+    await endpoint('ep_underscore', 'tnt_a', ['a_b.*']);
+    await endpoint('ep_disabled', 'tnt_a', ['*'], { enabled: false });
+    await endpoint('ep_deleted', 'tnt_a', ['*'], { deletedAt: new Date() });
+    await endpoint('ep_tenant_b', 'tnt_b', ['*']);
+  });
+  afterAll(async () => {
+    await sql.end();
+    await db.$disconnect();
+    await database.drop();
+  });
+
+  it('finds the enabled, live endpoints of the tenant by name, family and *', async () => {
+    const targets = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c', 'unknown.type']);
+    expect([...targets.keys()].sort()).toEqual(['a.b.c', 'ab.c', 'axb.c']);
+    expect(targets.get('a.b.c')!.schema).toEqual({ type: 'object' });
+    expect(targets.get('a.b.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_a', 'ep_ab', 'ep_all', 'ep_exact']);
+    expect(targets.get('a.b.c')!.endpoints[0]!.maxAttempts).toBe(3);
+    expect(targets.get('ab.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_all', 'ep_other_family']);
+    // `_` is not a wildcard: 'a_b.*' selects nothing here.
+    expect(targets.get('axb.c')!.endpoints.map((e) => e.id)).toEqual(['ep_all']);
+    expect((await findIngestTargets(sql, 'tnt_b', ['a.b.c'])).get('a.b.c')!.endpoints.map((e) => e.id)).toEqual(['ep_tenant_b']);
+  });
+});
