@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { buildOpenApiDocument, type RouteSpec, type RouteTable } from '@herald/http';
 import type { ApiDeps } from '../deps.js';
+import { API_VERSION } from '../version.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * `GET /api/v1/openapi.json`, generated from the routes' own zod schemas,
@@ -27,7 +26,7 @@ export function docsRoutes(routes: RouteTable, { config }: ApiDeps, elsewhere: r
   // Built once, after every route is in the table (call this last).
   const document = buildOpenApiDocument([...routes.specs, ...elsewhere], {
     title: 'Herald API',
-    version: VERSION,
+    version: API_VERSION,
     description: 'Self-hosted webhook delivery: tenants, keys, event types, endpoints, outbox and ingest.',
     servers: { api: `http://localhost:${config.HERALD_API_PORT}`, ingest: `http://localhost:${config.HERALD_INGEST_PORT}` },
   });
