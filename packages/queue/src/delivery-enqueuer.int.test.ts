@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { newId } from '@herald/core';
@@ -9,16 +9,8 @@ import { createRedis } from './redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 describe('DeliveryEnqueuer against real Redis', () => {
+  let keys: TestRedisPrefix;
   let prefix: string;
   let redis: Redis;
   let subscriber: Redis;
@@ -45,7 +37,8 @@ describe('DeliveryEnqueuer against real Redis', () => {
   }
 
   beforeEach(async () => {
-    prefix = `herald-test-${randomUUID()}`;
+    keys = testRedisPrefix(REDIS_URL);
+    prefix = keys.prefix;
     redis = createRedis(REDIS_URL, 'queue-test');
     subscriber = redis.duplicate();
     enqueuer = new DeliveryEnqueuer({ redis, prefix });
@@ -54,7 +47,7 @@ describe('DeliveryEnqueuer against real Redis', () => {
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((q) => q.close()));
     await enqueuer.close();
-    await deleteKeys(redis, prefix);
+    await keys.cleanup();
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
     subscriber.disconnect();
     await redis.quit();
