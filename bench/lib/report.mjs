@@ -845,6 +845,16 @@ export function writeReport(results, { mdPath, svgPath, rawDir }) {
   // Method notes
   L.push('## What is not measured, or measured differently');
   L.push('');
+  const ev = Object.entries(results.throughput?.eventsPerRun ?? {});
+  if (ev.some(([, n]) => n < P.maxEvents)) {
+    L.push(`- **Events per run:** not a fixed ${fmt(P.maxEvents)}: at this machine's rates that would take well over the 20-minute budget; each scenario sent the same number in each of its runs, sized by its calibration run to ~${P.runSeconds} s (${ev.map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}).`);
+  }
+  if (results.latency?.plan?.some((p) => p.overloaded)) {
+    L.push(`- **Latency at ${results.latency.plan.filter((p) => p.overloaded).map((p) => `${p.rate}`).join(', ')} events/s:** above Herald's maximum here, so no steady state exists; one ${results.latency.overloadMs / 1000} s burst each instead of 3 × ${P.latencyMs / 1000} s (reported, marked overloaded)${results.latency.plan.some((p) => p.extra) ? `, plus ${results.latency.plan.filter((p) => p.extra).map((p) => `${p.rate}/s`).join(', ')} at half the maximum for a steady-state figure` : ''}.`);
+  }
+  if (results.isolation && results.isolation.rate !== results.isolation.askedRate) {
+    L.push(`- **Isolation rate:** ${results.isolation.rate} instead of ${results.isolation.askedRate} events/s (half of what ${fmt(results.isolation.endpoints)} endpoints sustained here), with ${pct(results.isolation.badShare)} of the events to each bad endpoint so they are really busy.`);
+  }
   L.push(`- Median of ${P.runs} runs (min–max) for throughput, latency and isolation. Single measurements (deterministic or too slow to repeat in 20 minutes): Redis memory per waiting delivery, the backlog drain, the fan-in burst and its idle windows, PostgreSQL bytes (median of the ${P.runs} 1-endpoint runs), and the profiled run.`);
   L.push(`- The machine is shared: Redis and PostgreSQL serve other users (other engineers' test runs) during the benchmark, visible as "other processes" CPU above and in the load average. Figures move with that load; compare runs on a quiet machine before concluding on small differences.`);
   L.push('- INFO commandstats is server-wide; the idle-cost comparison therefore relies on MONITOR attributed to the worker\'s own connections, which also counts blocking commands once when issued.');

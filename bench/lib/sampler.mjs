@@ -34,9 +34,10 @@ export function machineCpu() {
   return { busyMs: busy * TICK_MS, totalMs: (busy + idle + iowait) * TICK_MS, stealMs: steal * TICK_MS };
 }
 
-/** inode → local port, for every TCP socket of this network namespace. */
+/** inode → { local, remote } ports, for every TCP socket of this network namespace. */
 function tcpInodePorts() {
   const map = new Map();
+  const portOf = (hexAddress) => parseInt(hexAddress.slice(hexAddress.lastIndexOf(':') + 1), 16);
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text;
     try {
@@ -48,9 +49,7 @@ function tcpInodePorts() {
     for (let i = 1; i < lines.length; i++) {
       const parts = lines[i].trim().split(/\s+/);
       if (parts.length < 10) continue;
-      const local = parts[1];
-      const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
-      map.set(parts[9], port);
+      map.set(parts[9], { local: portOf(parts[1]), remote: portOf(parts[2]) });
     }
   }
   return map;
@@ -76,15 +75,19 @@ function socketInodes(pid) {
   return inodes;
 }
 
-/** Local TCP port → service name, for the sockets held by `pids` ({ service: pid }). */
-export function portOwners(pids) {
+/**
+ * Client port → service name, for the sockets `pids` ({ service: pid }) hold to Redis.
+ * Only sockets whose remote port is Redis's count: Linux reuses an ephemeral port number
+ * for connections to different destinations, so a local port alone is ambiguous.
+ */
+export function portOwners(pids, redisPort = 6379) {
   const inodePorts = tcpInodePorts();
   const owner = new Map();
   for (const [service, pid] of Object.entries(pids)) {
     if (!pid) continue;
     for (const inode of socketInodes(pid)) {
-      const port = inodePorts.get(inode);
-      if (port !== undefined) owner.set(port, service);
+      const ports = inodePorts.get(inode);
+      if (ports && ports.remote === redisPort) owner.set(ports.local, service);
     }
   }
   return owner;
