@@ -31,7 +31,7 @@ export interface ReplayedDelivery {
 }
 
 export type ReplayOutcome =
-  | { outcome: 'replayed'; delivery: ReplayedDelivery }
+  | { outcome: 'replayed'; delivery: Delivery }
   | { outcome: 'not_found' }
   | { outcome: 'already_pending' }
   | { outcome: 'endpoint_unavailable'; reason: string };
@@ -47,12 +47,11 @@ export async function replayDelivery(db: PrismaClient, tenantId: string, deliver
   if (delivery.endpoint.deletedAt) return { outcome: 'endpoint_unavailable', reason: 'its endpoint was deleted' };
   if (!delivery.endpoint.enabled) return { outcome: 'endpoint_unavailable', reason: 'its endpoint is disabled; enable it first' };
   const now = new Date();
-  const moved = await db.delivery.updateMany({
+  const [moved] = await db.delivery.updateManyAndReturn({
     where: { tenantId, id: deliveryId, status: { in: REPLAYABLE } },
     data: { status: 'pending', attempts: 0, maxAttempts: delivery.endpoint.maxAttempts, nextAttemptAt: now, deliveredAt: null, lastError: null, lastResponseStatus: null, updatedAt: now },
   });
-  if (moved.count === 0) return { outcome: 'already_pending' };
-  return { outcome: 'replayed', delivery: { id: delivery.id, tenantId, endpointId: delivery.endpointId, maxAttempts: delivery.endpoint.maxAttempts } };
+  return moved ? { outcome: 'replayed', delivery: moved } : { outcome: 'already_pending' };
 }
 
 export interface ReplayFilter {

@@ -1,23 +1,6 @@
 import { z, type ZodType } from 'zod';
+import { ErrorBodySchema } from '@herald/schemas';
 import type { RouteSpec } from './route-table.js';
-
-const ErrorSchema = z.object({
-  error: z.object({
-    code: z.enum([
-      'validation_failed',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'conflict',
-      'payload_too_large',
-      'rate_limited',
-      'unavailable',
-      'internal',
-    ]),
-    message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string() })),
-  }),
-});
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -100,7 +83,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     servers: [{ url: info.servers.api, description: 'api service' }],
     paths,
     components: {
-      schemas: { Error: jsonSchema(ErrorSchema, 'output') },
+      schemas: { Error: jsonSchema(ErrorBodySchema, 'output') },
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (scopes admin, read, ingest).' },
         rootToken: { type: 'http', scheme: 'bearer', description: 'HERALD_ROOT_TOKEN: manages tenants only.' },

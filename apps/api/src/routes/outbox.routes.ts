@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AppError } from '@herald/core';
 import { decodeCursor, findDeliveryDetail, listDeliveries, replayDeliveries, replayDelivery, toPage, type ReplayedDelivery } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
-import { envelopeBody } from '@herald/schemas';
 import {
+  envelopeBody,
   DeliveryDetailOutSchema,
   DeliveryOutSchema,
   ListQuerySchema,
@@ -94,9 +94,9 @@ export function outboxRoutes(routes: RouteTable, { db, enqueuer }: ApiDeps): voi
         case 'endpoint_unavailable':
           throw new AppError('conflict', `The delivery cannot be replayed: ${result.reason}.`);
         case 'replayed': {
-          await enqueue([result.delivery]);
-          const detail = await findDeliveryDetail(db, tenantId, params.delivery_id);
-          res.status(202).json(deliveryOut(detail!));
+          const { delivery } = result;
+          await enqueue([{ id: delivery.id, tenantId, endpointId: delivery.endpointId, maxAttempts: delivery.maxAttempts }]);
+          res.status(202).json(deliveryOut(delivery));
         }
       }
     },
