@@ -15,15 +15,18 @@ export async function findActiveApiKeyByDigest(
   keyDigest: string,
   now: Date = new Date(),
 ): Promise<{ id: string; tenantId: string; scope: ApiKeyScope } | null> {
-  const { rows } = await sql.query<{ id: string; tenant_id: string; scope: ApiKeyScope; last_used_at: Date | null }>(
-    'SELECT id, tenant_id, scope, last_used_at FROM api_keys WHERE key_digest = $1 AND revoked_at IS NULL',
-    [keyDigest],
-  );
+  const { rows } = await sql.query<{ id: string; tenant_id: string; scope: ApiKeyScope; last_used_at: Date | null }>({
+    name: 'herald_find_active_key',
+    text: 'SELECT id, tenant_id, scope, last_used_at FROM api_keys WHERE key_digest = $1 AND revoked_at IS NULL',
+    values: [keyDigest],
+  });
   const key = rows[0];
   if (!key) return null;
   if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
     // Best effort: a lost update only makes last_used_at a little older.
-    sql.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [key.id, now]).catch(() => undefined);
+    sql
+      .query({ name: 'herald_touch_api_key', text: 'UPDATE api_keys SET last_used_at = $2 WHERE id = $1', values: [key.id, now] })
+      .catch(() => undefined);
   }
   return { id: key.id, tenantId: key.tenant_id, scope: key.scope };
 }

@@ -44,8 +44,9 @@ export async function writeAttemptBatch(sql: Sql, records: readonly AttemptRecor
   }
   const endpoints = [...byEndpoint.entries()];
 
-  const { rows } = await sql.query<{ id: string; tenant_id: string; first_failure_at: Date | null }>(
-    `
+  const { rows } = await sql.query<{ id: string; tenant_id: string; first_failure_at: Date | null }>({
+    name: 'herald_write_attempt_batch',
+    text: `
     WITH inserted AS (
       INSERT INTO attempts (id, tenant_id, delivery_id, endpoint_id, event_id, attempt, status, request_headers,
                             response_status, response_headers, response_body, latency_ms, error, created_at)
@@ -85,7 +86,7 @@ export async function writeAttemptBatch(sql: Sql, records: readonly AttemptRecor
     ) AS v(id, tenant_id, at, status, ok, first_failed)
     WHERE e.id = v.id AND e.tenant_id = v.tenant_id
     RETURNING e.id, e.tenant_id, e.first_failure_at`,
-    [
+    values: [
       a.map((x) => x.id),
       records.map((r) => r.tenantId),
       a.map((x) => x.deliveryId),
@@ -116,6 +117,6 @@ export async function writeAttemptBatch(sql: Sql, records: readonly AttemptRecor
       endpoints.map(([, x]) => x.ok),
       endpoints.map(([, x]) => iso(x.firstFailed)),
     ],
-  );
+  });
   return rows.map((r) => ({ endpointId: r.id, tenantId: r.tenant_id, firstFailureAt: r.first_failure_at }));
 }

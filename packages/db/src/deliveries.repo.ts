@@ -19,15 +19,16 @@ export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'en
 };
 
 export async function loadDeliveryContext(sql: Sql, tenantId: string, deliveryId: string): Promise<DeliveryContext | null> {
-  const { rows } = await sql.query(
-    `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
+  const { rows } = await sql.query({
+    name: 'herald_load_delivery_context',
+    text: `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
             p.url, p.enabled, p.disabled_reason, p.deleted_at, p.timeout_ms, p.headers,
             p.secret_ciphertext, p.previous_secret_ciphertext, p.previous_secret_expires_at
      FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
      WHERE d.tenant_id = $1 AND d.id = $2`,
-    [tenantId, deliveryId],
-  );
+    values: [tenantId, deliveryId],
+  });
   const r = rows[0];
   if (!r) return null;
   return {
@@ -87,11 +88,12 @@ export async function finishDelivery(
   status: 'dead' | 'cancelled',
   reason: string,
 ): Promise<void> {
-  await sql.query(
-    `UPDATE deliveries SET status = $3::"DeliveryStatus", last_error = $4, next_attempt_at = NULL, updated_at = now()
+  await sql.query({
+    name: 'herald_finish_delivery',
+    text: `UPDATE deliveries SET status = $3::"DeliveryStatus", last_error = $4, next_attempt_at = NULL, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`,
-    [tenantId, deliveryId, status, reason],
-  );
+    values: [tenantId, deliveryId, status, reason],
+  });
 }
 
 export interface DeliveryFilter {

@@ -96,8 +96,9 @@ export interface IngestTarget {
  * family, or `*`), in one query. Types not registered are absent.
  */
 export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<Map<string, IngestTarget>> {
-  const { rows } = await sql.query<{ name: string; schema: Record<string, unknown> | null; endpoints: [string, number][] }>(
-    `SELECT t.name, t.schema,
+  const { rows } = await sql.query<{ name: string; schema: Record<string, unknown> | null; endpoints: [string, number][] }>({
+    name: 'herald_find_ingest_targets',
+    text: `SELECT t.name, t.schema,
             COALESCE((
               SELECT json_agg(json_build_array(e.id, e.max_attempts))
               FROM endpoints e
@@ -109,8 +110,8 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
             ), '[]') AS endpoints
      FROM event_types t
      WHERE t.tenant_id = $1 AND t.name = ANY($2::text[])`,
-    [tenantId, [...eventTypes]],
-  );
+    values: [tenantId, [...eventTypes]],
+  });
   return new Map(
     rows.map((r) => [r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })) }]),
   );

@@ -29,8 +29,9 @@ export async function insertEvents(
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const deliveries = events.flatMap((e) => e.deliveries.map((d) => ({ ...d, eventId: e.id, eventType: e.eventType })));
-  const { rows: inserted } = await sql.query<{ id: string }>(
-    `WITH input AS (
+  const { rows: inserted } = await sql.query<{ id: string }>({
+    name: 'herald_insert_events',
+    text: `WITH input AS (
        SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
          AS t(id, event_type, idempotency_key, payload, occurred_at)
      ), stored AS (
@@ -47,7 +48,7 @@ export async function insertEvents(
        RETURNING 1
      )
      SELECT id FROM stored`,
-    [
+    values: [
       tenantId,
       schemaVersion,
       events.map((e) => e.id),
@@ -61,7 +62,7 @@ export async function insertEvents(
       deliveries.map((d) => d.eventType),
       deliveries.map((d) => d.maxAttempts),
     ],
-  );
+  });
   const insertedIds = new Set(inserted.map((row) => row.id));
   const duplicateKeys = events.filter((e) => !insertedIds.has(e.id)).map((e) => e.idempotencyKey!);
   const originals = duplicateKeys.length > 0 ? await findEventsByIdempotencyKeys(sql, tenantId, duplicateKeys) : new Map();
@@ -79,10 +80,11 @@ async function findEventsByIdempotencyKeys(
   tenantId: string,
   keys: readonly string[],
 ): Promise<Map<string, { id: string; eventType: string; deliveries: number }>> {
-  const { rows } = await sql.query<{ id: string; event_type: string; idempotency_key: string; deliveries: number }>(
-    `SELECT e.id, e.event_type, e.idempotency_key, (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS deliveries
+  const { rows } = await sql.query<{ id: string; event_type: string; idempotency_key: string; deliveries: number }>({
+    name: 'herald_find_events_by_idempotency_key',
+    text: `SELECT e.id, e.event_type, e.idempotency_key, (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS deliveries
      FROM events e WHERE e.tenant_id = $1 AND e.idempotency_key = ANY($2::text[])`,
-    [tenantId, [...new Set(keys)]],
-  );
+    values: [tenantId, [...new Set(keys)]],
+  });
   return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, eventType: r.event_type, deliveries: r.deliveries }]));
 }

@@ -5,6 +5,11 @@ import pg from 'pg';
  * Prisma's query compiler costs about 1 ms of CPU per query here; these few
  * statements run thousands of times a second, so they are written as SQL
  * against the same database. Everything else goes through Prisma.
+ *
+ * Each hot statement carries a `name` (`herald_…`), so pg prepares it once per
+ * connection: parsing, analysis and planning were ~45 % of PostgreSQL's CPU
+ * per event before (bench/results/2026-11-23.md). A name must stay unique to
+ * its text: pg refuses a known name with different text.
  */
 export type Sql = pg.Pool;
 
