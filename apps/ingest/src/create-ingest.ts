@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createSqlPool, findActiveApiKeyByDigest } from '@herald/db';
+import { createSqlPool } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
 import { Counter } from 'prom-client';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import type { IngestConfig } from './config.js';
 import { eventRoutes } from './events.routes.js';
+import { IngestCache } from './ingest-cache.js';
 
 export interface RunningIngest {
   url: string;
@@ -27,11 +28,12 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   const redis = createRedis(config.REDIS_URL, 'herald-ingest');
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  const cache = new IngestCache({ sql });
 
   const routes = new RouteTable({
     authenticate: authenticate({
       digest: (key) => secretBox.digestApiKey(key),
-      findByDigest: (digest) => findActiveApiKeyByDigest(sql, digest),
+      findByDigest: (digest) => cache.findKey(digest),
     }),
   });
   const registry = createMetricsRegistry('ingest');
@@ -43,6 +45,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   });
   eventRoutes(routes, {
     sql,
+    cache,
     enqueuer,
     logger,
     schemaVersion: config.HERALD_SCHEMA_VERSION,

@@ -17,7 +17,7 @@ function itemError(error: AppError, index: number) {
 /** `POST /api/v1/events` (one event) and `POST /api/v1/events/batch` (each item on its own). */
 export function eventRoutes(routes: RouteTable, deps: IngestDeps): void {
   routes.add(IngestEventRoute, async ({ body }, _req, res) => {
-    const [result] = await ingestEvents(deps, principalOf(res).tenantId, [body]);
+    const [result] = await ingestEvents(deps, principalOf(res), [body]);
     if (!result!.ok) throw result!.error;
     res.status(result!.value.duplicate ? 200 : 202).json(result!.value);
   });
@@ -32,7 +32,7 @@ export function eventRoutes(routes: RouteTable, deps: IngestDeps): void {
       else results[index] = { ok: false, error: AppError.badRequest('The event is not valid.', zodDetails(parsed.error)) };
     });
     deps.onResults?.(results.filter(Boolean));
-    const ingested = await ingestEvents(deps, principalOf(res).tenantId, valid.map((v) => v.event));
+    const ingested = await ingestEvents(deps, principalOf(res), valid.map((v) => v.event));
     valid.forEach(({ index }, k) => {
       results[index] = ingested[k]!;
     });

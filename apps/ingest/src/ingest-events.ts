@@ -1,11 +1,13 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
-import { findIngestTargets, insertEvents, type NewEvent, type Sql } from '@herald/db';
+import { checkIngestGuard, insertEvents, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { EventAcceptedOut, EventIn } from '@herald/schemas';
+import type { IngestCache } from './ingest-cache.js';
 
 export interface IngestDeps {
   sql: Sql;
+  cache: IngestCache;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   schemaVersion: string;
@@ -17,47 +19,49 @@ export interface IngestDeps {
 /** Each event's result: accepted, or refused with the API.md error shape. */
 export type IngestResult = { ok: true; value: EventAcceptedOut } | { ok: false; error: AppError };
 
+/** Who sends the events: the tenant, and the key it authenticated with. */
+export interface IngestCaller {
+  tenantId: string;
+  keyId: string;
+}
+
+// Rounds of "read the view, validate, store" before giving up on a tenant whose settings keep changing.
+const MAX_ROUNDS = 3;
+
 /**
- * Ingests valid events: refuses unregistered types, commits each event and
- * its deliveries to PostgreSQL (one statement), and only after that commit
- * puts the delivery jobs into their endpoints' queues.
+ * Ingests valid events: refuses unregistered types and payloads that break
+ * their type's schema, commits each event and its deliveries to PostgreSQL
+ * (one statement, which also re-checks the key and the cached settings), and
+ * only after that commit puts the delivery jobs into their endpoints' queues.
  */
-export async function ingestEvents(deps: IngestDeps, tenantId: string, events: readonly EventIn[]): Promise<IngestResult[]> {
-  const { sql } = deps;
-  const registered = await findIngestTargets(sql, tenantId, [...new Set(events.map((e) => e.event_type))]);
-
-  const results: (IngestResult | null)[] = events.map((e) => {
-    const eventType = registered.get(e.event_type);
-    if (!eventType) {
-      const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
-      return { ok: false, error: AppError.unprocessable(`Unknown event type '${e.event_type}'.`, [detail]) };
+export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, events: readonly EventIn[]): Promise<IngestResult[]> {
+  const { sql, cache } = deps;
+  const { tenantId } = caller;
+  const names = [...new Set(events.map((e) => e.event_type))];
+  let results: (IngestResult | null)[] = [];
+  let rows: NewEvent[] = [];
+  let stored: StoredEvent[] = [];
+  for (let round = 1; ; round++) {
+    const view = await cache.view(tenantId, names);
+    ({ results, rows } = validate(deps, events, view.targets));
+    const guard = { keyId: caller.keyId, version: view.version };
+    let failure: GuardFailure | null;
+    if (rows.length === 0) {
+      failure = await checkIngestGuard(sql, tenantId, guard); // nothing to store: the refusals must still be current
+    } else {
+      const outcome = await insertEvents(sql, tenantId, deps.schemaVersion, rows, guard);
+      failure = outcome.ok ? null : outcome.reason;
+      if (outcome.ok) stored = outcome.stored;
     }
-    const violations = eventType.schema ? deps.payloadSchemas.validate(eventType.schema, e.payload) : [];
-    if (violations.length === 0) return null;
-    return {
-      ok: false,
-      error: AppError.unprocessable(
-        `The payload does not match the schema of '${e.event_type}'.`,
-        violations.map((v) => ({ path: v.path ? `payload.${v.path}` : 'payload', message: v.message })),
-      ),
-    };
-  });
-  const rows: NewEvent[] = [];
-  const rowIndex: number[] = [];
-  events.forEach((e, i) => {
-    if (results[i]) return;
-    rows.push({
-      id: newId('evt'),
-      eventType: e.event_type,
-      idempotencyKey: e.event_id ?? null,
-      payload: JSON.stringify(e.payload),
-      occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
-      deliveries: registered.get(e.event_type)!.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
-    });
-    rowIndex.push(i);
-  });
-
-  const stored = await insertEvents(sql, tenantId, deps.schemaVersion, rows);
+    if (!failure) break;
+    if (failure === 'key_revoked') {
+      cache.forgetKey(caller.keyId);
+      throw new AppError('unauthorized', 'Invalid or revoked API key.');
+    }
+    cache.forgetTenant(tenantId);
+    if (round === MAX_ROUNDS) throw AppError.unavailable("The tenant's settings are changing; retry the request.");
+  }
+  const rowIndex = results.flatMap((r, i) => (r ? [] : [i]));
   const jobs = stored.flatMap((s) =>
     s.status === 'inserted'
       ? s.deliveries.map((d) => ({ deliveryId: d.id, tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts }))
@@ -86,4 +90,40 @@ export async function ingestEvents(deps: IngestDeps, tenantId: string, events: r
   });
   deps.onResults?.(results as IngestResult[]);
   return results as IngestResult[];
+}
+
+/** Each event refused (unknown type, payload against the schema) or turned into a row to store. */
+function validate(
+  deps: IngestDeps,
+  events: readonly EventIn[],
+  registered: ReadonlyMap<string, IngestTarget>,
+): { results: (IngestResult | null)[]; rows: NewEvent[] } {
+  const rows: NewEvent[] = [];
+  const results = events.map((e): IngestResult | null => {
+    const eventType = registered.get(e.event_type);
+    if (!eventType) {
+      const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
+      return { ok: false, error: AppError.unprocessable(`Unknown event type '${e.event_type}'.`, [detail]) };
+    }
+    const violations = eventType.schema ? deps.payloadSchemas.validate(eventType.schema, e.payload) : [];
+    if (violations.length > 0) {
+      return {
+        ok: false,
+        error: AppError.unprocessable(
+          `The payload does not match the schema of '${e.event_type}'.`,
+          violations.map((v) => ({ path: v.path ? `payload.${v.path}` : 'payload', message: v.message })),
+        ),
+      };
+    }
+    rows.push({
+      id: newId('evt'),
+      eventType: e.event_type,
+      idempotencyKey: e.event_id ?? null,
+      payload: JSON.stringify(e.payload),
+      occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
+      deliveries: eventType.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
+    });
+    return null;
+  });
+  return { results, rows };
 }

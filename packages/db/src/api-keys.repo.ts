@@ -3,18 +3,23 @@ import type { Sql } from './sql.js';
 import type { NewApiKey } from './tenants.repo.js';
 
 // How stale `last_used_at` may get: one write a minute per key at most, not one per request.
-const LAST_USED_RESOLUTION_MS = 60_000;
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** An active key as authentication needs it. */
+export interface ActiveApiKey {
+  id: string;
+  tenantId: string;
+  scope: ApiKeyScope;
+  /** `last_used_at` as it is now (after this lookup recorded its use, if it did). */
+  lastUsedAt: Date;
+}
 
 /**
  * The key with this digest, if it exists and is not revoked. Not tenant-scoped:
  * it finds the tenant. This is the authentication lookup, so it also records
  * `last_used_at` (at most once a minute, without making the request wait).
  */
-export async function findActiveApiKeyByDigest(
-  sql: Sql,
-  keyDigest: string,
-  now: Date = new Date(),
-): Promise<{ id: string; tenantId: string; scope: ApiKeyScope } | null> {
+export async function findActiveApiKeyByDigest(sql: Sql, keyDigest: string, now: Date = new Date()): Promise<ActiveApiKey | null> {
   const { rows } = await sql.query<{ id: string; tenant_id: string; scope: ApiKeyScope; last_used_at: Date | null }>({
     name: 'herald_find_active_key',
     text: 'SELECT id, tenant_id, scope, last_used_at FROM api_keys WHERE key_digest = $1 AND revoked_at IS NULL',
@@ -22,13 +27,22 @@ export async function findActiveApiKeyByDigest(
   });
   const key = rows[0];
   if (!key) return null;
-  if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
-    // Best effort: a lost update only makes last_used_at a little older.
-    sql
-      .query({ name: 'herald_touch_api_key', text: 'UPDATE api_keys SET last_used_at = $2 WHERE id = $1', values: [key.id, now] })
-      .catch(() => undefined);
-  }
-  return { id: key.id, tenantId: key.tenant_id, scope: key.scope };
+  const found = { id: key.id, tenantId: key.tenant_id, scope: key.scope, lastUsedAt: key.last_used_at ?? new Date(0) };
+  touchApiKeyIfDue(sql, found, now);
+  return found;
+}
+
+/**
+ * Records that a key was used, if its `last_used_at` is older than the
+ * resolution (then updates `key.lastUsedAt`). Best effort and not awaited: a
+ * lost update only makes `last_used_at` a little older.
+ */
+export function touchApiKeyIfDue(sql: Sql, key: { id: string; lastUsedAt: Date }, now: Date = new Date()): void {
+  if (now.getTime() - key.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  key.lastUsedAt = now;
+  sql
+    .query({ name: 'herald_touch_api_key', text: 'UPDATE api_keys SET last_used_at = $2 WHERE id = $1', values: [key.id, now] })
+    .catch(() => undefined);
 }
 
 /** Adds a key to a tenant (its digest only; the key itself is never stored). */

@@ -39,7 +39,7 @@ describe('findIngestTargets', () => {
   });
 
   it('finds the enabled, live endpoints of the tenant by name, family and *', async () => {
-    const targets = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c', 'unknown.type']);
+    const { targets } = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c', 'unknown.type']);
     expect([...targets.keys()].sort()).toEqual(['a.b.c', 'ab.c', 'axb.c']);
     expect(targets.get('a.b.c')!.schema).toEqual({ type: 'object' });
     expect(targets.get('a.b.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_a', 'ep_ab', 'ep_all', 'ep_exact']);
@@ -47,6 +47,37 @@ describe('findIngestTargets', () => {
     expect(targets.get('ab.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_all', 'ep_other_family']);
     // `_` is not a wildcard: 'a_b.*' selects nothing here.
     expect(targets.get('axb.c')!.endpoints.map((e) => e.id)).toEqual(['ep_all']);
-    expect((await findIngestTargets(sql, 'tnt_b', ['a.b.c'])).get('a.b.c')!.endpoints.map((e) => e.id)).toEqual(['ep_tenant_b']);
+    expect((await findIngestTargets(sql, 'tnt_b', ['a.b.c'])).targets.get('a.b.c')!.endpoints.map((e) => e.id)).toEqual(['ep_tenant_b']);
+  });
+
+  it("reads the tenant's config_version with the targets, null for a tenant that does not exist", async () => {
+    expect((await findIngestTargets(sql, 'tnt_a', [])).version).toMatch(/^\d+$/);
+    expect(await findIngestTargets(sql, 'tnt_nope', ['a.b.c'])).toEqual({ version: null, targets: new Map() });
+  });
+
+  it('moves config_version on every change ingest caches, and on nothing else', async () => {
+    const version = async () => (await findIngestTargets(sql, 'tnt_b', [])).version;
+    const moves = async (change: () => Promise<unknown>) => {
+      const before = await version();
+      await change();
+      return (await version()) !== before;
+    };
+    await db.apiKey.create({ data: { id: 'key_b', tenantId: 'tnt_b', name: 'k', scope: 'ingest', keyPrefix: 'p', keyDigest: 'd_b' } });
+    expect(await moves(() => db.apiKey.update({ where: { id: 'key_b' }, data: { revokedAt: new Date() } }))).toBe(true);
+    expect(await moves(() => db.apiKey.update({ where: { id: 'key_b' }, data: { lastUsedAt: new Date() } }))).toBe(false);
+    expect(await moves(() => db.eventType.create({ data: { tenantId: 'tnt_b', name: 'x.y' } }))).toBe(true);
+    expect(await moves(() => db.eventType.update({ where: { tenantId_name: { tenantId: 'tnt_b', name: 'x.y' } }, data: { schema: { type: 'object' } } }))).toBe(true);
+    expect(await moves(() => db.eventType.update({ where: { tenantId_name: { tenantId: 'tnt_b', name: 'x.y' } }, data: { description: 'd' } }))).toBe(false);
+    expect(await moves(() => db.eventType.delete({ where: { tenantId_name: { tenantId: 'tnt_b', name: 'x.y' } } }))).toBe(true);
+    const ep = { where: { id: 'ep_tenant_b' } };
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { events: ['a.*'] } }))).toBe(true);
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { enabled: false } }))).toBe(true);
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { maxAttempts: 5 } }))).toBe(true);
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { deletedAt: new Date() } }))).toBe(true);
+    // What the worker writes after each attempt, and settings ingest does not use, leave it alone.
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { lastDeliveryAt: new Date(), lastDeliveryStatus: 'succeeded', firstFailureAt: null } }))).toBe(false);
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { url: 'https://y.example', timeoutMs: 2000 } }))).toBe(false);
+    // Another tenant's changes do not move it.
+    expect(await moves(() => db.endpoint.update({ where: { id: 'ep_a' }, data: { enabled: false } }))).toBe(false);
   });
 });

@@ -90,15 +90,23 @@ export interface IngestTarget {
   endpoints: FanOutTarget[];
 }
 
+/** Ingest's view of some event types, read at one `config_version` of the tenant. */
+export interface IngestTargets {
+  /** The tenant's `config_version` this was read at (a bigint, as text); null when the tenant does not exist. */
+  version: string | null;
+  /** Registered types among those asked for; the others are absent. */
+  targets: Map<string, IngestTarget>;
+}
+
 /**
  * For each of these event types the tenant has registered: its JSON Schema
  * and the enabled, live endpoints subscribed to it (by name, by a `prefix.*`
- * family, or `*`), in one query. Types not registered are absent.
+ * family, or `*`), with the tenant's `config_version`, in one query.
  */
-export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<Map<string, IngestTarget>> {
-  const { rows } = await sql.query<{ name: string; schema: Record<string, unknown> | null; endpoints: [string, number][] }>({
+export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<IngestTargets> {
+  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number][] }>({
     name: 'herald_find_ingest_targets',
-    text: `SELECT t.name, t.schema,
+    text: `SELECT tn.config_version::text AS version, t.name, t.schema,
             COALESCE((
               SELECT json_agg(json_build_array(e.id, e.max_attempts))
               FROM endpoints e
@@ -108,13 +116,15 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
                   SELECT array_to_string((string_to_array(t.name, '.'))[1:i], '.') || '.*'
                   FROM generate_series(1, cardinality(string_to_array(t.name, '.')) - 1) AS i))
             ), '[]') AS endpoints
-     FROM event_types t
-     WHERE t.tenant_id = $1 AND t.name = ANY($2::text[])`,
+     FROM tenants tn LEFT JOIN event_types t ON t.tenant_id = tn.id AND t.name = ANY($2::text[])
+     WHERE tn.id = $1`,
     values: [tenantId, [...eventTypes]],
   });
-  return new Map(
-    rows.map((r) => [r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })) }]),
-  );
+  const targets = new Map<string, IngestTarget>();
+  for (const r of rows) {
+    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })) });
+  }
+  return { version: rows[0]?.version ?? null, targets };
 }
 
 /**

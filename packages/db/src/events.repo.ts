@@ -17,23 +17,62 @@ export type StoredEvent =
   | { status: 'duplicate'; id: string; eventType: string; deliveries: number };
 
 /**
+ * What the caller's view of the tenant must still be for events to be stored:
+ * the API key is still active and the tenant's `config_version` is still the
+ * one its event types and fan-out targets were read at.
+ */
+export interface IngestGuard {
+  keyId: string;
+  version: string;
+}
+
+/** Why a guard does not hold: the key was revoked, or the tenant's settings changed since they were read. */
+export type GuardFailure = 'key_revoked' | 'stale';
+
+/** Stored, or nothing stored because the guard no longer holds. */
+export type InsertEventsOutcome = { ok: true; stored: StoredEvent[] } | { ok: false; reason: GuardFailure };
+
+/** The guard as one row (key_active, current), given the placeholders of key id, tenant id and version. */
+const guardSql = (keyId: string, tenantId: string, version: string) =>
+  `SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ${keyId} AND tenant_id = ${tenantId} AND revoked_at IS NULL) AS key_active,
+          COALESCE((SELECT config_version = ${version}::bigint FROM tenants WHERE id = ${tenantId}), false) AS current`;
+
+function guardFailure(row: { key_active: boolean; current: boolean }): GuardFailure | null {
+  return !row.key_active ? 'key_revoked' : !row.current ? 'stale' : null;
+}
+
+/** Whether the guard holds now (for a request that stores nothing). */
+export async function checkIngestGuard(sql: Sql, tenantId: string, guard: IngestGuard): Promise<GuardFailure | null> {
+  const { rows } = await sql.query<{ key_active: boolean; current: boolean }>({
+    name: 'herald_check_ingest_guard',
+    text: guardSql('$1', '$2', '$3'),
+    values: [guard.keyId, tenantId, guard.version],
+  });
+  return guardFailure(rows[0]!);
+}
+
+/**
  * Stores events and their deliveries in ONE statement (so one transaction and
- * one round trip). An event whose idempotency key this tenant already used is
- * not stored again: it comes back as a duplicate with the original's id.
+ * one round trip), and only if the guard holds, checked in that same
+ * statement. An event whose idempotency key this tenant already used is not
+ * stored again: it comes back as a duplicate with the original's id.
  */
 export async function insertEvents(
   sql: Sql,
   tenantId: string,
   schemaVersion: string,
   events: readonly NewEvent[],
-): Promise<StoredEvent[]> {
-  if (events.length === 0) return [];
+  guard: IngestGuard,
+): Promise<InsertEventsOutcome> {
   const deliveries = events.flatMap((e) => e.deliveries.map((d) => ({ ...d, eventId: e.id, eventType: e.eventType })));
-  const { rows: inserted } = await sql.query<{ id: string }>({
+  const { rows } = await sql.query<{ key_active: boolean; current: boolean; ids: string[] }>({
     name: 'herald_insert_events',
-    text: `WITH input AS (
-       SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+    text: `WITH guard AS (
+       ${guardSql('$13', '$1', '$14')}
+     ), input AS (
+       SELECT t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
          AS t(id, event_type, idempotency_key, payload, occurred_at)
+       WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
        INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version)
        SELECT id, $1, event_type, idempotency_key, payload, occurred_at, $2 FROM input
@@ -47,7 +86,7 @@ export async function insertEvents(
        WHERE d.event_id IN (SELECT id FROM stored)
        RETURNING 1
      )
-     SELECT id FROM stored`,
+     SELECT g.key_active, g.current, ARRAY(SELECT id FROM stored) AS ids FROM guard g`,
     values: [
       tenantId,
       schemaVersion,
@@ -61,17 +100,23 @@ export async function insertEvents(
       deliveries.map((d) => d.endpointId),
       deliveries.map((d) => d.eventType),
       deliveries.map((d) => d.maxAttempts),
+      guard.keyId,
+      guard.version,
     ],
   });
-  const insertedIds = new Set(inserted.map((row) => row.id));
+  const failure = guardFailure(rows[0]!);
+  if (failure) return { ok: false, reason: failure };
+  const inserted = rows[0]!.ids;
+  const insertedIds = new Set(inserted);
   const duplicateKeys = events.filter((e) => !insertedIds.has(e.id)).map((e) => e.idempotencyKey!);
   const originals = duplicateKeys.length > 0 ? await findEventsByIdempotencyKeys(sql, tenantId, duplicateKeys) : new Map();
-  return events.map((e): StoredEvent => {
+  const stored = events.map((e): StoredEvent => {
     if (insertedIds.has(e.id)) return { status: 'inserted', id: e.id, deliveries: e.deliveries };
     const original = originals.get(e.idempotencyKey!);
     if (!original) throw new Error(`event ${e.id} was neither stored nor a duplicate`);
     return { status: 'duplicate', ...original };
   });
+  return { ok: true, stored };
 }
 
 /** Existing events by idempotency key, with how many deliveries each has. */

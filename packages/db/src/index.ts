@@ -22,7 +22,8 @@ export type { ApplyMigrationsResult, TestDatabase } from './migrate.js';
 export { decodeCursor, encodeCursor, toPage } from './pagination.js';
 export { createTenant, listTenants } from './tenants.repo.js';
 export type { NewApiKey } from './tenants.repo.js';
-export { findActiveApiKeyByDigest } from './api-keys.repo.js';
+export { findActiveApiKeyByDigest, touchApiKeyIfDue } from './api-keys.repo.js';
+export type { ActiveApiKey } from './api-keys.repo.js';
 export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes } from './event-types.repo.js';
 export type { NewEventType } from './event-types.repo.js';
 export {
@@ -34,11 +35,11 @@ export {
   findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { DisabledReason, EndpointFilter, FanOutTarget, IngestTarget, NewEndpoint } from './endpoints.repo.js';
+export type { DisabledReason, EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
 export { enableEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret, updateEndpoint } from './endpoints.repo.js';
 export type { EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
-export { insertEvents } from './events.repo.js';
-export type { NewEvent, StoredEvent } from './events.repo.js';
+export { checkIngestGuard, insertEvents } from './events.repo.js';
+export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewEvent, StoredEvent } from './events.repo.js';
 export {
   finishDelivery,
   listDeliveries,
