@@ -7,6 +7,7 @@ import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
+import { DeliveryContextLoader } from './context-loader.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
@@ -60,6 +61,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const deliver = createDeliverProcessor({
     metrics,
     sql,
+    contexts: new DeliveryContextLoader(sql),
     attempts,
     health,
     transport,

@@ -1,8 +1,9 @@
 import { newId, type Logger } from '@herald/core';
-import { finishDelivery, loadDeliveryContext, type Sql } from '@herald/db';
+import { finishDelivery, type Sql } from '@herald/db';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
+import type { DeliveryContextLoader } from './context-loader.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -20,6 +21,7 @@ export class RetryLaterError extends Error {
 
 export interface DeliverDeps {
   sql: Sql;
+  contexts: DeliveryContextLoader;
   attempts: AttemptWriter;
   health: EndpointHealth;
   transport: Transport;
@@ -47,12 +49,11 @@ function describeFailure(result: OutboundResult): string {
 export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver({ deliveryId, tenantId }: DeliverJob): Promise<DeliverResult> {
     const { sql } = deps;
-    const ctx = await loadDeliveryContext(sql, tenantId, deliveryId);
+    const ctx = await deps.contexts.load(tenantId, deliveryId);
     if (!ctx || ctx.status !== 'pending') {
       deps.metrics.deliveries.inc({ outcome: 'skipped' });
       return 'skipped';
     }
-    const log = deps.logger.child({ tenant_id: tenantId, endpoint_id: ctx.endpointId, delivery_id: deliveryId });
     if (ctx.endpoint.deletedAt) {
       await finishDelivery(sql, tenantId, deliveryId, 'cancelled', 'endpoint deleted');
       deps.metrics.deliveries.inc({ outcome: 'cancelled' });
@@ -110,7 +111,18 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       },
     });
     if (outcome.kind === 'give_up' && outcome.reason === 'gone') await deps.health.gone(tenantId, ctx.endpointId);
-    log.log(status === 'delivered' ? 'debug' : 'info', 'attempt', { attempt, status, error, latency_ms: result.latencyMs });
+    const level = status === 'delivered' ? 'debug' : 'info';
+    if (deps.logger.isLevelEnabled(level)) {
+      deps.logger.log(level, 'attempt', {
+        tenant_id: tenantId,
+        endpoint_id: ctx.endpointId,
+        delivery_id: deliveryId,
+        attempt,
+        status,
+        error,
+        latency_ms: result.latencyMs,
+      });
+    }
     const { metrics } = deps;
     metrics.attemptDuration.observe({ result: status === 'delivered' ? 'succeeded' : 'failed' }, result.latencyMs / 1000);
     metrics.deliveries.inc({ outcome: status === 'pending' ? 'retry' : status });

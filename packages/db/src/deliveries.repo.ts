@@ -18,40 +18,51 @@ export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'en
   >;
 };
 
-export async function loadDeliveryContext(sql: Sql, tenantId: string, deliveryId: string): Promise<DeliveryContext | null> {
+/**
+ * The contexts of many deliveries in one query (the worker batches the jobs
+ * that start together). Each is looked up by tenant and id; missing ones are
+ * absent from the result.
+ */
+export async function loadDeliveryContexts(
+  sql: Sql,
+  keys: readonly { tenantId: string; deliveryId: string }[],
+): Promise<Map<string, DeliveryContext>> {
   const { rows } = await sql.query({
-    name: 'herald_load_delivery_context',
+    name: 'herald_load_delivery_contexts',
     text: `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
             p.url, p.enabled, p.disabled_reason, p.deleted_at, p.timeout_ms, p.headers,
             p.secret_ciphertext, p.previous_secret_ciphertext, p.previous_secret_expires_at
-     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
-     WHERE d.tenant_id = $1 AND d.id = $2`,
-    values: [tenantId, deliveryId],
+     FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id
+     JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id`,
+    values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
   });
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    eventId: r.event_id,
-    endpointId: r.endpoint_id,
-    status: r.status,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, schemaVersion: r.schema_version, createdAt: r.event_created_at, payload: r.payload },
-    endpoint: {
-      url: r.url,
-      enabled: r.enabled,
-      disabledReason: r.disabled_reason,
-      deletedAt: r.deleted_at,
-      timeoutMs: r.timeout_ms,
-      headers: r.headers,
-      secretCiphertext: r.secret_ciphertext,
-      previousSecretCiphertext: r.previous_secret_ciphertext,
-      previousSecretExpiresAt: r.previous_secret_expires_at,
-    },
-  };
+  const contexts = new Map<string, DeliveryContext>();
+  for (const r of rows) {
+    contexts.set(r.id, {
+      id: r.id,
+      tenantId: r.tenant_id,
+      eventId: r.event_id,
+      endpointId: r.endpoint_id,
+      status: r.status,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, schemaVersion: r.schema_version, createdAt: r.event_created_at, payload: r.payload },
+      endpoint: {
+        url: r.url,
+        enabled: r.enabled,
+        disabledReason: r.disabled_reason,
+        deletedAt: r.deleted_at,
+        timeoutMs: r.timeout_ms,
+        headers: r.headers,
+        secretCiphertext: r.secret_ciphertext,
+        previousSecretCiphertext: r.previous_secret_ciphertext,
+        previousSecretExpiresAt: r.previous_secret_expires_at,
+      },
+    });
+  }
+  return contexts;
 }
 
 /** One HTTP attempt as stored. */

@@ -43,7 +43,7 @@ export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewEvent, StoredEv
 export {
   finishDelivery,
   listDeliveries,
-  loadDeliveryContext,
+  loadDeliveryContexts,
   scanPendingDeliveries,
 } from './deliveries.repo.js';
 export type { DeliveryContext, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
