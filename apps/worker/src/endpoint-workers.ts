@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
-import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, queueKeys, type QueueKeys } from '@herald/queue';
+import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, queueKeys, SIGNAL_REPEAT_MS, type QueueKeys } from '@herald/queue';
 import type { DeliverJob } from '@herald/schemas';
 import { RetryLaterError, type DeliverResult } from './deliver.processor.js';
 
@@ -37,7 +37,9 @@ export interface EndpointWorkersOptions {
   /**
    * How long an endpoint's Worker outlives its last job. Starting a Worker
    * costs a Redis connection and a query, so an endpoint that gets an event
-   * every few seconds keeps its Worker; one that falls quiet loses it.
+   * every few seconds keeps its Worker; one that falls quiet loses it. Never
+   * less than twice SIGNAL_REPEAT_MS: enqueuers skip repeated signals within
+   * that window, counting on the Worker still being there.
    */
   idleMs: number;
 }
@@ -167,7 +169,8 @@ export class EndpointWorkers {
   private async retireIfIdle(endpointId: string): Promise<void> {
     const worker = this.workers.get(endpointId);
     if (!worker || this.closed) return;
-    if (Date.now() - (this.lastActive.get(endpointId) ?? 0) < this.options.idleMs) return;
+    const idleMs = Math.max(this.options.idleMs, 2 * SIGNAL_REPEAT_MS);
+    if (Date.now() - (this.lastActive.get(endpointId) ?? 0) < idleMs) return;
     const { redis, prefix } = this.options;
     const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
     try {
