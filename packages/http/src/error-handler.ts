@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { AppError, type ErrorDetail, type Logger } from '@herald/core';
 import { isDependencyDown } from './dependency-errors.js';
+import { requestLog } from './request-context.js';
 
 /** Turns zod issues into API.md `details`, paths dotted (`events.0.event_type`). */
 export function zodDetails(error: ZodError, prefix: (string | number)[] = []): ErrorDetail[] {
@@ -83,7 +84,7 @@ export function errorHandler(logger: Logger, onDependencyDown?: (dependency: 'po
     if (res.headersSent) return next(error);
     const appError = toAppError(error);
     if (appError.code === 'unavailable') onDependencyDown?.(dependencyOf(error));
-    const log = (res.locals.log as Logger | undefined) ?? logger;
+    const log = res.locals.logger ? requestLog(res) : logger;
     if (appError.status >= 500) {
       log.error('request failed', { code: appError.code, error });
     }
