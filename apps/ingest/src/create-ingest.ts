@@ -6,6 +6,7 @@ import { PayloadSchemas } from '@herald/json-schema';
 import { Counter } from 'prom-client';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import type { IngestConfig } from './config.js';
+import { createEventStore } from './event-store.js';
 import { eventRoutes } from './events.routes.js';
 import { IngestCache } from './ingest-cache.js';
 
@@ -48,7 +49,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     cache,
     enqueuer,
     logger,
-    schemaVersion: config.HERALD_SCHEMA_VERSION,
+    store: createEventStore(sql, config.HERALD_SCHEMA_VERSION),
     payloadSchemas: new PayloadSchemas(),
     onResults: (results) => {
       for (const r of results) eventsIngested.inc({ outcome: !r.ok ? 'refused' : r.value.duplicate ? 'duplicate' : 'accepted' });

@@ -1,16 +1,17 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
-import { checkIngestGuard, insertEvents, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
+import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { EventAcceptedOut, EventIn } from '@herald/schemas';
+import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
 export interface IngestDeps {
   sql: Sql;
   cache: IngestCache;
+  store: StoreEvents;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
-  schemaVersion: string;
   payloadSchemas: PayloadSchemas;
   /** Told of every result (for metrics). */
   onResults?: (results: readonly IngestResult[]) => void;
@@ -49,7 +50,7 @@ export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, event
     if (rows.length === 0) {
       failure = await checkIngestGuard(sql, tenantId, guard); // nothing to store: the refusals must still be current
     } else {
-      const outcome = await insertEvents(sql, tenantId, deps.schemaVersion, rows, guard);
+      const outcome = await deps.store(tenantId, rows, guard);
       failure = outcome.ok ? null : outcome.reason;
       if (outcome.ok) stored = outcome.stored;
     }

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, createSqlPool, findEndpointRateLimit } from '@herald/db';
+import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
+import { createPrismaClient, createSqlPool, findEndpointRateLimit, loadDeliveryContexts } from '@herald/db';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
-import { DeliveryContextLoader } from './context-loader.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
@@ -58,10 +57,15 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     activeWorkers: () => workers?.size ?? 0,
     queueDepth: () => workers?.depth() ?? Promise.resolve(0),
   });
+  const contextBatcher = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
+    const contexts = await loadDeliveryContexts(sql, keys);
+    return keys.map((k) => contexts.get(k.deliveryId) ?? null);
+  });
   const deliver = createDeliverProcessor({
     metrics,
     sql,
-    contexts: new DeliveryContextLoader(sql),
+    // Jobs that start in the same turn of the event loop (a Worker's free slots, many endpoints' Workers) share one query.
+    loadContext: (key) => contextBatcher.add(key),
     attempts,
     health,
     transport,

@@ -1,9 +1,8 @@
 import { newId, type Logger } from '@herald/core';
-import { finishDelivery, type Sql } from '@herald/db';
+import { finishDelivery, type DeliveryContext, type Sql } from '@herald/db';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
-import type { DeliveryContextLoader } from './context-loader.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -21,7 +20,8 @@ export class RetryLaterError extends Error {
 
 export interface DeliverDeps {
   sql: Sql;
-  contexts: DeliveryContextLoader;
+  /** The delivery's context, or null when the tenant has no such delivery (batched: see create-worker.ts). */
+  loadContext: (key: { tenantId: string; deliveryId: string }) => Promise<DeliveryContext | null>;
   attempts: AttemptWriter;
   health: EndpointHealth;
   transport: Transport;
@@ -49,7 +49,7 @@ function describeFailure(result: OutboundResult): string {
 export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver({ deliveryId, tenantId }: DeliverJob): Promise<DeliverResult> {
     const { sql } = deps;
-    const ctx = await deps.contexts.load(tenantId, deliveryId);
+    const ctx = await deps.loadContext({ tenantId, deliveryId });
     if (!ctx || ctx.status !== 'pending') {
       deps.metrics.deliveries.inc({ outcome: 'skipped' });
       return 'skipped';

@@ -10,3 +10,5 @@ export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { generateApiKey } from './api-keys.js';
 export type { KeyScope } from './api-keys.js';
+export { MicroBatcher } from './micro-batch.js';
+export type { MicroBatcherOptions } from './micro-batch.js';

@@ -1,5 +1,6 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MicroBatcher } from '@herald/core';
 import type { DeliverJob } from '@herald/schemas';
 import { DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN, type DeliveryJobSpec } from './delivery-jobs.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
@@ -16,6 +17,8 @@ export const SIGNAL_REPEAT_MS = 1000;
 const MAX_REMEMBERED = 50_000;
 // Queue objects kept for single-job adds; the least recently used is closed beyond this many.
 const MAX_QUEUES = 1_000;
+// A call with at least this many jobs goes on its own; smaller concurrent ones are combined.
+const OWN_ROUND_TRIP_JOBS = 50;
 
 export interface DeliveryEnqueuerOptions {
   redis: Redis;
@@ -24,7 +27,8 @@ export interface DeliveryEnqueuerOptions {
 
 /**
  * Puts delivery jobs into their endpoints' queues and tells workers which
- * endpoints have work. All jobs of a call go in one round trip (FlowProducer
+ * endpoints have work. Small calls made in the same turn of the event loop
+ * (concurrent ingest requests) are combined. All jobs go in one round trip (FlowProducer
  * with childless flows; a single job through its endpoint's Queue, which costs
  * less than half the CPU of a one-job flow); the signal (active set, queue
  * meta, pub/sub nudge) in a second, for the endpoints not signalled in the
@@ -38,6 +42,11 @@ export class DeliveryEnqueuer {
   private readonly signalledAt = new Map<string, number>();
   /** Queues of recently used endpoints, least recently used first. */
   private readonly queues = new Map<string, Queue>();
+  /** Combines the small enqueues of one turn of the event loop (concurrent requests) into one round trip. */
+  private readonly batcher = new MicroBatcher<readonly DeliveryJobSpec[], void>(async (calls) => {
+    await this.enqueueNow(calls.flat());
+    return calls.map(() => undefined);
+  });
 
   constructor({ redis, prefix }: DeliveryEnqueuerOptions) {
     this.redis = redis;
@@ -48,6 +57,10 @@ export class DeliveryEnqueuer {
   /** Enqueues the deliveries; resolves once Redis has them. */
   async enqueue(specs: readonly DeliveryJobSpec[]): Promise<void> {
     if (specs.length === 0) return;
+    await (specs.length >= OWN_ROUND_TRIP_JOBS ? this.enqueueNow(specs) : this.batcher.add(specs));
+  }
+
+  private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
     const data = (spec: DeliveryJobSpec): DeliverJob => ({ deliveryId: spec.deliveryId, tenantId: spec.tenantId });
     if (specs.length === 1) {
       const spec = specs[0]!;

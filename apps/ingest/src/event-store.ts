@@ -1,0 +1,35 @@
+import { MicroBatcher } from '@herald/core';
+import { insertEvents, type IngestGuard, type InsertEventsOutcome, type NewEvent, type Sql } from '@herald/db';
+
+/** Stores one request's events (and their deliveries) under its guard. */
+export type StoreEvents = (tenantId: string, rows: NewEvent[], guard: IngestGuard) => Promise<InsertEventsOutcome>;
+
+interface StoreCall {
+  tenantId: string;
+  rows: NewEvent[];
+  guard: IngestGuard;
+}
+
+// A request with at least this many events is a batch of its own; smaller ones are combined.
+const OWN_STATEMENT_ROWS = 50;
+
+/**
+ * Stores events with one statement for all the requests of the same tenant,
+ * key and settings version that arrive in the same turn of the event loop
+ * (group commit across requests): a statement costs PostgreSQL ~0.2 ms of CPU
+ * whether it holds one event or fifty. Each request still gets its own result.
+ */
+export function createEventStore(sql: Sql, schemaVersion: string): StoreEvents {
+  const batcher = new MicroBatcher<StoreCall, InsertEventsOutcome>(
+    async (calls) => {
+      const { tenantId, guard } = calls[0]!;
+      const outcome = await insertEvents(sql, tenantId, schemaVersion, calls.flatMap((c) => c.rows), guard);
+      if (!outcome.ok) return calls.map(() => outcome);
+      let offset = 0;
+      return calls.map((c) => ({ ok: true, stored: outcome.stored.slice(offset, (offset += c.rows.length)) }));
+    },
+    { key: ({ tenantId, guard }) => `${tenantId}\n${guard.keyId}\n${guard.version}` },
+  );
+  return (tenantId, rows, guard) =>
+    rows.length >= OWN_STATEMENT_ROWS ? insertEvents(sql, tenantId, schemaVersion, rows, guard) : batcher.add({ tenantId, rows, guard });
+}
