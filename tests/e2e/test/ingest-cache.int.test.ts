@@ -98,4 +98,27 @@ describe('ingest never acts on settings older than the last change', () => {
     expect(mine.body.deliveries).toBe(0);
     expect((await send({ event_type: 'order.paid', payload: {} }, other.ingest)).status).toBe(422);
   });
+
+  it('answers each of many concurrent requests (stored together) with its own event, duplicates included', async () => {
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      send({ event_type: 'webhook.test', event_id: `concurrent-${i % 30}`, payload: { i } }),
+    );
+    const answers = await Promise.all(sends);
+    const byKey = new Map<string, { statuses: number[]; ids: Set<string> }>();
+    answers.forEach((a, i) => {
+      const group = byKey.get(`concurrent-${i % 30}`) ?? { statuses: [], ids: new Set<string>() };
+      group.statuses.push(a.status);
+      group.ids.add(a.body.event_id);
+      byKey.set(`concurrent-${i % 30}`, group);
+    });
+    for (const [key, { statuses, ids }] of byKey) {
+      // Once stored (202), and a duplicate (200) naming the same event when sent twice.
+      expect([key, statuses.sort()]).toEqual([key, statuses.length === 1 ? [202] : [200, 202]]);
+      expect(ids.size).toBe(1);
+    }
+    const stored = await stack.db.event.findMany({ where: { tenantId: tenant.id, idempotencyKey: { startsWith: 'concurrent-' } } });
+    expect(stored).toHaveLength(30);
+    expect(new Set(stored.map((e) => e.id))).toEqual(new Set([...byKey.values()].map((g) => [...g.ids][0])));
+  });
 });
+

@@ -1,0 +1,77 @@
+import { newId } from '@herald/core';
+import { createPrismaClient, createSqlPool, createTestDatabase, type NewEvent, type PrismaClient, type Sql, type TestDatabase } from '@herald/db';
+import { createEventStore } from './event-store.js';
+
+describe('createEventStore: group commit across requests', () => {
+  let database: TestDatabase;
+  let db: PrismaClient;
+  let sql: Sql;
+  let statements: string[];
+  const tenantId = 'tnt_store';
+  let version: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createPrismaClient({ databaseUrl: database.url });
+    sql = createSqlPool({ databaseUrl: database.url });
+    const query = sql.query.bind(sql) as (...args: unknown[]) => Promise<unknown>;
+    statements = [];
+    // Count what reaches PostgreSQL.
+    (sql as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
+      const config = args[0] as { name?: string } | string;
+      statements.push(typeof config === 'string' ? config : (config.name ?? 'unnamed'));
+      return query(...args);
+    };
+    await db.tenant.create({ data: { id: tenantId, name: 'S', eventTypes: { create: [{ name: 'a.b' }] } } });
+    await db.apiKey.create({ data: { id: 'key_store', tenantId, name: 'k', scope: 'ingest', keyPrefix: 'p', keyDigest: 'digest_store' } });
+    await db.endpoint.create({
+      data: { id: 'ep_store', tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p' },
+    });
+    version = String((await db.tenant.findUniqueOrThrow({ where: { id: tenantId } })).configVersion);
+  });
+  afterAll(async () => {
+    await sql.end();
+    await db.$disconnect();
+    await database.drop();
+  });
+
+  const event = (idempotencyKey: string | null = null): NewEvent => ({
+    id: newId('evt'),
+    eventType: 'a.b',
+    idempotencyKey,
+    payload: '{}',
+    occurredAt: null,
+    deliveries: [{ id: newId('dlv'), endpointId: 'ep_store', maxAttempts: 3 }],
+  });
+
+  it('stores the calls of one turn with one statement and answers each caller its own events', async () => {
+    const store = createEventStore(sql, 'v1');
+    const guard = { keyId: 'key_store', version };
+    const calls = [[event()], [event(), event()], [event('same')], [event('same')]];
+    statements.length = 0;
+    const outcomes = await Promise.all(calls.map((rows) => store(tenantId, rows, guard)));
+    expect(statements.filter((s) => s === 'herald_insert_events')).toHaveLength(1);
+
+    outcomes.forEach((outcome, i) => {
+      if (!outcome.ok) throw new Error('guard failed');
+      expect(outcome.stored.map((s) => s.id)).toEqual(
+        i === 3 ? [calls[2]![0]!.id] : calls[i]!.map((e) => e.id), // the second 'same' is a duplicate of the first
+      );
+    });
+    expect((outcomes[3] as { stored: { status: string }[] }).stored[0]!.status).toBe('duplicate');
+    expect(await db.event.count({ where: { tenantId } })).toBe(4);
+    expect(await db.delivery.count({ where: { tenantId } })).toBe(4);
+  });
+
+  it('keeps calls under different guards apart: a stale one stores nothing, the current one is stored', async () => {
+    const store = createEventStore(sql, 'v1');
+    const before = await db.event.count({ where: { tenantId } });
+    const [stale, current] = await Promise.all([
+      store(tenantId, [event()], { keyId: 'key_store', version: String(BigInt(version) - 1n) }),
+      store(tenantId, [event()], { keyId: 'key_store', version }),
+    ]);
+    expect(stale).toEqual({ ok: false, reason: 'stale' });
+    expect(current!.ok).toBe(true);
+    expect(await db.event.count({ where: { tenantId } })).toBe(before + 1);
+  });
+});
