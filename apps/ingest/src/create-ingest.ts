@@ -50,6 +50,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     enqueuer,
     logger,
     store: createEventStore(sql, config.HERALD_SCHEMA_VERSION),
+    schemaVersion: config.HERALD_SCHEMA_VERSION,
     payloadSchemas: new PayloadSchemas(),
     onResults: (results) => {
       for (const r of results) eventsIngested.inc({ outcome: !r.ok ? 'refused' : r.value.duplicate ? 'duplicate' : 'accepted' });

@@ -41,6 +41,7 @@ describe('createEventStore: group commit across requests', () => {
     idempotencyKey,
     payload: '{}',
     occurredAt: null,
+    createdAt: new Date(),
     deliveries: [{ id: newId('dlv'), endpointId: 'ep_store', maxAttempts: 3 }],
   });
 

@@ -1,8 +1,8 @@
 import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
-import type { DeliveryEnqueuer } from '@herald/queue';
-import type { EventAcceptedOut, EventIn } from '@herald/schemas';
+import type { DeliveryEnqueuer, DeliveryJobSpec } from '@herald/queue';
+import { INLINE_PAYLOAD_MAX_CHARS, type EventAcceptedOut, type EventIn } from '@herald/schemas';
 import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
@@ -10,6 +10,8 @@ export interface IngestDeps {
   sql: Sql;
   cache: IngestCache;
   store: StoreEvents;
+  /** HERALD_SCHEMA_VERSION, for the jobs that carry the event (the store writes it too). */
+  schemaVersion: string;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   payloadSchemas: PayloadSchemas;
@@ -63,11 +65,7 @@ export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, event
     if (round === MAX_ROUNDS) throw AppError.unavailable("The tenant's settings are changing; retry the request.");
   }
   const rowIndex = results.flatMap((r, i) => (r ? [] : [i]));
-  const jobs = stored.flatMap((s) =>
-    s.status === 'inserted'
-      ? s.deliveries.map((d) => ({ deliveryId: d.id, tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts }))
-      : [],
-  );
+  const jobs = stored.flatMap((s, k) => (s.status === 'inserted' ? deliveryJobs(tenantId, deps.schemaVersion, rows[k]!) : []));
   try {
     await deps.enqueuer.enqueue(jobs);
   } catch (error) {
@@ -100,6 +98,7 @@ function validate(
   registered: ReadonlyMap<string, IngestTarget>,
 ): { results: (IngestResult | null)[]; rows: NewEvent[] } {
   const rows: NewEvent[] = [];
+  const now = new Date();
   const results = events.map((e): IngestResult | null => {
     const eventType = registered.get(e.event_type);
     if (!eventType) {
@@ -122,9 +121,34 @@ function validate(
       idempotencyKey: e.event_id ?? null,
       payload: JSON.stringify(e.payload),
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
+      createdAt: now,
       deliveries: eventType.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
     });
     return null;
   });
   return { results, rows };
+}
+
+/** The jobs of a stored event: one per delivery, carrying the event when its payload is small enough. */
+function deliveryJobs(tenantId: string, schemaVersion: string, row: NewEvent): DeliveryJobSpec[] {
+  const inline = row.payload.length <= INLINE_PAYLOAD_MAX_CHARS;
+  return row.deliveries.map((d) => ({
+    deliveryId: d.id,
+    tenantId,
+    endpointId: d.endpointId,
+    maxAttempts: d.maxAttempts,
+    ...(inline
+      ? {
+          event: {
+            endpointId: d.endpointId,
+            maxAttempts: d.maxAttempts,
+            eventId: row.id,
+            eventType: row.eventType,
+            schemaVersion,
+            createdAt: row.createdAt.toISOString(),
+            payload: row.payload,
+          },
+        }
+      : {}),
+  }));
 }

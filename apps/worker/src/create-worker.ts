@@ -8,6 +8,7 @@ import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
+import { EndpointCache } from './endpoint-cache.js';
 import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
 import { Reconciler } from './reconciler.js';
@@ -43,11 +44,15 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
+  const endpoints = new EndpointCache({ sql, logger });
   const health = new EndpointHealth({
     db,
     logger,
     disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
-    onDisabled: (endpointId) => drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId),
+    onDisabled: (endpointId) => {
+      endpoints.forget(endpointId);
+      return drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId);
+    },
   });
   const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const registry = createMetricsRegistry('worker');
@@ -66,6 +71,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     sql,
     // Jobs that start in the same turn of the event loop (a Worker's free slots, many endpoints' Workers) share one query.
     loadContext: (key) => contextBatcher.add(key),
+    endpoints,
     attempts,
     health,
     transport,
@@ -85,6 +91,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
     idleMs: config.HERALD_WORKER_IDLE_MS,
+    onEndpointChanged: (endpointId) => endpoints.forget(endpointId),
     logger,
   });
   await workers.start();
@@ -121,6 +128,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       await reconciler.stop();
       await workers.close();
       await attempts.flush();
+      endpoints.close();
       await enqueuer.close();
       await closeServer(server);
       transport.close();

@@ -1,5 +1,6 @@
 import { newId, type Logger } from '@herald/core';
 import { finishDelivery, type DeliveryContext, type Sql } from '@herald/db';
+import type { EndpointCache } from './endpoint-cache.js';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
@@ -22,6 +23,8 @@ export interface DeliverDeps {
   sql: Sql;
   /** The delivery's context, or null when the tenant has no such delivery (batched: see create-worker.ts). */
   loadContext: (key: { tenantId: string; deliveryId: string }) => Promise<DeliveryContext | null>;
+  /** Endpoints for first attempts that carry their event. */
+  endpoints: EndpointCache;
   attempts: AttemptWriter;
   health: EndpointHealth;
   transport: Transport;
@@ -47,9 +50,40 @@ function describeFailure(result: OutboundResult): string {
  * skipped, so a duplicate job never sends twice what already succeeded.
  */
 export function createDeliverProcessor(deps: DeliverDeps) {
-  return async function deliver({ deliveryId, tenantId }: DeliverJob): Promise<DeliverResult> {
+  /**
+   * A first try of a job ingest made carries its event: with the endpoint
+   * from the cache, it needs no query. Anything else (a retry, a job found
+   * stalled after a crash, a replay, a re-enqueued delivery) reads the
+   * delivery from PostgreSQL and is skipped unless it is still pending.
+   */
+  async function contextOf({ deliveryId, tenantId, event }: DeliverJob, firstTry: boolean): Promise<DeliveryContext | null> {
+    if (!event || !firstTry) return deps.loadContext({ tenantId, deliveryId });
+    const endpoint = await deps.endpoints.get(tenantId, event.endpointId);
+    if (!endpoint) return deps.loadContext({ tenantId, deliveryId });
+    return {
+      id: deliveryId,
+      tenantId,
+      eventId: event.eventId,
+      endpointId: event.endpointId,
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: event.maxAttempts,
+      event: {
+        id: event.eventId,
+        tenantId,
+        eventType: event.eventType,
+        schemaVersion: event.schemaVersion,
+        createdAt: new Date(event.createdAt),
+        payload: event.payload,
+      },
+      endpoint,
+    };
+  }
+
+  return async function deliver(job: DeliverJob, firstTry: boolean): Promise<DeliverResult> {
     const { sql } = deps;
-    const ctx = await deps.loadContext({ tenantId, deliveryId });
+    const { deliveryId, tenantId } = job;
+    const ctx = await contextOf(job, firstTry);
     if (!ctx || ctx.status !== 'pending') {
       deps.metrics.deliveries.inc({ outcome: 'skipped' });
       return 'skipped';

@@ -24,7 +24,10 @@ export interface EndpointWorkersOptions {
   subscriber: Redis;
   prefix: string;
   concurrency: number;
-  deliver: (job: DeliverJob) => Promise<DeliverResult>;
+  /** `firstTry`: the job has neither failed nor stalled before (its data is then known to be current). */
+  deliver: (job: DeliverJob, firstTry: boolean) => Promise<DeliverResult>;
+  /** Told when the api announces that an endpoint's settings changed. */
+  onEndpointChanged?: (endpointId: string) => void;
   /** Per-endpoint rate limit (deliveries per second), or null. */
   rateLimitOf: (endpointId: string) => Promise<number | null>;
   /** Delay for an error that is not a RetryLaterError (e.g. PostgreSQL down mid-job). */
@@ -52,6 +55,8 @@ export interface EndpointWorkersOptions {
  */
 export class EndpointWorkers {
   private readonly workers = new Map<string, Worker<DeliverJob, DeliverResult>>();
+  /** The rate limit each endpoint's Worker runs with. */
+  private readonly rates = new Map<string, number | null>();
   /** When each endpoint's Worker last started or finished a job. */
   private readonly lastActive = new Map<string, number>();
   private readonly starting = new Map<string, Promise<void>>();
@@ -88,7 +93,10 @@ export class EndpointWorkers {
     const { subscriber } = this.options;
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.workChannel) for (const id of message.split(',')) void this.ensure(id);
-      if (channel === this.keys.changedChannel) void this.restart(message);
+      if (channel === this.keys.changedChannel) {
+        this.options.onEndpointChanged?.(message);
+        void this.restart(message);
+      }
     });
     await subscriber.subscribe(this.keys.workChannel, this.keys.changedChannel);
     await this.sweep();
@@ -118,8 +126,11 @@ export class EndpointWorkers {
     return pending;
   }
 
-  /** Replaces an endpoint's Worker (after in-flight jobs finish) so it runs with the endpoint's new settings. */
+  /** Replaces an endpoint's Worker (after in-flight jobs finish) when its rate limit changed. */
   async restart(endpointId: string): Promise<void> {
+    if (!this.workers.has(endpointId)) return;
+    const rate = await this.options.rateLimitOf(endpointId).catch(() => undefined);
+    if (rate !== undefined && rate === this.rates.get(endpointId)) return; // another setting changed: nothing to restart for
     const worker = this.workers.get(endpointId);
     if (!worker) return;
     this.workers.delete(endpointId);
@@ -133,7 +144,8 @@ export class EndpointWorkers {
     if (this.closed || this.workers.has(endpointId)) return;
     const worker = new Worker<DeliverJob, DeliverResult>(
       endpointQueueName(endpointId),
-      async (job: Job<DeliverJob>) => (job.name === DELIVER_JOB ? deliver(job.data) : 'skipped'),
+      async (job: Job<DeliverJob>) =>
+        job.name === DELIVER_JOB ? deliver(job.data, job.attemptsMade === 0 && job.stalledCounter === 0) : 'skipped',
       {
         connection: redis,
         prefix,
@@ -149,6 +161,7 @@ export class EndpointWorkers {
         },
       },
     );
+    this.rates.set(endpointId, rate);
     worker.on('error', (error) => logger.warn('worker error', { endpoint_id: endpointId, error }));
     const touch = () => this.lastActive.set(endpointId, Date.now());
     worker.on('active', touch);
@@ -186,6 +199,7 @@ export class EndpointWorkers {
       }
       this.workers.delete(endpointId);
       this.lastActive.delete(endpointId);
+      this.rates.delete(endpointId);
       await worker.close();
       this.options.logger.debug('worker retired', { endpoint_id: endpointId });
     } catch (error) {

@@ -65,6 +65,38 @@ export async function loadDeliveryContexts(
   return contexts;
 }
 
+/** An endpoint as a delivery attempt needs it, with its tenant. */
+export type DeliveryEndpoint = DeliveryContext['endpoint'] & { id: string; tenantId: string };
+
+/** These endpoints (deleted ones included, so the worker can tell), in one query; unknown ids are absent. */
+export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): Promise<Map<string, DeliveryEndpoint>> {
+  const { rows } = await sql.query({
+    name: 'herald_load_delivery_endpoints',
+    text: `SELECT id, tenant_id, url, enabled, disabled_reason, deleted_at, timeout_ms, headers,
+            secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at
+     FROM endpoints WHERE id = ANY($1::text[])`,
+    values: [[...ids]],
+  });
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        tenantId: r.tenant_id,
+        url: r.url,
+        enabled: r.enabled,
+        disabledReason: r.disabled_reason,
+        deletedAt: r.deleted_at,
+        timeoutMs: r.timeout_ms,
+        headers: r.headers,
+        secretCiphertext: r.secret_ciphertext,
+        previousSecretCiphertext: r.previous_secret_ciphertext,
+        previousSecretExpiresAt: r.previous_secret_expires_at,
+      },
+    ]),
+  );
+}
+
 /** One HTTP attempt as stored. */
 export interface NewAttempt {
   id: string;

@@ -8,6 +8,8 @@ export interface NewEvent {
   /** JSON text of the payload. */
   payload: string;
   occurredAt: Date | null;
+  /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
+  createdAt: Date;
   deliveries: { id: string; endpointId: string; maxAttempts: number }[];
 }
 
@@ -70,12 +72,12 @@ export async function insertEvents(
     text: `WITH guard AS (
        ${guardSql('$13', '$1', '$14')}
      ), input AS (
-       SELECT t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-         AS t(id, event_type, idempotency_key, payload, occurred_at)
+       SELECT t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $15::timestamptz[])
+         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at)
        WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
-       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version)
-       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, $2 FROM input
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version, created_at)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, $2, created_at FROM input
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING id
      ), fanned AS (
@@ -102,6 +104,7 @@ export async function insertEvents(
       deliveries.map((d) => d.maxAttempts),
       guard.keyId,
       guard.version,
+      events.map((e) => e.createdAt),
     ],
   });
   const failure = guardFailure(rows[0]!);

@@ -44,9 +44,10 @@ export {
   finishDelivery,
   listDeliveries,
   loadDeliveryContexts,
+  loadDeliveryEndpoints,
   scanPendingDeliveries,
 } from './deliveries.repo.js';
-export type { DeliveryContext, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
+export type { DeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
 export { writeAttemptBatch } from './attempt-batches.repo.js';
 export type { AttemptRecord, EndpointFailureRun } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';

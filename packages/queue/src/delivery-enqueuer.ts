@@ -61,7 +61,8 @@ export class DeliveryEnqueuer {
   }
 
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
-    const data = (spec: DeliveryJobSpec): DeliverJob => ({ deliveryId: spec.deliveryId, tenantId: spec.tenantId });
+    const data = (spec: DeliveryJobSpec): DeliverJob =>
+      spec.event ? { deliveryId: spec.deliveryId, tenantId: spec.tenantId, event: spec.event } : { deliveryId: spec.deliveryId, tenantId: spec.tenantId };
     if (specs.length === 1) {
       const spec = specs[0]!;
       await this.queueOf(spec.endpointId).add(DELIVER_JOB, data(spec), deliverJobOptions(spec));

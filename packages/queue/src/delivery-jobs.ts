@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import type { InlineEvent } from '@herald/schemas';
 
 /** The one job kind: deliver one delivery (one event to one endpoint). */
 export const DELIVER_JOB = 'deliver';
@@ -17,6 +18,8 @@ export interface DeliveryJobSpec {
   maxAttempts: number;
   /** Wait before the first try (a re-enqueued retry keeps its schedule). */
   delayMs?: number;
+  /** The event, for a first attempt that need not read PostgreSQL (ingest only). */
+  event?: InlineEvent;
 }
 
 /**

@@ -51,8 +51,8 @@ export type {
 } from './endpoints.js';
 export { envelopeBody, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
 export type { Envelope, EventAcceptedOut, EventIn } from './events.js';
-export { DeliverJobSchema } from './jobs.js';
-export type { DeliverJob } from './jobs.js';
+export { DeliverJobSchema, INLINE_PAYLOAD_MAX_CHARS, InlineEventSchema } from './jobs.js';
+export type { DeliverJob, InlineEvent } from './jobs.js';
 export {
   AttemptDetailOutSchema,
   DeliveryDetailOutSchema,

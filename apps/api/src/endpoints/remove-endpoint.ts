@@ -1,6 +1,6 @@
 import { deleteEndpoint } from '@herald/db';
 import type { ApiDeps } from '../deps.js';
-import { purgeEndpointJobs } from './purge-endpoint-jobs.js';
+import { announceEndpointChange, purgeEndpointJobs } from './endpoint-signals.js';
 
 /**
  * Deletes a live endpoint: its pending deliveries become `cancelled` and its
@@ -10,6 +10,7 @@ import { purgeEndpointJobs } from './purge-endpoint-jobs.js';
  */
 export async function removeEndpoint(deps: ApiDeps, tenantId: string, id: string): Promise<'deleted' | 'not_found'> {
   if (!(await deleteEndpoint(deps.db, tenantId, id))) return 'not_found';
+  await announceEndpointChange(deps, tenantId, id);
   await purgeEndpointJobs(deps, tenantId, id);
   return 'deleted';
 }

@@ -2,6 +2,7 @@ import { rotateEndpointSecret } from '@herald/db';
 import { SECRET_WARNING, type RotateSecretOut } from '@herald/schemas';
 import { generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
+import { announceEndpointChange } from './endpoint-signals.js';
 
 /**
  * Gives an endpoint a new signing secret. With an overlap the old one keeps
@@ -11,12 +12,13 @@ import type { ApiDeps } from '../deps.js';
  * endpoint of this tenant.
  */
 export async function rotateSecret(
-  { db, secretBox }: ApiDeps,
+  deps: ApiDeps,
   tenantId: string,
   id: string,
   overlapSeconds: number,
   now = new Date(),
 ): Promise<RotateSecretOut | null> {
+  const { db, secretBox } = deps;
   const secret = generateSecret();
   const previousSecretExpiresAt = overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null;
   const rotated = await rotateEndpointSecret(db, tenantId, id, {
@@ -25,6 +27,7 @@ export async function rotateSecret(
     previousSecretExpiresAt,
   });
   if (!rotated) return null;
+  await announceEndpointChange(deps, tenantId, id);
   return {
     id,
     signing_secret: secret,

@@ -1,6 +1,6 @@
 import { disableEndpoint, enableEndpoint, type Endpoint } from '@herald/db';
 import type { ApiDeps } from '../deps.js';
-import { purgeEndpointJobs } from './purge-endpoint-jobs.js';
+import { announceEndpointChange, purgeEndpointJobs } from './endpoint-signals.js';
 
 /**
  * Enables or disables an endpoint by hand (PATCH `enabled`, bulk enable/disable).
@@ -17,10 +17,15 @@ export async function setEndpointEnabled(
   enabled: boolean,
 ): Promise<void> {
   if (enabled) {
-    if (!endpoint.enabled) await enableEndpoint(deps.db, tenantId, endpoint.id);
+    if (!endpoint.enabled) {
+      await enableEndpoint(deps.db, tenantId, endpoint.id);
+      await announceEndpointChange(deps, tenantId, endpoint.id);
+    }
     return;
   }
   if (!endpoint.enabled) return;
   const dead = await disableEndpoint(deps.db, tenantId, endpoint.id, 'manual');
-  if (dead !== null) await purgeEndpointJobs(deps, tenantId, endpoint.id);
+  if (dead === null) return;
+  await announceEndpointChange(deps, tenantId, endpoint.id);
+  await purgeEndpointJobs(deps, tenantId, endpoint.id);
 }

@@ -1,4 +1,3 @@
-import { announceEndpointChanged } from '@herald/queue';
 import { AppError, newId } from '@herald/core';
 import {
   createEndpoint,
@@ -29,6 +28,7 @@ import { generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
 import { assertEventTypesExist, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
+import { announceEndpointChange } from '../endpoints/endpoint-signals.js';
 import { setEndpointEnabled } from '../endpoints/set-endpoint-enabled.js';
 import { endpointOut } from '../mappers.js';
 
@@ -148,12 +148,8 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       if (Object.keys(changes).length > 0 && !(await updateEndpoint(db, tenantId, current.id, changes))) {
         throw AppError.notFound(`Endpoint '${params.id}'`);
       }
+      if (Object.keys(changes).length > 0) await announceEndpointChange(deps, tenantId, current.id);
       if (body.enabled !== undefined) await setEndpointEnabled(deps, tenantId, current, body.enabled);
-      if (body.rate_limit_per_second !== undefined) {
-        await announceEndpointChanged(deps.redis, deps.config.HERALD_REDIS_PREFIX, current.id).catch((error: unknown) =>
-          deps.logger.warn('could not announce an endpoint change; workers pick it up when they restart its queue', { error }),
-        );
-      }
       const updated = await findEndpoint(db, tenantId, current.id);
       if (!updated) throw AppError.notFound(`Endpoint '${params.id}'`);
       res.json(endpointOut(updated));
