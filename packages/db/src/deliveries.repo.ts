@@ -18,6 +18,48 @@ export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'en
   >;
 };
 
+/** The endpoint columns an attempt needs (EndpointRow), and their mapping. */
+const ENDPOINT_COLUMNS = [
+  'url',
+  'enabled',
+  'disabled_reason',
+  'deleted_at',
+  'timeout_ms',
+  'headers',
+  'secret_ciphertext',
+  'previous_secret_ciphertext',
+  'previous_secret_expires_at',
+] as const;
+
+type DeliveryEndpointFields = DeliveryContext['endpoint'];
+
+/** The columns above as pg returns them. */
+interface EndpointRow {
+  url: string;
+  enabled: boolean;
+  disabled_reason: string | null;
+  deleted_at: Date | null;
+  timeout_ms: number;
+  headers: DeliveryEndpointFields['headers'];
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+function endpointOf(r: EndpointRow): DeliveryEndpointFields {
+  return {
+    url: r.url,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    deletedAt: r.deleted_at,
+    timeoutMs: r.timeout_ms,
+    headers: r.headers,
+    secretCiphertext: r.secret_ciphertext,
+    previousSecretCiphertext: r.previous_secret_ciphertext,
+    previousSecretExpiresAt: r.previous_secret_expires_at,
+  };
+}
+
 /**
  * The contexts of many deliveries in one query (the worker batches the jobs
  * that start together). Each is looked up by tenant and id; missing ones are
@@ -31,8 +73,7 @@ export async function loadDeliveryContexts(
     name: 'herald_load_delivery_contexts',
     text: `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
-            p.url, p.enabled, p.disabled_reason, p.deleted_at, p.timeout_ms, p.headers,
-            p.secret_ciphertext, p.previous_secret_ciphertext, p.previous_secret_expires_at
+            ${ENDPOINT_COLUMNS.map((c) => `p.${c}`).join(', ')}
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
      JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id
      JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id`,
@@ -49,17 +90,7 @@ export async function loadDeliveryContexts(
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
       event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, schemaVersion: r.schema_version, createdAt: r.event_created_at, payload: r.payload },
-      endpoint: {
-        url: r.url,
-        enabled: r.enabled,
-        disabledReason: r.disabled_reason,
-        deletedAt: r.deleted_at,
-        timeoutMs: r.timeout_ms,
-        headers: r.headers,
-        secretCiphertext: r.secret_ciphertext,
-        previousSecretCiphertext: r.previous_secret_ciphertext,
-        previousSecretExpiresAt: r.previous_secret_expires_at,
-      },
+      endpoint: endpointOf(r),
     });
   }
   return contexts;
@@ -72,29 +103,10 @@ export type DeliveryEndpoint = DeliveryContext['endpoint'] & { id: string; tenan
 export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): Promise<Map<string, DeliveryEndpoint>> {
   const { rows } = await sql.query({
     name: 'herald_load_delivery_endpoints',
-    text: `SELECT id, tenant_id, url, enabled, disabled_reason, deleted_at, timeout_ms, headers,
-            secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at
-     FROM endpoints WHERE id = ANY($1::text[])`,
+    text: `SELECT id, tenant_id, ${ENDPOINT_COLUMNS.join(', ')} FROM endpoints WHERE id = ANY($1::text[])`,
     values: [[...ids]],
   });
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        tenantId: r.tenant_id,
-        url: r.url,
-        enabled: r.enabled,
-        disabledReason: r.disabled_reason,
-        deletedAt: r.deleted_at,
-        timeoutMs: r.timeout_ms,
-        headers: r.headers,
-        secretCiphertext: r.secret_ciphertext,
-        previousSecretCiphertext: r.previous_secret_ciphertext,
-        previousSecretExpiresAt: r.previous_secret_expires_at,
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.id, { id: r.id, tenantId: r.tenant_id, ...endpointOf(r) }]));
 }
 
 /** One HTTP attempt as stored. */
