@@ -1,12 +1,14 @@
 import type { Logger } from '@herald/core';
-import { writeAttemptBatch, type AttemptRecord, type EndpointFailureRun, type Sql } from '@herald/db';
+import { updateEndpointOutcomes, writeAttempts, type AttemptRecord, type EndpointFailureRun, type EndpointOutcome, type Sql } from '@herald/db';
 
 export interface AttemptWriterOptions {
   sql: Sql;
   logger: Logger;
   /** Most attempts written in one statement. */
   maxRows?: number;
-  /** Told of each endpoint's failure run after every batch (the endpoint-health module). */
+  /** Most attempt statements in flight at once. */
+  maxInFlight?: number;
+  /** Told of each endpoint's failure run after its outcome was written (the endpoint-health module). */
   onFailureRuns?: (runs: EndpointFailureRun[]) => Promise<void>;
 }
 
@@ -16,58 +18,86 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** A committed attempt, as its endpoint's outcome needs it. */
+interface Settled {
+  tenantId: string;
+  at: number;
+  status: string;
+  ok: boolean;
+}
+
+// Endpoints whose newest written attempt time is remembered; beyond this many the memory starts afresh.
+const MAX_REMEMBERED = 100_000;
+
 /**
- * Writes attempt records in batches by group commit: when nothing is being
- * written, what arrived in this tick goes at once; while a batch is being
- * written, new records gather and go together next (up to `maxRows` per
- * statement). Idle, an attempt waits for no timer; busy, hundreds share one
- * round trip. `record()` resolves once its batch is committed, so a job only
- * completes after its attempt is durable.
+ * Writes attempt records by group commit: what arrives while the statements
+ * in flight run gathers and goes together next (up to `maxRows` per statement,
+ * `maxInFlight` statements at once). `record()` resolves once its attempt and
+ * its delivery's new state are committed, so a job only completes after its
+ * attempt is durable.
+ *
+ * Each endpoint's `last_delivery_*` and failure run are written after, by a
+ * single writer that takes everything committed meanwhile (one statement), so
+ * jobs never wait on the endpoint's row and attempt statements never contend
+ * for it. Attempts older than one already written for their endpoint are left
+ * out of its outcome (statements in flight together may commit out of order).
  */
 export class AttemptWriter {
   private buffer: Pending[] = [];
-  private writing: Promise<void> | null = null;
+  private inFlight = new Set<Promise<void>>();
   private scheduled = false;
   private readonly maxRows: number;
+  private readonly maxInFlight: number;
+  /** Committed attempts whose endpoint outcome is not written yet, per endpoint. */
+  private settled = new Map<string, Settled[]>();
+  private outcomes: Promise<void> | null = null;
+  /** Per endpoint, the newest attempt time already written to its row. */
+  private readonly writtenAt = new Map<string, number>();
 
   constructor(private readonly options: AttemptWriterOptions) {
     this.maxRows = options.maxRows ?? 100;
+    this.maxInFlight = options.maxInFlight ?? 2;
   }
 
   record(record: AttemptRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.buffer.push({ record, resolve, reject });
-      if (!this.writing && !this.scheduled) {
+      if (!this.scheduled && this.inFlight.size < this.maxInFlight) {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
-          void this.drain();
+          this.pump();
         });
       }
     });
   }
 
-  /** Resolves once everything recorded so far is written. */
+  /** Resolves once everything recorded so far, and its endpoints' outcomes, is written. */
   async flush(): Promise<void> {
-    while (this.writing || this.buffer.length > 0) await (this.writing ?? this.drain());
+    for (;;) {
+      this.pump();
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
+      else if (this.outcomes) await this.outcomes;
+      else if (this.settled.size > 0) this.writeOutcomes();
+      else if (this.buffer.length === 0) return;
+    }
   }
 
-  private drain(): Promise<void> {
-    this.writing ??= (async () => {
-      while (this.buffer.length > 0) {
-        const batch = this.buffer.splice(0, this.maxRows);
-        await this.write(batch);
-      }
-    })().finally(() => {
-      this.writing = null;
-    });
-    return this.writing;
+  /** Starts attempt statements while there is room and something to write. */
+  private pump(): void {
+    while (this.buffer.length > 0 && this.inFlight.size < this.maxInFlight) {
+      const batch = this.buffer.splice(0, this.maxRows);
+      const writing: Promise<void> = this.write(batch).finally(() => {
+        this.inFlight.delete(writing);
+        this.pump();
+      });
+      this.inFlight.add(writing);
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    let runs: EndpointFailureRun[];
     try {
-      runs = await writeAttemptBatch(
+      await writeAttempts(
         this.options.sql,
         batch.map((p) => p.record),
       );
@@ -76,9 +106,56 @@ export class AttemptWriter {
       for (const p of batch) p.reject(error);
       return;
     }
+    for (const { record } of batch) {
+      const { attempt } = record;
+      const list = this.settled.get(attempt.endpointId) ?? [];
+      list.push({ tenantId: record.tenantId, at: attempt.createdAt.getTime(), status: attempt.status, ok: attempt.status === 'succeeded' });
+      this.settled.set(attempt.endpointId, list);
+    }
     for (const p of batch) p.resolve();
-    await this.options.onFailureRuns?.(runs).catch((error: unknown) => {
-      this.options.logger.warn('endpoint health check failed', { error });
+    this.writeOutcomes();
+  }
+
+  /** Writes the endpoints' outcomes of everything committed so far, unless a write of them is running (it runs again after). */
+  private writeOutcomes(): void {
+    if (this.outcomes || this.settled.size === 0) return;
+    const settled = this.settled;
+    this.settled = new Map();
+    this.outcomes = (async () => {
+      const outcomes = this.outcomesOf(settled);
+      try {
+        const runs = await updateEndpointOutcomes(this.options.sql, outcomes);
+        await this.options.onFailureRuns?.(runs);
+      } catch (error) {
+        this.options.logger.warn("writing endpoints' last delivery and failure run failed", { error });
+      }
+    })().finally(() => {
+      this.outcomes = null;
+      this.writeOutcomes();
     });
+  }
+
+  /** Per endpoint: its newest attempt, and the first failure after its last success. */
+  private outcomesOf(settled: Map<string, Settled[]>): EndpointOutcome[] {
+    if (this.writtenAt.size > MAX_REMEMBERED) this.writtenAt.clear();
+    const outcomes: EndpointOutcome[] = [];
+    for (const [endpointId, list] of settled) {
+      const after = this.writtenAt.get(endpointId) ?? -Infinity;
+      const fresh = list.filter((s) => s.at > after).sort((x, y) => x.at - y.at);
+      const newest = fresh.at(-1);
+      if (!newest) continue;
+      let firstFailed: number | null = null;
+      for (const s of fresh) firstFailed = s.ok ? null : (firstFailed ?? s.at);
+      this.writtenAt.set(endpointId, newest.at);
+      outcomes.push({
+        endpointId,
+        tenantId: newest.tenantId,
+        at: new Date(newest.at),
+        status: newest.status,
+        ok: newest.ok,
+        firstFailed: firstFailed === null ? null : new Date(firstFailed),
+      });
+    }
+    return outcomes;
   }
 }

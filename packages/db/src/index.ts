@@ -48,8 +48,8 @@ export {
   scanPendingDeliveries,
 } from './deliveries.repo.js';
 export type { DeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
-export { writeAttemptBatch } from './attempt-batches.repo.js';
-export type { AttemptRecord, EndpointFailureRun } from './attempt-batches.repo.js';
+export { updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
+export type { AttemptRecord, EndpointFailureRun, EndpointOutcome } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';
 export type { RevokeApiKeyOutcome } from './api-keys.repo.js';
 export { deleteEventType, updateEventType } from './event-types.repo.js';

@@ -1,0 +1,94 @@
+import { createLogger, newId } from '@herald/core';
+import { createPrismaClient, createSqlPool, createTestDatabase, type AttemptRecord, type PrismaClient, type Sql, type TestDatabase } from '@herald/db';
+import { AttemptWriter } from './attempt-writer.js';
+
+describe('AttemptWriter', () => {
+  let database: TestDatabase;
+  let db: PrismaClient;
+  let sql: Sql;
+  const tenantId = 'tnt_writer';
+  const endpointId = 'ep_writer';
+  const logger = createLogger({ service: 'test', level: 'error' });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createPrismaClient({ databaseUrl: database.url });
+    sql = createSqlPool({ databaseUrl: database.url });
+    await db.tenant.create({ data: { id: tenantId, name: 'W', eventTypes: { create: [{ name: 'a.b' }] } } });
+    await db.endpoint.create({ data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p' } });
+  });
+  afterAll(async () => {
+    await sql.end();
+    await db.$disconnect();
+    await database.drop();
+  });
+
+  /** A pending delivery and one attempt of it at `at`. */
+  async function attempt(at: number, ok: boolean): Promise<AttemptRecord> {
+    const eventId = newId('evt');
+    const deliveryId = newId('dlv');
+    await db.event.create({ data: { id: eventId, tenantId, eventType: 'a.b', payload: '{}', schemaVersion: '1' } });
+    await db.delivery.create({ data: { id: deliveryId, tenantId, eventId, endpointId, eventType: 'a.b', status: 'pending', maxAttempts: 3 } });
+    return {
+      tenantId,
+      attempt: {
+        id: newId('att'),
+        deliveryId,
+        endpointId,
+        eventId,
+        attempt: 1,
+        status: ok ? 'succeeded' : 'failed',
+        requestHeaders: {},
+        responseStatus: ok ? 200 : 500,
+        responseHeaders: {},
+        responseBody: '',
+        latencyMs: 1,
+        error: ok ? null : 'HTTP 500',
+        createdAt: new Date(at),
+      },
+      update: { status: ok ? 'delivered' : 'pending', nextAttemptAt: ok ? null : new Date(at + 1000), lastResponseStatus: ok ? 200 : 500, lastError: ok ? null : 'HTTP 500', deliveredAt: ok ? new Date(at) : null },
+    };
+  }
+
+  it('resolves each record once its attempt and delivery are committed, several statements at once', async () => {
+    const writer = new AttemptWriter({ sql, logger, maxRows: 2, maxInFlight: 2 });
+    const t = Date.UTC(2026, 0, 1);
+    const records = await Promise.all([0, 1, 2, 3, 4].map((i) => attempt(t + i, true)));
+    await Promise.all(records.map((r) => writer.record(r)));
+    // Committed by the time record() resolved, before any flush.
+    expect(await db.attempt.count({ where: { deliveryId: { in: records.map((r) => r.attempt.deliveryId) } } })).toBe(5);
+    expect(await db.delivery.count({ where: { id: { in: records.map((r) => r.attempt.deliveryId) }, status: 'delivered' } })).toBe(5);
+    await writer.flush();
+    expect(await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).toMatchObject({
+      lastDeliveryAt: new Date(t + 4),
+      lastDeliveryStatus: 'succeeded',
+      firstFailureAt: null,
+    });
+  });
+
+  it("keeps the endpoint's failure run by attempt time, whatever order the statements commit in", async () => {
+    const runs: { firstFailureAt: Date | null }[][] = [];
+    const writer = new AttemptWriter({ sql, logger, maxRows: 1, maxInFlight: 4, onFailureRuns: async (r) => void runs.push(r) });
+    const t = Date.UTC(2026, 0, 2);
+    // Recorded newest first: a failure at t+3 after a success at t+2, which followed a failure at t+1.
+    const newer = await attempt(t + 3, false);
+    const success = await attempt(t + 2, true);
+    const older = await attempt(t + 1, false);
+    await writer.record(newer);
+    await writer.flush();
+    await Promise.all([writer.record(success), writer.record(older)]);
+    await writer.flush();
+    // The older success and failure came after t+3 was written: they change nothing.
+    expect(await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).toMatchObject({
+      lastDeliveryAt: new Date(t + 3),
+      lastDeliveryStatus: 'failed',
+      firstFailureAt: new Date(t + 3),
+    });
+    expect(runs.flat().at(-1)!.firstFailureAt).toEqual(new Date(t + 3));
+
+    // A later success ends the run.
+    await writer.record(await attempt(t + 4, true));
+    await writer.flush();
+    expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toBeNull();
+  });
+});
