@@ -28,19 +28,25 @@ interface Settled {
 
 // Endpoints whose newest written attempt time is remembered; beyond this many the memory starts afresh.
 const MAX_REMEMBERED = 100_000;
+// A second attempt statement starts only when this many records wait; fewer wait for the one in flight
+// (every commit is a WAL flush that ingest's commits queue behind).
+const PARALLEL_FROM_ROWS = 10;
+// Endpoint outcomes are written at most this often: they are off the jobs' path, so few large statements beat many small ones.
+const OUTCOME_INTERVAL_MS = 100;
 
 /**
- * Writes attempt records by group commit: what arrives while the statements
- * in flight run gathers and goes together next (up to `maxRows` per statement,
- * `maxInFlight` statements at once). `record()` resolves once its attempt and
- * its delivery's new state are committed, so a job only completes after its
- * attempt is durable.
+ * Writes attempt records by group commit: what arrives while a statement runs
+ * gathers and goes together next (up to `maxRows` per statement); when many
+ * wait, up to `maxInFlight` statements run at once. `record()` resolves once
+ * its attempt and its delivery's new state are committed, so a job only
+ * completes after its attempt is durable.
  *
- * Each endpoint's `last_delivery_*` and failure run are written after, by a
- * single writer that takes everything committed meanwhile (one statement), so
- * jobs never wait on the endpoint's row and attempt statements never contend
- * for it. Attempts older than one already written for their endpoint are left
- * out of its outcome (statements in flight together may commit out of order).
+ * Each endpoint's `last_delivery_*` and failure run are written after, at most
+ * every OUTCOME_INTERVAL_MS, by a single writer that takes everything
+ * committed meanwhile (one statement), so jobs never wait on the endpoint's
+ * row and attempt statements never contend for it. Attempts older than one
+ * already written for their endpoint are left out of its outcome (statements
+ * in flight together may commit out of order).
  */
 export class AttemptWriter {
   private buffer: Pending[] = [];
@@ -62,7 +68,7 @@ export class AttemptWriter {
   record(record: AttemptRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.buffer.push({ record, resolve, reject });
-      if (!this.scheduled && this.inFlight.size < this.maxInFlight) {
+      if (!this.scheduled && (this.inFlight.size === 0 || (this.inFlight.size < this.maxInFlight && this.buffer.length >= PARALLEL_FROM_ROWS))) {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
@@ -86,6 +92,7 @@ export class AttemptWriter {
   /** Starts attempt statements while there is room and something to write. */
   private pump(): void {
     while (this.buffer.length > 0 && this.inFlight.size < this.maxInFlight) {
+      if (this.inFlight.size > 0 && this.buffer.length < PARALLEL_FROM_ROWS) return;
       const batch = this.buffer.splice(0, this.maxRows);
       const writing: Promise<void> = this.write(batch).finally(() => {
         this.inFlight.delete(writing);
@@ -129,6 +136,7 @@ export class AttemptWriter {
       } catch (error) {
         this.options.logger.warn("writing endpoints' last delivery and failure run failed", { error });
       }
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_INTERVAL_MS).unref());
     })().finally(() => {
       this.outcomes = null;
       this.writeOutcomes();
