@@ -1,9 +1,9 @@
 import { newId, type Logger } from '@herald/core';
 import { finishDelivery, type DeliveryContext, type Sql } from '@herald/db';
-import type { EndpointCache } from './endpoint-cache.js';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
+import type { EndpointCache } from './endpoint-cache.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
