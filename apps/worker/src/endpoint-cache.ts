@@ -10,6 +10,9 @@ export interface EndpointCacheOptions {
   evictAfterMs?: number;
 }
 
+// Endpoints whose forget count is remembered; beyond this many the memory starts afresh.
+const MAX_FORGOTTEN = 100_000;
+
 interface Entry {
   endpoint: DeliveryEndpoint | null;
   usedAt: number;
@@ -28,8 +31,8 @@ export class EndpointCache {
   private readonly loads: MicroBatcher<string, DeliveryEndpoint | null>;
   private readonly timer: NodeJS.Timeout;
   private readonly evictAfterMs: number;
-  /** Moves on every `forget`: a read that started before it may be stale and is not kept. */
-  private epoch = 0;
+  /** How often each endpoint was forgotten: a read that started before its last `forget` may be stale and is not kept. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(private readonly options: EndpointCacheOptions) {
     this.evictAfterMs = options.evictAfterMs ?? 60_000;
@@ -45,9 +48,9 @@ export class EndpointCache {
   async get(tenantId: string, endpointId: string): Promise<DeliveryEndpoint | null> {
     let entry = this.entries.get(endpointId);
     while (!entry) {
-      const epoch = this.epoch;
+      const before = this.forgotten.get(endpointId);
       const endpoint = await this.loads.add(endpointId);
-      if (epoch !== this.epoch) continue; // something changed while reading: read again
+      if (this.forgotten.get(endpointId) !== before) continue; // it changed while being read: read again
       entry = this.entries.get(endpointId) ?? { endpoint, usedAt: 0 };
       this.entries.set(endpointId, entry);
     }
@@ -57,7 +60,8 @@ export class EndpointCache {
 
   /** Drops what is known of an endpoint (it changed); the next attempt reads it again. */
   forget(endpointId: string): void {
-    this.epoch++;
+    if (this.forgotten.size >= MAX_FORGOTTEN) this.forgotten.clear(); // a read in progress then reads again: harmless
+    this.forgotten.set(endpointId, (this.forgotten.get(endpointId) ?? 0) + 1);
     this.entries.delete(endpointId);
   }
 
@@ -67,12 +71,13 @@ export class EndpointCache {
     for (const [id, entry] of this.entries) if (now - entry.usedAt > this.evictAfterMs) this.entries.delete(id);
     const ids = [...this.entries.keys()];
     if (ids.length === 0) return;
-    const epoch = this.epoch;
+    const read = new Map(ids.map((id) => [id, this.entries.get(id)]));
     try {
       const found = await loadDeliveryEndpoints(this.options.sql, ids);
-      if (epoch !== this.epoch) return; // a change was announced meanwhile; the next refresh reads it
       for (const id of ids) {
+        // An entry forgotten meanwhile is gone or was read again since: this read may be older, leave it.
         const entry = this.entries.get(id);
+        if (entry !== read.get(id)) continue;
         if (entry) entry.endpoint = found.get(id) ?? null;
       }
     } catch (error) {
