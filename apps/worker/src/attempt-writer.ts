@@ -68,7 +68,7 @@ export class AttemptWriter {
   record(record: AttemptRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.buffer.push({ record, resolve, reject });
-      if (!this.scheduled && (this.inFlight.size === 0 || (this.inFlight.size < this.maxInFlight && this.buffer.length >= PARALLEL_FROM_ROWS))) {
+      if (!this.scheduled && this.canStart()) {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
@@ -89,10 +89,14 @@ export class AttemptWriter {
     }
   }
 
+  /** Whether another statement may start: none is running, or enough records wait for a parallel one. */
+  private canStart(): boolean {
+    return this.inFlight.size === 0 || (this.inFlight.size < this.maxInFlight && this.buffer.length >= PARALLEL_FROM_ROWS);
+  }
+
   /** Starts attempt statements while there is room and something to write. */
   private pump(): void {
-    while (this.buffer.length > 0 && this.inFlight.size < this.maxInFlight) {
-      if (this.inFlight.size > 0 && this.buffer.length < PARALLEL_FROM_ROWS) return;
+    while (this.buffer.length > 0 && this.canStart()) {
       const batch = this.buffer.splice(0, this.maxRows);
       const writing: Promise<void> = this.write(batch).finally(() => {
         this.inFlight.delete(writing);

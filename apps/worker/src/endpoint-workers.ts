@@ -55,8 +55,6 @@ export interface EndpointWorkersOptions {
  */
 export class EndpointWorkers {
   private readonly workers = new Map<string, Worker<DeliverJob, DeliverResult>>();
-  /** The rate limit each endpoint's Worker runs with. */
-  private readonly rates = new Map<string, number | null>();
   /** When each endpoint's Worker last started or finished a job. */
   private readonly lastActive = new Map<string, number>();
   private readonly starting = new Map<string, Promise<void>>();
@@ -130,12 +128,20 @@ export class EndpointWorkers {
   async restart(endpointId: string): Promise<void> {
     if (!this.workers.has(endpointId)) return;
     const rate = await this.options.rateLimitOf(endpointId).catch(() => undefined);
-    if (rate !== undefined && rate === this.rates.get(endpointId)) return; // another setting changed: nothing to restart for
+    if (rate !== undefined && rate === this.rateOf(endpointId)) return; // another setting changed: nothing to restart for
     const worker = this.workers.get(endpointId);
     if (!worker) return;
     this.workers.delete(endpointId);
     await worker.close();
     await this.ensure(endpointId);
+  }
+
+  /** The rate limit the endpoint's Worker runs with (per second), read back from its limiter. */
+  private rateOf(endpointId: string): number | null | undefined {
+    const worker = this.workers.get(endpointId);
+    if (!worker) return undefined;
+    const limiter = worker.opts.limiter;
+    return limiter ? (limiter.max * 1000) / limiter.duration : null;
   }
 
   private async create(endpointId: string): Promise<void> {
@@ -161,7 +167,6 @@ export class EndpointWorkers {
         },
       },
     );
-    this.rates.set(endpointId, rate);
     worker.on('error', (error) => logger.warn('worker error', { endpoint_id: endpointId, error }));
     const touch = () => this.lastActive.set(endpointId, Date.now());
     worker.on('active', touch);
@@ -199,7 +204,6 @@ export class EndpointWorkers {
       }
       this.workers.delete(endpointId);
       this.lastActive.delete(endpointId);
-      this.rates.delete(endpointId);
       await worker.close();
       this.options.logger.debug('worker retired', { endpoint_id: endpointId });
     } catch (error) {

@@ -3,7 +3,7 @@ import type { Sql } from './sql.js';
 import type { NewApiKey } from './tenants.repo.js';
 
 // How stale `last_used_at` may get: one write a minute per key at most, not one per request.
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** An active key as authentication needs it. */
 export interface ActiveApiKey {
