@@ -488,6 +488,37 @@ class Bench {
     });
   }
 
+  /**
+   * Starts a closed-loop run (`events` as fast as the service answers, single or in batches)
+   * without waiting for it: `result` is its outcome once it ended, `check()` throws if it
+   * failed, `finished()` waits for it.
+   */
+  closedLoad({ target, token, types, events, batch }) {
+    const { P } = this;
+    const load = { result: null, error: null };
+    const done = this.loadgen({
+      target,
+      token,
+      types,
+      mode: 'closed',
+      total: events,
+      batchSize: batch ? P.batchSize : 1,
+      concurrency: batch ? P.batchConcurrency : P.singleConcurrency,
+    }).then(
+      (v) => (load.result = v),
+      (e) => (load.error = e),
+    );
+    load.check = () => {
+      if (load.error) throw load.error;
+    };
+    load.finished = async () => {
+      await done;
+      load.check();
+      return load.result;
+    };
+    return load;
+  }
+
   async query(sql, params = []) {
     this.queries = (this.queries ?? 0) + 1;
     return (await this.ctx.pool.query(sql, params)).rows;
@@ -640,29 +671,16 @@ class Bench {
     const sampler = this.sampler(() => this.herald.pids(), { connections: true });
     await sampler.start();
     const monoStart = Number(process.hrtime.bigint() / 1000n);
-    let lg = null;
-    let lgError = null;
-    const lgPromise = this.loadgen({
-      target: this.herald.url('ingest'),
-      token: tenant.ingest,
-      types: tenant.types,
-      mode: 'closed',
-      total: events,
-      batchSize: batch ? P.batchSize : 1,
-      concurrency: batch ? P.batchConcurrency : P.singleConcurrency,
-    }).then(
-      (v) => (lg = v),
-      (e) => (lgError = e),
-    );
+    const load = this.closedLoad({ target: this.herald.url('ingest'), token: tenant.ingest, types: tenant.types, events, batch });
     // Done = every accepted event is `delivered` in PostgreSQL. Poll the receiver (in memory)
     // until it has them all, then PostgreSQL (a count over the tenant's deliveries) until the
     // attempt batches are committed: cheap polling that does not load the database under test.
     const deadline = Date.now() + P.runTimeoutMs;
-    const target = () => (lg ? Math.min(events, lg.accepted) : events);
+    const target = () => (load.result ? Math.min(events, load.result.accepted) : events);
     let delivered = 0;
     let doneAt = null;
     while (Date.now() < deadline) {
-      if (lgError) throw lgError;
+      load.check();
       if ((await this.recv('GET', '/count')).unique >= target()) break;
       await sleep(50);
     }
@@ -675,8 +693,7 @@ class Bench {
       await sleep(20);
     }
     const monoEnd = Number(process.hrtime.bigint() / 1000n);
-    await lgPromise;
-    if (lgError) throw lgError;
+    const lg = await load.finished();
     sampler.addCpu('loadgen', lg.cpuMs);
     const resources = await sampler.stop();
     const stats = await this.recv('GET', '/stats');
@@ -716,34 +733,21 @@ class Bench {
     const sampler = this.sampler(() => this.baseline.pids(), { connections: true });
     await sampler.start();
     const monoStart = Number(process.hrtime.bigint() / 1000n);
-    let lg = null;
-    let lgError = null;
-    const lgPromise = this.loadgen({
-      target: this.baseline.url,
-      types: ['baseline.event'],
-      mode: 'closed',
-      total: events,
-      batchSize: batch ? P.batchSize : 1,
-      concurrency: batch ? P.batchConcurrency : P.singleConcurrency,
-    }).then(
-      (v) => (lg = v),
-      (e) => (lgError = e),
-    );
+    const load = this.closedLoad({ target: this.baseline.url, types: ['baseline.event'], events, batch });
     const deadline = Date.now() + P.runTimeoutMs;
     let received = 0;
     let doneAt = null;
     while (Date.now() < deadline) {
-      if (lgError) throw lgError;
+      load.check();
       received = (await this.recv('GET', '/count')).unique;
-      if (received >= events || (lg && received >= lg.accepted)) {
+      if (received >= events || (load.result && received >= load.result.accepted)) {
         doneAt = hrNow();
         break;
       }
       await sleep(50);
     }
     const monoEnd = Number(process.hrtime.bigint() / 1000n);
-    await lgPromise;
-    if (lgError) throw lgError;
+    const lg = await load.finished();
     sampler.addCpu('loadgen', lg.cpuMs);
     const resources = await sampler.stop();
     const stats = await this.recv('GET', '/stats');

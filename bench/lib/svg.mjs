@@ -49,6 +49,23 @@ function header(out, title, subtitle) {
   });
 }
 
+/** Opens a chart panel: its frame, title, horizontal grid with y ticks, and the y axis label. */
+function panel({ x, y, width, height, title, subtitle, left, top, plotW, plotH, yMax, yUnit, sy }) {
+  const out = [`<g transform="translate(${x},${y})">`];
+  out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff" stroke="#ddd"/>`);
+  header(out, title, subtitle);
+  for (let i = 0; i <= 5; i++) {
+    const v = (yMax / 5) * i;
+    const yy = sy(v);
+    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${yy}" y2="${yy}" stroke="${COLORS.grid}"/>`);
+    out.push(`<text x="${left - 6}" y="${yy + 4}" ${FONT} font-size="11" text-anchor="end" fill="${COLORS.muted}">${fmtTick(v)}</text>`);
+  }
+  out.push(
+    `<text transform="translate(14,${top + plotH / 2}) rotate(-90)" ${FONT} font-size="11" text-anchor="middle" fill="${COLORS.muted}">${esc(yUnit)}</text>`,
+  );
+  return out;
+}
+
 export function barChart({ x, y, width, height, title, subtitle, unit, groups, target, decimals = 0, legend, yCap }) {
   const values = groups.flatMap((g) => g.bars.flatMap((b) => [b.value, b.max ?? b.value])).filter((v) => Number.isFinite(v));
   // With yCap, bars above it are drawn clipped (a ▲ and their real value on top).
@@ -62,18 +79,7 @@ export function barChart({ x, y, width, height, title, subtitle, unit, groups, t
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const sy = (v) => top + plotH - (v / yMax) * plotH;
-  const out = [`<g transform="translate(${x},${y})">`];
-  out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff" stroke="#ddd"/>`);
-  header(out, title, subtitle);
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax / 5) * i;
-    const yy = sy(v);
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${yy}" y2="${yy}" stroke="${COLORS.grid}"/>`);
-    out.push(`<text x="${left - 6}" y="${yy + 4}" ${FONT} font-size="11" text-anchor="end" fill="${COLORS.muted}">${fmtTick(v)}</text>`);
-  }
-  out.push(
-    `<text transform="translate(14,${top + plotH / 2}) rotate(-90)" ${FONT} font-size="11" text-anchor="middle" fill="${COLORS.muted}">${esc(unit)}</text>`,
-  );
+  const out = panel({ x, y, width, height, title, subtitle, left, top, plotW, plotH, yMax, yUnit: unit, sy });
   const groupW = plotW / Math.max(1, groups.length);
   groups.forEach((group, gi) => {
     const n = group.bars.length;
@@ -146,18 +152,12 @@ export function lineChart({ x, y, width, height, title, subtitle, xUnit, yUnit, 
   const yMax = niceMax(Math.max(1, ...ys) * 1.05);
   const sx = (v) => left + (v / xMax) * plotW;
   const sy = (v) => top + plotH - (v / yMax) * plotH;
-  const out = [`<g transform="translate(${x},${y})">`];
-  out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff" stroke="#ddd"/>`);
-  header(out, title, subtitle);
+  const out = panel({ x, y, width, height, title, subtitle, left, top, plotW, plotH, yMax, yUnit, sy });
   for (let i = 0; i <= 5; i++) {
-    const v = (yMax / 5) * i;
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${sy(v)}" y2="${sy(v)}" stroke="${COLORS.grid}"/>`);
-    out.push(`<text x="${left - 6}" y="${sy(v) + 4}" ${FONT} font-size="11" text-anchor="end" fill="${COLORS.muted}">${fmtTick(v)}</text>`);
     const xv = (xMax / 5) * i;
     out.push(`<text x="${sx(xv)}" y="${top + plotH + 16}" ${FONT} font-size="11" text-anchor="middle" fill="${COLORS.muted}">${fmtTick(xv)}</text>`);
   }
   out.push(`<text x="${left + plotW / 2}" y="${top + plotH + 32}" ${FONT} font-size="11" text-anchor="middle" fill="${COLORS.muted}">${esc(xUnit)}</text>`);
-  out.push(`<text transform="translate(14,${top + plotH / 2}) rotate(-90)" ${FONT} font-size="11" text-anchor="middle" fill="${COLORS.muted}">${esc(yUnit)}</text>`);
   for (const m of markers) {
     out.push(`<line x1="${sx(m.x)}" x2="${sx(m.x)}" y1="${top}" y2="${top + plotH}" stroke="${COLORS.muted}" stroke-dasharray="3 3"/>`);
     out.push(`<text x="${sx(m.x) + 4}" y="${top + 12}" ${FONT} font-size="10.5" fill="${COLORS.muted}">${esc(m.label)}</text>`);
