@@ -12,3 +12,5 @@ export { generateApiKey } from './api-keys.js';
 export type { KeyScope } from './api-keys.js';
 export { MicroBatcher } from './micro-batch.js';
 export type { MicroBatcherOptions } from './micro-batch.js';
+export { isDependencyDown } from './dependency-errors.js';
+export { TimeoutError, withTimeout } from './timeout.js';

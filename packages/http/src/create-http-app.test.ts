@@ -290,9 +290,19 @@ describe('/readyz', () => {
       error: {
         code: 'unavailable',
         message: 'Not ready: postgres unreachable.',
-        details: [{ path: 'postgres', message: 'no answer within 2000 ms' }],
+        details: [{ path: 'postgres', message: 'postgres: no answer within 2000 ms' }],
       },
     });
+  });
+
+  it('stays ready, degraded, when only a check that is not required fails', async () => {
+    app = await startApp([], [
+      { name: 'postgres', check: async () => 1 },
+      { name: 'redis', check: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')), required: false },
+    ]);
+    const res = await fetch(`${app.base}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'connect ECONNREFUSED 127.0.0.1:6379' } });
   });
 
   it('names every failing check', async () => {

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type ErrorDetail, type Logger } from '@herald/core';
-import { isDependencyDown } from './dependency-errors.js';
+import { AppError, isDependencyDown, type ErrorDetail, type Logger } from '@herald/core';
 import { requestLog } from './request-context.js';
 
 /** Turns zod issues into API.md `details`, paths dotted (`events.0.event_type`). */

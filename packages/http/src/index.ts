@@ -1,7 +1,6 @@
 export { createHttpApp } from './create-http-app.js';
 export type { HttpAppOptions } from './create-http-app.js';
 export { errorHandler, notFoundHandler, sendError, toAppError, zodDetails } from './error-handler.js';
-export { isDependencyDown } from './dependency-errors.js';
 export { boundPort, closeServer, listen, runMain } from './lifecycle.js';
 export type { Stop } from './lifecycle.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';

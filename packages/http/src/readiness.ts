@@ -1,37 +1,38 @@
 import type { Request, Response } from 'express';
-import { AppError } from '@herald/core';
+import { AppError, withTimeout } from '@herald/core';
 import { sendError } from './error-handler.js';
 
 /** A named dependency check for `/readyz`, e.g. PostgreSQL `SELECT 1` or Redis `PING`. */
 export interface ReadinessCheck {
   name: string;
   check(): Promise<unknown>;
+  /**
+   * Whether the service is unready without it (default true). Ingest answers
+   * on PostgreSQL alone, so Redis is not required there: when it is away the
+   * service is `degraded`, still ready.
+   */
+  required?: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
 
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** `/readyz`: 200 when every dependency answers, else 503 naming the ones that did not. */
+/**
+ * `/readyz`: 503 naming the required dependencies that did not answer; else
+ * 200, `status: "ready"`, or `"degraded"` when an optional one did not.
+ */
 export function readinessHandler(checks: ReadinessCheck[]) {
   return async (_req: Request, res: Response): Promise<void> => {
     const results = await Promise.all(
-      checks.map(async ({ name, check }) => {
+      checks.map(async ({ name, check, required = true }) => {
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return { name, ok: true, message: 'ok' };
+          await withTimeout(check(), CHECK_TIMEOUT_MS, name);
+          return { name, required, ok: true, message: 'ok' };
         } catch (error) {
-          return { name, ok: false, message: error instanceof Error ? error.message : String(error) };
+          return { name, required, ok: false, message: error instanceof Error ? error.message : String(error) };
         }
       }),
     );
-    const failed = results.filter((r) => !r.ok);
+    const failed = results.filter((r) => !r.ok && r.required);
     if (failed.length > 0) {
       sendError(
         res,
@@ -43,6 +44,9 @@ export function readinessHandler(checks: ReadinessCheck[]) {
       );
       return;
     }
-    res.json({ status: 'ready', checks: Object.fromEntries(results.map((r) => [r.name, r.message])) });
+    res.json({
+      status: results.every((r) => r.ok) ? 'ready' : 'degraded',
+      checks: Object.fromEntries(results.map((r) => [r.name, r.message])),
+    });
   };
 }
