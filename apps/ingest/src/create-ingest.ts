@@ -26,7 +26,7 @@ export interface IngestOptions {
 export async function startIngest(config: IngestConfig, options: IngestOptions = {}): Promise<RunningIngest> {
   const logger = options.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-ingest', max: 20 });
-  const redis = createRedis(config.REDIS_URL, 'herald-ingest');
+  const redis = createRedis(config.REDIS_URL, 'herald-ingest', { role: 'producer', logger });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
   const cache = new IngestCache({ sql });
@@ -63,7 +63,8 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
     readiness: [
       { name: 'postgres', check: () => sql.query('SELECT 1') },
-      { name: 'redis', check: () => redis.ping() },
+      // Ingest answers on PostgreSQL alone (jobs Redis misses are queued by the reconciler).
+      { name: 'redis', check: () => redis.ping(), required: false },
     ],
     routers: [routes.router],
   });

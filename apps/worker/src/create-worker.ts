@@ -39,8 +39,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', poolMax: 4 });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
-  const redis = createRedis(config.REDIS_URL, 'herald-worker');
-  const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub');
+  const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
+  const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 

@@ -1,6 +1,7 @@
 import { newId, type Logger } from '@herald/core';
 import { finishDelivery, type DeliveryContext, type Sql } from '@herald/db';
 import { buildWebhookRequest, type OutboundResult, type SigningKeyCache, type Transport } from '@herald/outbound';
+import { INLINE_EVENT_TRUST_MS } from '@herald/queue';
 import type { DeliverJob } from '@herald/schemas';
 import type { AttemptWriter } from './attempt-writer.js';
 import type { EndpointCache } from './endpoint-cache.js';
@@ -52,12 +53,16 @@ function describeFailure(result: OutboundResult): string {
 export function createDeliverProcessor(deps: DeliverDeps) {
   /**
    * A first try of a job ingest made carries its event: with the endpoint
-   * from the cache, it needs no query. Anything else (a retry, a job found
-   * stalled after a crash, a replay, a re-enqueued delivery) reads the
-   * delivery from PostgreSQL and is skipped unless it is still pending.
+   * from the cache, it needs no query while it is fresh (INLINE_EVENT_TRUST_MS:
+   * no other job for the delivery can exist yet). Anything else (a retry, a job
+   * found stalled after a crash, a replay, a re-enqueued delivery, an ingest
+   * job that reached Redis late) reads the delivery from PostgreSQL and is
+   * skipped unless it is still pending.
    */
   async function contextOf({ deliveryId, tenantId, event }: DeliverJob, firstTry: boolean): Promise<DeliveryContext | null> {
-    if (!event || !firstTry) return deps.loadContext({ tenantId, deliveryId });
+    if (!event || !firstTry || Date.now() - Date.parse(event.createdAt) >= INLINE_EVENT_TRUST_MS) {
+      return deps.loadContext({ tenantId, deliveryId });
+    }
     const endpoint = await deps.endpoints.get(tenantId, event.endpointId);
     if (!endpoint) return deps.loadContext({ tenantId, deliveryId });
     return {

@@ -1,7 +1,7 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
-import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, queueKeys, SIGNAL_REPEAT_MS, type QueueKeys } from '@herald/queue';
+import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, openEndpointQueue, queueKeys, SIGNAL_REPEAT_MS, type QueueKeys } from '@herald/queue';
 import type { DeliverJob } from '@herald/schemas';
 import { RetryLaterError, type DeliverResult } from './deliver.processor.js';
 
@@ -35,7 +35,10 @@ export interface EndpointWorkersOptions {
   logger: Logger;
   /** How often the active set is re-read, in case a pub/sub nudge was missed. */
   sweepIntervalMs?: number;
-  /** Job lock; a dead worker's jobs are recovered by the stalled check after it expires. */
+  /**
+   * Job lock, renewed every half of it while a job runs. The stalled check runs
+   * every half too, so a dead worker's jobs run again within about 1.5 × this.
+   */
   lockMs: number;
   /**
    * How long an endpoint's Worker outlives its last job. Starting a Worker
@@ -76,7 +79,7 @@ export class EndpointWorkers {
     const { redis, prefix } = this.options;
     let total = 0;
     for (const endpointId of this.workers.keys()) {
-      const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+      const queue = openEndpointQueue(redis, prefix, endpointId);
       try {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         total += Object.values(counts).reduce((a, b) => a + b, 0);
@@ -158,7 +161,7 @@ export class EndpointWorkers {
         concurrency,
         limiter: rate ? limiterFor(rate) : undefined,
         lockDuration: this.options.lockMs,
-        stalledInterval: this.options.lockMs,
+        stalledInterval: Math.max(1, Math.round(this.options.lockMs / 2)),
         // A job found stalled more often than this fails; the reconciler then re-enqueues it from PostgreSQL.
         maxStalledCount: 3,
         settings: {
@@ -190,7 +193,7 @@ export class EndpointWorkers {
     const idleMs = Math.max(this.options.idleMs, 2 * SIGNAL_REPEAT_MS);
     if (Date.now() - (this.lastActive.get(endpointId) ?? 0) < idleMs) return;
     const { redis, prefix } = this.options;
-    const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+    const queue = openEndpointQueue(redis, prefix, endpointId);
     try {
       const busy = async () => {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');

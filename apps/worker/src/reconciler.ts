@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
 import { scanPendingDeliveries, type PendingDelivery, type PrismaClient } from '@herald/db';
-import { deliveriesWithoutJob, queueKeys, type DeliveryEnqueuer } from '@herald/queue';
+import { deliveriesWithoutJob, INLINE_EVENT_TRUST_MS, queueKeys, type DeliveryEnqueuer } from '@herald/queue';
 
 export interface ReconcilerOptions {
   db: PrismaClient;
@@ -10,25 +10,35 @@ export interface ReconcilerOptions {
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   intervalMs: number;
-  /** How late a due delivery may be before it counts as overdue. */
+  /** How late a due delivery may be before it counts as overdue (never less than INLINE_EVENT_TRUST_MS). */
   graceMs?: number;
   batchSize?: number;
 }
+
+/** Which pending deliveries a pass looks at. */
+type Scope = { overdueBefore: Date } | { createdBefore: Date };
 
 /**
  * Keeps Redis in line with PostgreSQL, the source of truth (invariant 1):
  * every pending delivery whose job is missing is enqueued again, with the
  * delivery id as job id so a live job is never doubled. Each pass checks the
- * overdue deliveries; when the sentinel key is gone (Redis restarted empty or
- * was flushed) it checks every pending delivery once.
+ * overdue deliveries (and nudges the workers of those whose job is there but
+ * untouched); when the sentinel key is gone (Redis restarted empty or was
+ * flushed) it checks every pending delivery once.
+ *
+ * It never queues a delivery younger than INLINE_EVENT_TRUST_MS: ingest's own
+ * job may still be on its way, and the worker trusts such a job without
+ * reading the delivery.
  */
 export class Reconciler {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private readonly sentinel: string;
+  private readonly graceMs: number;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.sentinel = queueKeys(options.prefix).sentinel;
+    this.graceMs = Math.max(options.graceMs ?? 10_000, INLINE_EVENT_TRUST_MS);
   }
 
   start(): void {
@@ -55,21 +65,26 @@ export class Reconciler {
     const { redis, logger } = this.options;
     // SET NX answers OK only when the key was missing: Redis lost everything since we last looked.
     const lostRedis = (await redis.set(this.sentinel, String(Date.now()), 'NX')) === 'OK';
-    const dueBefore = lostRedis ? undefined : new Date(Date.now() - (this.options.graceMs ?? 10_000));
-    const requeued = await this.requeueMissing(dueBefore);
+    const now = Date.now();
+    const scope: Scope = lostRedis ? { createdBefore: new Date(now - INLINE_EVENT_TRUST_MS) } : { overdueBefore: new Date(now - this.graceMs) };
+    const requeued = await this.requeueMissing(scope);
     if (requeued > 0 || lostRedis) {
       logger.info('reconciled pending deliveries', { requeued, full_scan: lostRedis });
     }
   }
 
-  /** Re-enqueues pending deliveries (all, or those due before `dueBefore`) that have no job. */
-  async requeueMissing(dueBefore?: Date): Promise<number> {
+  /**
+   * Re-enqueues the pending deliveries in scope that have no job. Overdue ones
+   * that do have a job get their endpoint signalled, in case no Worker serves it.
+   */
+  private async requeueMissing(scope: Scope): Promise<number> {
     const { db, redis, prefix, enqueuer } = this.options;
     const batchSize = this.options.batchSize ?? 1000;
+    const filter = 'overdueBefore' in scope ? { dueBefore: scope.overdueBefore } : { createdBefore: scope.createdBefore };
     let afterId: string | null = null;
     let requeued = 0;
     for (;;) {
-      const batch: PendingDelivery[] = await scanPendingDeliveries(db, { afterId, dueBefore, limit: batchSize });
+      const batch: PendingDelivery[] = await scanPendingDeliveries(db, { afterId, ...filter, limit: batchSize });
       if (batch.length === 0) break;
       afterId = batch[batch.length - 1]!.deliveryId;
       const missing = await deliveriesWithoutJob(redis, prefix, batch);
@@ -83,6 +98,10 @@ export class Reconciler {
           delayMs: d.nextAttemptAt ? d.nextAttemptAt.getTime() - now : 0,
         })),
       );
+      if ('overdueBefore' in scope) {
+        const queued = new Set(missing.map((d) => d.deliveryId));
+        await enqueuer.signal([...new Set(batch.filter((d) => !queued.has(d.deliveryId)).map((d) => d.endpointId))]);
+      }
       requeued += missing.length;
       if (batch.length < batchSize) break;
     }

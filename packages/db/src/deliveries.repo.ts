@@ -193,18 +193,20 @@ export interface PendingDelivery {
 /**
  * Pending deliveries across all tenants, by id, after `afterId`: the
  * reconciler's maintenance scan. `dueBefore` keeps only those whose next
- * attempt is due before then (the overdue ones). Not tenant-scoped on purpose:
- * it returns only ids for re-enqueueing, never tenant data to a caller.
+ * attempt is due before then (the overdue ones), `createdBefore` those created
+ * before then. Not tenant-scoped on purpose: it returns only ids for
+ * re-enqueueing, never tenant data to a caller.
  */
 export async function scanPendingDeliveries(
   db: PrismaClient,
-  { afterId, dueBefore, limit }: { afterId: string | null; dueBefore?: Date; limit: number },
+  { afterId, dueBefore, createdBefore, limit }: { afterId: string | null; dueBefore?: Date; createdBefore?: Date; limit: number },
 ): Promise<PendingDelivery[]> {
   const rows = await db.delivery.findMany({
     where: {
       status: 'pending',
       ...(afterId ? { id: { gt: afterId } } : {}),
       ...(dueBefore ? { nextAttemptAt: { lt: dueBefore } } : {}),
+      ...(createdBefore ? { createdAt: { lt: createdBefore } } : {}),
     },
     select: { id: true, tenantId: true, endpointId: true, maxAttempts: true, nextAttemptAt: true },
     orderBy: { id: 'asc' },

@@ -1,7 +1,7 @@
 import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { newId } from '@herald/core';
+import { createLogger, newId } from '@herald/core';
 import { DeliveryEnqueuer } from './delivery-enqueuer.js';
 import { BACKOFF_TYPE, DELIVER_JOB, EVENTS_MAX_LEN } from './delivery-jobs.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
@@ -39,8 +39,9 @@ describe('DeliveryEnqueuer against real Redis', () => {
   beforeEach(async () => {
     keys = testRedisPrefix(REDIS_URL);
     prefix = keys.prefix;
-    redis = createRedis(REDIS_URL, 'queue-test');
-    subscriber = redis.duplicate();
+    const logger = createLogger({ service: 'queue-test', level: 'error' });
+    redis = createRedis(REDIS_URL, 'queue-test', { role: 'producer', logger });
+    subscriber = createRedis(REDIS_URL, 'queue-test-sub', { role: 'consumer', logger });
     enqueuer = new DeliveryEnqueuer({ redis, prefix });
   });
 

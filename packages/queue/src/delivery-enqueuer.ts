@@ -1,8 +1,9 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MicroBatcher } from '@herald/core';
+import { MicroBatcher, withTimeout } from '@herald/core';
 import type { DeliverJob } from '@herald/schemas';
 import { DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN, type DeliveryJobSpec } from './delivery-jobs.js';
+import { openEndpointQueue } from './endpoint-queue.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
 
 /**
@@ -19,6 +20,14 @@ const MAX_REMEMBERED = 50_000;
 const MAX_QUEUES = 1_000;
 // A call with at least this many jobs goes on its own; smaller concurrent ones are combined.
 const OWN_ROUND_TRIP_JOBS = 50;
+
+/**
+ * Longest an enqueue is waited for. Callers have already committed the
+ * deliveries, so a failed or slow enqueue is logged and left to the
+ * reconciler; an add that lands after this is handled as a late job
+ * (INLINE_EVENT_TRUST_MS).
+ */
+export const ENQUEUE_TIMEOUT_MS = 1_000;
 
 export interface DeliveryEnqueuerOptions {
   redis: Redis;
@@ -52,12 +61,14 @@ export class DeliveryEnqueuer {
     this.redis = redis;
     this.prefix = prefix;
     this.flows = new FlowProducer({ connection: redis, prefix });
+    this.flows.on('error', () => undefined); // connection errors are logged by the connection's owner (createRedis)
   }
 
-  /** Enqueues the deliveries; resolves once Redis has them. */
+  /** Enqueues the deliveries; resolves once Redis has them, rejects when it does not answer within ENQUEUE_TIMEOUT_MS. */
   async enqueue(specs: readonly DeliveryJobSpec[]): Promise<void> {
     if (specs.length === 0) return;
-    await (specs.length >= OWN_ROUND_TRIP_JOBS ? this.enqueueNow(specs) : this.batcher.add(specs));
+    const added = specs.length >= OWN_ROUND_TRIP_JOBS ? this.enqueueNow(specs) : this.batcher.add(specs);
+    await withTimeout(added, ENQUEUE_TIMEOUT_MS, 'enqueue');
   }
 
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
@@ -105,8 +116,7 @@ export class DeliveryEnqueuer {
     if (queue) {
       this.queues.delete(endpointId); // re-inserted below: most recently used last
     } else {
-      // skipMetasUpdate: the queue's meta is written by signal(), with Herald's events stream length.
-      queue = new Queue(endpointQueueName(endpointId), { connection: this.redis, prefix: this.prefix, skipMetasUpdate: true });
+      queue = openEndpointQueue(this.redis, this.prefix, endpointId);
       if (this.queues.size >= MAX_QUEUES) {
         const [oldestId, oldest] = this.queues.entries().next().value!;
         this.queues.delete(oldestId);

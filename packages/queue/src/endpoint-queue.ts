@@ -3,13 +3,25 @@ import type { Redis } from 'ioredis';
 import { endpointQueueName, queueKeys } from './names.js';
 
 /**
+ * A Queue handle on an endpoint's queue over a shared connection. It leaves
+ * the queue's meta hash alone (the enqueuer's signal writes it, with Herald's
+ * events stream length) and ignores the connection errors BullMQ re-emits on
+ * every handle: the connection's owner logs them once (createRedis).
+ */
+export function openEndpointQueue(redis: Redis, prefix: string, endpointId: string): Queue {
+  const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+/**
  * Removes everything Redis holds for an endpoint's queue (after its pending
  * deliveries were settled in PostgreSQL), so nothing more is sent to it and
  * its keys do not linger. Jobs running right now finish their attempt; the
  * worker records nothing more for a delivery that is no longer pending.
  */
 export async function purgeEndpointQueue(redis: Redis, prefix: string, endpointId: string): Promise<void> {
-  const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+  const queue = openEndpointQueue(redis, prefix, endpointId);
   try {
     await queue.obliterate({ force: true });
     await redis.srem(queueKeys(prefix).activeEndpoints, endpointId);
@@ -23,7 +35,7 @@ export async function purgeEndpointQueue(redis: Redis, prefix: string, endpointI
  * now to finish: used when the worker itself disables the endpoint mid-job.
  */
 export async function drainEndpointQueue(redis: Redis, prefix: string, endpointId: string): Promise<void> {
-  const queue = new Queue(endpointQueueName(endpointId), { connection: redis, prefix, skipMetasUpdate: true });
+  const queue = openEndpointQueue(redis, prefix, endpointId);
   try {
     await queue.drain(true);
   } finally {

@@ -1,9 +1,10 @@
-export { createRedis } from './redis.js';
+export { createRedis, logConnectionErrors } from './redis.js';
+export type { CreateRedisOptions, RedisRole } from './redis.js';
 export { endpointIdOfQueue, endpointQueueName, jobKey, queueKeys, queueMetaKey } from './names.js';
 export type { QueueKeys } from './names.js';
-export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN } from './delivery-jobs.js';
+export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN, INLINE_EVENT_TRUST_MS } from './delivery-jobs.js';
 export type { DeliveryJobSpec } from './delivery-jobs.js';
-export { DeliveryEnqueuer, SIGNAL_REPEAT_MS } from './delivery-enqueuer.js';
+export { DeliveryEnqueuer, ENQUEUE_TIMEOUT_MS, SIGNAL_REPEAT_MS } from './delivery-enqueuer.js';
 export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
-export { announceEndpointChanged, drainEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
+export { announceEndpointChanged, drainEndpointQueue, openEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
 export { deliveriesWithoutJob } from './job-presence.js';

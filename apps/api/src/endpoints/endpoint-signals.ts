@@ -1,29 +1,6 @@
 import { announceEndpointChanged, purgeEndpointQueue } from '@herald/queue';
+import { bestEffort } from '../best-effort.js';
 import type { ApiDeps } from '../deps.js';
-
-/** Longest a request waits on Redis for these; ioredis would otherwise queue the command until Redis is back. */
-const REDIS_TIMEOUT_MS = 2000;
-
-/**
- * Runs a Redis side effect of a change PostgreSQL already committed. Best
- * effort: it is logged, never answered as an error (the change the caller
- * asked for is committed), and the worker does not depend on it alone.
- */
-async function bestEffort({ logger }: ApiDeps, what: string, fields: Record<string, string>, effect: () => Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      effect(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from Redis within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (error) {
-    logger.warn(`${what} failed`, { ...fields, error });
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Removes an endpoint's jobs from Redis after PostgreSQL already settled its

@@ -12,16 +12,24 @@ import {
   ReplayedOutSchema,
   ReplayFilterInSchema,
 } from '@herald/schemas';
+import { bestEffort } from '../best-effort.js';
 import type { ApiDeps } from '../deps.js';
 import { attemptDetailOut, deliveryOut } from '../mappers.js';
 
 const DeliveryParams = z.object({ delivery_id: z.string() });
 
 /** The outbox: every delivery and where it stands; dead letters and replay. */
-export function outboxRoutes(routes: RouteTable, { db, enqueuer }: ApiDeps): void {
-  /** Queues replayed deliveries at once; the job id (delivery id) keeps one live job per delivery. */
+export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
+  const { db, enqueuer } = deps;
+  /**
+   * Queues replayed deliveries at once; the job id (delivery id) keeps one
+   * live job per delivery. They are committed pending: if Redis does not take
+   * them, the reconciler does.
+   */
   const enqueue = (deliveries: ReplayedDelivery[]) =>
-    enqueuer.enqueue(deliveries.map((d) => ({ deliveryId: d.id, tenantId: d.tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts })));
+    bestEffort(deps, 'queueing replayed deliveries', { deliveries: deliveries.length }, () =>
+      enqueuer.enqueue(deliveries.map((d) => ({ deliveryId: d.id, tenantId: d.tenantId, endpointId: d.endpointId, maxAttempts: d.maxAttempts }))),
+    );
 
   routes.add(
     {
