@@ -1,4 +1,4 @@
-import type { Logger } from '@herald/core';
+import { isDependencyDown, type Logger } from '@herald/core';
 import { updateEndpointOutcomes, writeAttempts, type AttemptRecord, type EndpointFailureRun, type EndpointOutcome, type Sql } from '@herald/db';
 
 export interface AttemptWriterOptions {
@@ -10,6 +10,11 @@ export interface AttemptWriterOptions {
   maxInFlight?: number;
   /** Told of each endpoint's failure run after its outcome was written (the endpoint-health module). */
   onFailureRuns?: (runs: EndpointFailureRun[]) => Promise<void>;
+  /**
+   * How long a statement is retried while PostgreSQL is unreachable before
+   * its jobs fail (and BullMQ retries them, sending again).
+   */
+  retryForMs?: number;
 }
 
 interface Pending {
@@ -33,13 +38,22 @@ const MAX_REMEMBERED = 100_000;
 const PARALLEL_FROM_ROWS = 10;
 // Endpoint outcomes are written at most this often: they are off the jobs' path, so few large statements beat many small ones.
 const OUTCOME_INTERVAL_MS = 100;
+// Waits between tries of a statement while PostgreSQL is unreachable: doubling from the first to the last.
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 /**
  * Writes attempt records by group commit: what arrives while a statement runs
  * gathers and goes together next (up to `maxRows` per statement); when many
  * wait, up to `maxInFlight` statements run at once. `record()` resolves once
  * its attempt and its delivery's new state are committed, so a job only
- * completes after its attempt is durable.
+ * completes after its attempt is durable. While PostgreSQL is unreachable a
+ * statement is tried again (for up to `retryForMs`) rather than failing its
+ * jobs: a failed job is retried by BullMQ with a new request, so a receiver
+ * that already answered 2xx would get the event again and the attempt log
+ * would miss the first request. The statement is idempotent (attempt ids are
+ * fixed; deliveries move only while pending), so a try whose commit was only
+ * cut off on its way back is harmless.
  *
  * Each endpoint's `last_delivery_*` and failure run are written after, at most
  * every OUTCOME_INTERVAL_MS, by a single writer that takes everything
@@ -108,10 +122,7 @@ export class AttemptWriter {
 
   private async write(batch: Pending[]): Promise<void> {
     try {
-      await writeAttempts(
-        this.options.sql,
-        batch.map((p) => p.record),
-      );
+      await this.writeWithRetries(batch.map((p) => p.record));
     } catch (error) {
       // The jobs fail and BullMQ retries them; their attempts are recorded then.
       for (const p of batch) p.reject(error);
@@ -125,6 +136,21 @@ export class AttemptWriter {
     }
     for (const p of batch) p.resolve();
     this.writeOutcomes();
+  }
+
+  /** One statement, tried again while PostgreSQL is unreachable, for up to `retryForMs`. */
+  private async writeWithRetries(records: AttemptRecord[]): Promise<void> {
+    const giveUpAt = Date.now() + (this.options.retryForMs ?? 60_000);
+    for (let wait = RETRY_FIRST_MS; ; wait = Math.min(2 * wait, RETRY_MAX_MS)) {
+      try {
+        await writeAttempts(this.options.sql, records);
+        return;
+      } catch (error) {
+        if (!isDependencyDown(error) || Date.now() + wait > giveUpAt) throw error;
+        this.options.logger.warn('writing attempts failed; trying again', { attempts: records.length, retry_in_ms: wait, error });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Writes the endpoints' outcomes of everything committed so far, unless a write of them is running (it runs again after). */

@@ -34,7 +34,9 @@ export interface EndpointOutcome {
  * Writes a batch of attempts in ONE statement (one transaction, one round
  * trip): inserts the attempts and moves each delivery on (only while it is
  * still `pending`, so a stale duplicate cannot undo a newer outcome). Batches
- * never share a delivery, so several can be written at once.
+ * never share a delivery, so several can be written at once. Writing the same
+ * records again changes nothing (attempt ids are fixed), so a statement whose
+ * answer was lost can be retried.
  */
 export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[]): Promise<void> {
   if (records.length === 0) return;
@@ -57,6 +59,7 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
         $14::timestamptz[]
       ) AS t(id, tenant_id, delivery_id, endpoint_id, event_id, attempt, status, request_headers,
              response_status, response_headers, response_body, latency_ms, error, created_at)
+      ON CONFLICT (id) DO NOTHING
       RETURNING 1
     )
     UPDATE deliveries d
