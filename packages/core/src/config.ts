@@ -48,7 +48,7 @@ export const EnvSchema = z.object({
   HERALD_ENCRYPTION_KEY: z.string().min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)'),
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
-  HERALD_JOB_LOCK_MS: positiveMs(30_000),
+  HERALD_JOB_LOCK_MS: positiveMs(4_000),
   HERALD_WORKER_IDLE_MS: positiveMs(30_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });
