@@ -3,11 +3,13 @@ import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '
 import { createPrismaClient, createSqlPool, findActiveApiKeyByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
-import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
+import { SigningKeyCache } from '@herald/delivery';
+import { createTransport, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer } from '@herald/queue';
 import { IngestBatchRoute, IngestEventRoute } from '@herald/schemas';
 import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
+import { USER_AGENT } from './version.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { endpointActionRoutes } from './routes/endpoint-actions.routes.js';
@@ -50,7 +52,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     payloadSchemas: new PayloadSchemas(),
     redis,
     transport,
-    signingKeys: new SigningKeyCache(secretBox),
+    sender: { transport, signingKeys: new SigningKeyCache(secretBox), headerPrefix: config.HERALD_HEADER_PREFIX, userAgent: USER_AGENT },
     enqueuer: new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX }),
     resolve: options.resolve,
   };

@@ -1,7 +1,8 @@
 import type { Logger, SecretBox } from '@herald/core';
 import type { PrismaClient, Sql } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
-import type { Resolve, SigningKeyCache, Transport } from '@herald/outbound';
+import type { AttemptSender } from '@herald/delivery';
+import type { Resolve, Transport } from '@herald/outbound';
 import type { DeliveryEnqueuer } from '@herald/queue';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
@@ -17,10 +18,10 @@ export interface ApiDeps {
   payloadSchemas: PayloadSchemas;
   /** Redis, for the delivery queues (purge, replay). */
   redis: Redis;
-  /** The SSRF-checking outbound client, for test sends (the same one the worker uses). */
+  /** The SSRF-checking outbound client (the same one the worker uses), closed on stop. */
   transport: Transport;
-  /** Decrypted signing keys, for test sends. */
-  signingKeys: SigningKeyCache;
+  /** How test sends go out: that transport, the signing keys, Herald's headers. */
+  sender: AttemptSender;
   /** Puts replayed deliveries back into their endpoints' queues. */
   enqueuer: DeliveryEnqueuer;
   /** Name resolution for URL checks (the system resolver when absent). */

@@ -140,8 +140,6 @@ function deliveryJobs(tenantId: string, schemaVersion: string, row: NewEvent): D
     ...(inline
       ? {
           event: {
-            endpointId: d.endpointId,
-            maxAttempts: d.maxAttempts,
             eventId: row.id,
             eventType: row.eventType,
             schemaVersion,

@@ -1,5 +1,6 @@
 import { isDependencyDown, type Logger } from '@herald/core';
-import { updateEndpointOutcomes, writeAttempts, type AttemptRecord, type EndpointFailureRun, type EndpointOutcome, type Sql } from '@herald/db';
+import { updateEndpointOutcomes, writeAttempts, type AttemptRecord, type EndpointOutcome, type Sql } from '@herald/db';
+import type { EndpointFailureRun } from '@herald/delivery';
 
 export interface AttemptWriterOptions {
   sql: Sql;

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, createSqlPool, findEndpointRateLimit, loadDeliveryContexts } from '@herald/db';
+import { createSqlPool, disableEndpoint, finishDelivery, loadDeliveryContexts } from '@herald/db';
+import { EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
-import { createTransport, SigningKeyCache, type Resolve } from '@herald/outbound';
+import { createTransport, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointCache } from './endpoint-cache.js';
-import { EndpointHealth } from './endpoint-health.js';
 import { EndpointWorkers } from './endpoint-workers.js';
 import { Reconciler } from './reconciler.js';
 import { createWorkerMetrics } from './worker-metrics.js';
@@ -37,7 +37,6 @@ export interface WorkerOptions {
 /** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
-  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', poolMax: 4 });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
@@ -46,7 +45,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
 
   const endpoints = new EndpointCache({ sql, logger });
   const health = new EndpointHealth({
-    db,
+    disable: (tenantId, endpointId, reason) => disableEndpoint(sql, tenantId, endpointId, reason),
     logger,
     disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
     onDisabled: (endpointId) => {
@@ -68,17 +67,14 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   });
   const deliver = createDeliverProcessor({
     metrics,
-    sql,
     // Jobs that start in the same turn of the event loop (a Worker's free slots, many endpoints' Workers) share one query.
     loadContext: (key) => contextBatcher.add(key),
     endpoints,
+    finish: (tenantId, deliveryId, status, reason) => finishDelivery(sql, tenantId, deliveryId, status, reason),
     attempts,
     health,
-    transport,
-    signingKeys: new SigningKeyCache(secretBox),
+    sender: { transport, signingKeys: new SigningKeyCache(secretBox), headerPrefix: config.HERALD_HEADER_PREFIX, userAgent: `Herald/${VERSION}` },
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
-    headerPrefix: config.HERALD_HEADER_PREFIX,
-    userAgent: `Herald/${VERSION}`,
     logger,
   });
   workers = new EndpointWorkers({
@@ -87,7 +83,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     prefix: config.HERALD_REDIS_PREFIX,
     concurrency: config.HERALD_WORKER_CONCURRENCY,
     deliver,
-    rateLimitOf: (endpointId) => findEndpointRateLimit(db, endpointId),
+    rateLimitOf: (endpointId) => endpoints.rateLimitOf(endpointId),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
     idleMs: config.HERALD_WORKER_IDLE_MS,
@@ -97,7 +93,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   await workers.start();
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
   const reconciler = new Reconciler({
-    db,
+    sql,
     redis,
     prefix: config.HERALD_REDIS_PREFIX,
     enqueuer,
@@ -111,7 +107,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     metrics: registry,
     bodyLimitBytes: 1024,
     readiness: [
-      { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+      { name: 'postgres', check: () => sql.query('SELECT 1') },
       { name: 'redis', check: () => redis.ping() },
     ],
     routers: [],
@@ -133,7 +129,6 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       await closeServer(server);
       transport.close();
       redis.disconnect();
-      await db.$disconnect();
       await sql.end();
     },
   };

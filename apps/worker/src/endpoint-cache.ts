@@ -46,6 +46,20 @@ export class EndpointCache {
 
   /** The endpoint, if it exists and belongs to this tenant (deleted and disabled ones included). */
   async get(tenantId: string, endpointId: string): Promise<DeliveryEndpoint | null> {
+    const endpoint = await this.read(endpointId);
+    return endpoint?.tenantId === tenantId ? endpoint : null;
+  }
+
+  /**
+   * The endpoint's rate limit (per second), or null, for the Worker about to
+   * consume its queue. Not tenant-scoped: the worker knows only the queue's
+   * endpoint id, and the answer is one number, never tenant data.
+   */
+  async rateLimitOf(endpointId: string): Promise<number | null> {
+    return (await this.read(endpointId))?.rateLimitPerSecond ?? null;
+  }
+
+  private async read(endpointId: string): Promise<DeliveryEndpoint | null> {
     let entry = this.entries.get(endpointId);
     while (!entry) {
       const before = this.forgotten.get(endpointId);
@@ -55,7 +69,7 @@ export class EndpointCache {
       this.entries.set(endpointId, entry);
     }
     entry.usedAt = Date.now();
-    return entry.endpoint?.tenantId === tenantId ? entry.endpoint : null;
+    return entry.endpoint;
   }
 
   /** Drops what is known of an endpoint (it changed); the next attempt reads it again. */

@@ -2,8 +2,9 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
 import { BACKOFF_TYPE, DELIVER_JOB, endpointQueueName, openEndpointQueue, queueKeys, SIGNAL_REPEAT_MS, type QueueKeys } from '@herald/queue';
+import { RetryLaterError } from '@herald/delivery';
 import type { DeliverJob } from '@herald/schemas';
-import { RetryLaterError, type DeliverResult } from './deliver.processor.js';
+import type { DeliverResult, DeliveryRun } from './deliver.processor.js';
 
 /**
  * BullMQ's limiter lets `max` jobs through per `duration` window. The shortest
@@ -24,8 +25,7 @@ export interface EndpointWorkersOptions {
   subscriber: Redis;
   prefix: string;
   concurrency: number;
-  /** `firstTry`: the job has neither failed nor stalled before (its data is then known to be current). */
-  deliver: (job: DeliverJob, firstTry: boolean) => Promise<DeliverResult>;
+  deliver: (run: DeliveryRun) => Promise<DeliverResult>;
   /** Told when the api announces that an endpoint's settings changed. */
   onEndpointChanged?: (endpointId: string) => void;
   /** Per-endpoint rate limit (deliveries per second), or null. */
@@ -154,7 +154,14 @@ export class EndpointWorkers {
     const worker = new Worker<DeliverJob, DeliverResult>(
       endpointQueueName(endpointId),
       async (job: Job<DeliverJob>) =>
-        job.name === DELIVER_JOB ? deliver(job.data, job.attemptsMade === 0 && job.stalledCounter === 0) : 'skipped',
+        job.name === DELIVER_JOB
+          ? deliver({
+              ...job.data,
+              endpointId,
+              maxAttempts: job.opts.attempts ?? 1,
+              firstTry: job.attemptsMade === 0 && job.stalledCounter === 0,
+            })
+          : 'skipped',
       {
         connection: redis,
         prefix,

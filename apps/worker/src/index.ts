@@ -2,5 +2,3 @@ export { parseWorkerConfig } from './config.js';
 export type { WorkerConfig } from './config.js';
 export { startWorker } from './create-worker.js';
 export type { RunningWorker, WorkerOptions } from './create-worker.js';
-export { classifyResult, nextDelay, parseRetryAfter } from './retry-policy.js';
-export type { AttemptOutcome, RetryPolicy } from './retry-policy.js';

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
-import { scanPendingDeliveries, type PendingDelivery, type PrismaClient } from '@herald/db';
+import { scanPendingDeliveries, type PendingDelivery, type Sql } from '@herald/db';
 import { deliveriesWithoutJob, INLINE_EVENT_TRUST_MS, queueKeys, type DeliveryEnqueuer } from '@herald/queue';
 
 export interface ReconcilerOptions {
-  db: PrismaClient;
+  sql: Sql;
   redis: Redis;
   prefix: string;
   enqueuer: DeliveryEnqueuer;
@@ -78,13 +78,13 @@ export class Reconciler {
    * that do have a job get their endpoint signalled, in case no Worker serves it.
    */
   private async requeueMissing(scope: Scope): Promise<number> {
-    const { db, redis, prefix, enqueuer } = this.options;
+    const { sql, redis, prefix, enqueuer } = this.options;
     const batchSize = this.options.batchSize ?? 1000;
     const filter = 'overdueBefore' in scope ? { dueBefore: scope.overdueBefore } : { createdBefore: scope.createdBefore };
     let afterId: string | null = null;
     let requeued = 0;
     for (;;) {
-      const batch: PendingDelivery[] = await scanPendingDeliveries(db, { afterId, ...filter, limit: batchSize });
+      const batch: PendingDelivery[] = await scanPendingDeliveries(sql, { afterId, ...filter, limit: batchSize });
       if (batch.length === 0) break;
       afterId = batch[batch.length - 1]!.deliveryId;
       const missing = await deliveriesWithoutJob(redis, prefix, batch);

@@ -1,3 +1,4 @@
+import type { EndpointFailureRun } from '@herald/delivery';
 import type { Sql } from './sql.js';
 import type { DeliveryUpdate, NewAttempt } from './deliveries.repo.js';
 
@@ -6,13 +7,6 @@ export interface AttemptRecord {
   tenantId: string;
   attempt: NewAttempt;
   update: DeliveryUpdate;
-}
-
-/** An endpoint's failure run after a batch: when it started, or null once a success cleared it. */
-export interface EndpointFailureRun {
-  endpointId: string;
-  tenantId: string;
-  firstFailureAt: Date | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -1,58 +1,72 @@
+import { describeReason, type DeliveryReason } from '@herald/delivery';
 import type { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
+
+/** An endpoint as the worker needs it for a delivery (deleted and disabled ones included, so it can tell). */
+export type DeliveryEndpoint = Pick<
+  Endpoint,
+  | 'id'
+  | 'tenantId'
+  | 'url'
+  | 'enabled'
+  | 'disabledReason'
+  | 'deletedAt'
+  | 'timeoutMs'
+  | 'rateLimitPerSecond'
+  | 'headers'
+  | 'secretCiphertext'
+  | 'previousSecretCiphertext'
+  | 'previousSecretExpiresAt'
+>;
 
 /** Everything one delivery attempt needs, loaded in one query. */
 export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'status' | 'attempts' | 'maxAttempts'> & {
   event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'schemaVersion' | 'createdAt' | 'payload'>;
-  endpoint: Pick<
-    Endpoint,
-    | 'url'
-    | 'enabled'
-    | 'disabledReason'
-    | 'deletedAt'
-    | 'timeoutMs'
-    | 'headers'
-    | 'secretCiphertext'
-    | 'previousSecretCiphertext'
-    | 'previousSecretExpiresAt'
-  >;
+  endpoint: DeliveryEndpoint;
 };
 
-/** The endpoint columns an attempt needs (EndpointRow), and their mapping. */
+/** The columns of a DeliveryEndpoint (EndpointRow), and their mapping. */
 const ENDPOINT_COLUMNS = [
+  'id',
+  'tenant_id',
   'url',
   'enabled',
   'disabled_reason',
   'deleted_at',
   'timeout_ms',
+  'rate_limit_per_second',
   'headers',
   'secret_ciphertext',
   'previous_secret_ciphertext',
   'previous_secret_expires_at',
 ] as const;
 
-type DeliveryEndpointFields = DeliveryContext['endpoint'];
-
 /** The columns above as pg returns them. */
 interface EndpointRow {
+  id: string;
+  tenant_id: string;
   url: string;
   enabled: boolean;
   disabled_reason: string | null;
   deleted_at: Date | null;
   timeout_ms: number;
-  headers: DeliveryEndpointFields['headers'];
+  rate_limit_per_second: number | null;
+  headers: DeliveryEndpoint['headers'];
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
 }
 
-function endpointOf(r: EndpointRow): DeliveryEndpointFields {
+function endpointOf(r: EndpointRow): DeliveryEndpoint {
   return {
+    id: r.id,
+    tenantId: r.tenant_id,
     url: r.url,
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
     deletedAt: r.deleted_at,
     timeoutMs: r.timeout_ms,
+    rateLimitPerSecond: r.rate_limit_per_second,
     headers: r.headers,
     secretCiphertext: r.secret_ciphertext,
     previousSecretCiphertext: r.previous_secret_ciphertext,
@@ -71,7 +85,7 @@ export async function loadDeliveryContexts(
 ): Promise<Map<string, DeliveryContext>> {
   const { rows } = await sql.query({
     name: 'herald_load_delivery_contexts',
-    text: `SELECT d.id, d.tenant_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
+    text: `SELECT d.id AS delivery_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
             ${ENDPOINT_COLUMNS.map((c) => `p.${c}`).join(', ')}
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
@@ -81,8 +95,8 @@ export async function loadDeliveryContexts(
   });
   const contexts = new Map<string, DeliveryContext>();
   for (const r of rows) {
-    contexts.set(r.id, {
-      id: r.id,
+    contexts.set(r.delivery_id, {
+      id: r.delivery_id,
       tenantId: r.tenant_id,
       eventId: r.event_id,
       endpointId: r.endpoint_id,
@@ -96,17 +110,14 @@ export async function loadDeliveryContexts(
   return contexts;
 }
 
-/** An endpoint as a delivery attempt needs it, with its tenant. */
-export type DeliveryEndpoint = DeliveryContext['endpoint'] & { id: string; tenantId: string };
-
 /** These endpoints (deleted ones included, so the worker can tell), in one query; unknown ids are absent. */
 export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): Promise<Map<string, DeliveryEndpoint>> {
-  const { rows } = await sql.query({
+  const { rows } = await sql.query<EndpointRow>({
     name: 'herald_load_delivery_endpoints',
-    text: `SELECT id, tenant_id, ${ENDPOINT_COLUMNS.join(', ')} FROM endpoints WHERE id = ANY($1::text[])`,
+    text: `SELECT ${ENDPOINT_COLUMNS.join(', ')} FROM endpoints WHERE id = ANY($1::text[])`,
     values: [[...ids]],
   });
-  return new Map(rows.map((r) => [r.id, { id: r.id, tenantId: r.tenant_id, ...endpointOf(r) }]));
+  return new Map(rows.map((r) => [r.id, endpointOf(r)]));
 }
 
 /** One HTTP attempt as stored. */
@@ -141,13 +152,13 @@ export async function finishDelivery(
   tenantId: string,
   deliveryId: string,
   status: 'dead' | 'cancelled',
-  reason: string,
+  reason: DeliveryReason,
 ): Promise<void> {
   await sql.query({
     name: 'herald_finish_delivery',
     text: `UPDATE deliveries SET status = $3::"DeliveryStatus", last_error = $4, next_attempt_at = NULL, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`,
-    values: [tenantId, deliveryId, status, reason],
+    values: [tenantId, deliveryId, status, describeReason(reason)],
   });
 }
 
@@ -198,19 +209,16 @@ export interface PendingDelivery {
  * re-enqueueing, never tenant data to a caller.
  */
 export async function scanPendingDeliveries(
-  db: PrismaClient,
+  sql: Sql,
   { afterId, dueBefore, createdBefore, limit }: { afterId: string | null; dueBefore?: Date; createdBefore?: Date; limit: number },
 ): Promise<PendingDelivery[]> {
-  const rows = await db.delivery.findMany({
-    where: {
-      status: 'pending',
-      ...(afterId ? { id: { gt: afterId } } : {}),
-      ...(dueBefore ? { nextAttemptAt: { lt: dueBefore } } : {}),
-      ...(createdBefore ? { createdAt: { lt: createdBefore } } : {}),
-    },
-    select: { id: true, tenantId: true, endpointId: true, maxAttempts: true, nextAttemptAt: true },
-    orderBy: { id: 'asc' },
-    take: limit,
+  const { rows } = await sql.query<{ id: string; tenant_id: string; endpoint_id: string; max_attempts: number; next_attempt_at: Date | null }>({
+    name: 'herald_scan_pending_deliveries',
+    text: `SELECT id, tenant_id, endpoint_id, max_attempts, next_attempt_at FROM deliveries
+     WHERE status = 'pending' AND ($1::text IS NULL OR id > $1)
+       AND ($2::timestamptz IS NULL OR next_attempt_at < $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+     ORDER BY id LIMIT $4`,
+    values: [afterId, dueBefore ?? null, createdBefore ?? null, limit],
   });
-  return rows.map((r) => ({ deliveryId: r.id, tenantId: r.tenantId, endpointId: r.endpointId, maxAttempts: r.maxAttempts, nextAttemptAt: r.nextAttemptAt }));
+  return rows.map((r) => ({ deliveryId: r.id, tenantId: r.tenant_id, endpointId: r.endpoint_id, maxAttempts: r.max_attempts, nextAttemptAt: r.next_attempt_at }));
 }

@@ -1,3 +1,4 @@
+import { describeReason, type DisabledReason } from '@herald/delivery';
 import type { Endpoint, PrismaClient } from './generated/prisma/client.js';
 import type { Prisma } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
@@ -128,37 +129,25 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
 }
 
 /**
- * An endpoint's rate limit, for the worker that is about to consume its queue.
- * Not tenant-scoped: the worker knows only the queue's endpoint id, and the
- * answer is one number, never tenant data.
- */
-export async function findEndpointRateLimit(db: PrismaClient, endpointId: string): Promise<number | null> {
-  const row = await db.endpoint.findUnique({ where: { id: endpointId }, select: { rateLimitPerSecond: true } });
-  return row?.rateLimitPerSecond ?? null;
-}
-
-/** Why an endpoint stopped: by hand, 410 Gone, or failing for HERALD_DISABLE_AFTER_MS. */
-export type DisabledReason = 'manual' | 'gone' | 'failing';
-
-/**
- * Disables an endpoint and, in the same transaction, turns its pending
+ * Disables an endpoint and, in the same statement, turns its pending
  * deliveries `dead` with the reason, so they stay replayable and never vanish.
  * Resolves the number of deliveries made dead, or null if the endpoint is not
  * a live endpoint of this tenant.
  */
-export async function disableEndpoint(db: PrismaClient, tenantId: string, id: string, reason: DisabledReason): Promise<number | null> {
-  return db.$transaction(async (tx) => {
-    const updated = await tx.endpoint.updateMany({
-      where: { tenantId, id, deletedAt: null },
-      data: { enabled: false, disabledReason: reason, firstFailureAt: null },
-    });
-    if (updated.count === 0) return null;
-    const dead = await tx.delivery.updateMany({
-      where: { tenantId, endpointId: id, status: 'pending' },
-      data: { status: 'dead', lastError: `endpoint disabled (${reason})`, nextAttemptAt: null, updatedAt: new Date() },
-    });
-    return dead.count;
+export async function disableEndpoint(sql: Sql, tenantId: string, id: string, reason: DisabledReason): Promise<number | null> {
+  const { rows } = await sql.query<{ endpoints: number; dead: number }>({
+    name: 'herald_disable_endpoint',
+    text: `WITH ep AS (
+       UPDATE endpoints SET enabled = false, disabled_reason = $3, first_failure_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id
+     ), dead AS (
+       UPDATE deliveries SET status = 'dead', last_error = $4, next_attempt_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'pending' AND EXISTS (SELECT 1 FROM ep) RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM ep)::int AS endpoints, (SELECT count(*) FROM dead)::int AS dead`,
+    values: [tenantId, id, reason, describeReason({ kind: 'endpoint_disabled', reason })],
   });
+  return rows[0]!.endpoints === 0 ? null : rows[0]!.dead;
 }
 
 /**
@@ -173,7 +162,7 @@ export async function deleteEndpoint(db: PrismaClient, tenantId: string, id: str
     if (updated.count === 0) return false;
     await tx.delivery.updateMany({
       where: { tenantId, endpointId: id, status: 'pending' },
-      data: { status: 'cancelled', lastError: 'endpoint deleted', nextAttemptAt: null, updatedAt: now },
+      data: { status: 'cancelled', lastError: describeReason({ kind: 'endpoint_deleted' }), nextAttemptAt: null, updatedAt: now },
     });
     return true;
   });

@@ -31,11 +31,10 @@ export {
   deleteEndpoint,
   disableEndpoint,
   findEndpoint,
-  findEndpointRateLimit,
   findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { DisabledReason, EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
+export type { EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
 export { enableEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret, updateEndpoint } from './endpoints.repo.js';
 export type { EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';
@@ -49,7 +48,7 @@ export {
 } from './deliveries.repo.js';
 export type { DeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
 export { updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
-export type { AttemptRecord, EndpointFailureRun, EndpointOutcome } from './attempt-batches.repo.js';
+export type { AttemptRecord, EndpointOutcome } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';
 export type { RevokeApiKeyOutcome } from './api-keys.repo.js';
 export { deleteEventType, updateEventType } from './event-types.repo.js';

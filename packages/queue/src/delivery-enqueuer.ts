@@ -1,8 +1,7 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MicroBatcher, withTimeout } from '@herald/core';
-import type { DeliverJob } from '@herald/schemas';
-import { DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN, type DeliveryJobSpec } from './delivery-jobs.js';
+import { DELIVER_JOB, deliverJobData, deliverJobOptions, EVENTS_MAX_LEN, type DeliveryJobSpec } from './delivery-jobs.js';
 import { openEndpointQueue } from './endpoint-queue.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
 
@@ -72,18 +71,16 @@ export class DeliveryEnqueuer {
   }
 
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
-    const data = (spec: DeliveryJobSpec): DeliverJob =>
-      spec.event ? { deliveryId: spec.deliveryId, tenantId: spec.tenantId, event: spec.event } : { deliveryId: spec.deliveryId, tenantId: spec.tenantId };
     if (specs.length === 1) {
       const spec = specs[0]!;
-      await this.queueOf(spec.endpointId).add(DELIVER_JOB, data(spec), deliverJobOptions(spec));
+      await this.queueOf(spec.endpointId).add(DELIVER_JOB, deliverJobData(spec), deliverJobOptions(spec));
     } else {
       await this.flows.addBulk(
         specs.map((spec) => ({
           name: DELIVER_JOB,
           queueName: endpointQueueName(spec.endpointId),
           prefix: this.prefix,
-          data: data(spec),
+          data: deliverJobData(spec),
           opts: deliverJobOptions(spec),
         })),
       );

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { InlineEvent } from '@herald/schemas';
+import type { DeliverJob, InlineEvent } from '@herald/schemas';
 
 /** The one job kind: deliver one delivery (one event to one endpoint). */
 export const DELIVER_JOB = 'deliver';
@@ -30,6 +30,11 @@ export interface DeliveryJobSpec {
   delayMs?: number;
   /** The event, for a first attempt that need not read PostgreSQL (ingest only). */
   event?: InlineEvent;
+}
+
+/** A job's data: what the queue and the job's options do not already say. */
+export function deliverJobData({ deliveryId, tenantId, event }: DeliveryJobSpec): DeliverJob {
+  return event ? { deliveryId, tenantId, event } : { deliveryId, tenantId };
 }
 
 /**

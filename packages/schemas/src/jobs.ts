@@ -7,9 +7,6 @@ import { z } from 'zod';
  * only and load everything from PostgreSQL.
  */
 export const InlineEventSchema = z.object({
-  endpointId: z.string(),
-  /** The delivery's max_attempts. */
-  maxAttempts: z.number().int().positive(),
   eventId: z.string(),
   eventType: z.string(),
   schemaVersion: z.string(),
@@ -23,7 +20,11 @@ export type InlineEvent = z.infer<typeof InlineEventSchema>;
 /** Longest payload (JSON text) a job carries; a longer one is loaded from PostgreSQL. */
 export const INLINE_PAYLOAD_MAX_CHARS = 4096;
 
-/** A delivery job: the delivery's ids, and for a first attempt from ingest, the event. */
+/**
+ * A delivery job's data: the delivery's ids, and for a first attempt from
+ * ingest, the event. The endpoint is the job's queue, and the delivery's
+ * max_attempts the job's `attempts`.
+ */
 export const DeliverJobSchema = z.object({
   deliveryId: z.string(),
   tenantId: z.string(),

@@ -1,15 +1,15 @@
 import { newId } from '@herald/core';
 import { recordTestSend, type Endpoint } from '@herald/db';
-import { buildWebhookRequest } from '@herald/outbound';
+import { decideAttempt, describeReason, sendAttempt } from '@herald/delivery';
 import type { EndpointTestOut } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
-import { USER_AGENT } from '../version.js';
 
 /**
- * Sends one signed webhook to an endpoint now, through the same transport
- * (SSRF rules, no redirects) and request builder as the worker, and records
- * it like any attempt: an event, a delivery with max_attempts 1 (`delivered`,
- * or `dead` and so replayable) and the attempt. Never retried, never queued.
+ * Sends one signed webhook to an endpoint now, through the same sender
+ * (transport with the SSRF rules, no redirects; request builder; signing keys)
+ * and the same decision as the worker, and records it like any attempt: an
+ * event, a delivery with max_attempts 1 (`delivered`, or `dead` and so
+ * replayable) and the attempt. Never retried, never queued.
  *
  * Deliberate differences from a worker attempt: a disabled endpoint can be
  * tested (as in Svix: check the receiver is back before re-enabling), and the
@@ -18,7 +18,7 @@ import { USER_AGENT } from '../version.js';
  * disables it (on 410 either): the worker alone decides that, from real traffic.
  */
 export async function sendTestWebhook(
-  { transport, signingKeys, config, db }: ApiDeps,
+  { sender, config, db }: ApiDeps,
   tenantId: string,
   endpoint: Endpoint,
   eventType: string,
@@ -33,20 +33,14 @@ export async function sendTestWebhook(
     createdAt: now,
     payload: JSON.stringify(payload),
   };
-  const { body, headers } = buildWebhookRequest({
-    event,
-    keys: signingKeys.forEndpoint(endpoint, now),
-    attempt: 1,
-    endpointHeaders: endpoint.headers as Record<string, string>,
-    headerPrefix: config.HERALD_HEADER_PREFIX,
-    userAgent: USER_AGENT,
-    now,
-  });
-  const result = await transport.post({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeoutMs });
-  const finishedAt = new Date();
-  const response = result.kind === 'response' ? result : null;
-  const delivered = response !== null && response.status >= 200 && response.status < 300;
-  const error = delivered ? null : result.kind === 'error' ? result.message : `HTTP ${result.status}`;
+  const sent = await sendAttempt(sender, { event, endpoint, attempt: 1 });
+  const decision = decideAttempt(
+    { attempt: 1, maxAttempts: 1, result: sent.result, now: sent.finishedAt.getTime() },
+    { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
+  );
+  const delivered = decision.delivery === 'delivered';
+  const response = sent.result.kind === 'response' ? sent.result : null;
+  const error = decision.reason ? describeReason(decision.reason) : null;
 
   await recordTestSend(db, tenantId, {
     event: { id: event.id, eventType, payload: event.payload, schemaVersion: event.schemaVersion, createdAt: now },
@@ -55,20 +49,20 @@ export async function sendTestWebhook(
     attempt: {
       id: newId('att'),
       endpointId: endpoint.id,
-      status: delivered ? 'succeeded' : 'failed',
-      requestHeaders: headers,
+      status: decision.attempt,
+      requestHeaders: sent.headers,
       responseStatus: response?.status ?? null,
       responseHeaders: response?.headers ?? null,
       responseBody: response?.body ?? null,
-      latencyMs: result.latencyMs,
+      latencyMs: sent.result.latencyMs,
       error,
-      createdAt: finishedAt,
+      createdAt: sent.finishedAt,
     },
   });
   return {
     delivered,
     response_status: response?.status ?? null,
-    latency_ms: result.latencyMs,
+    latency_ms: sent.result.latencyMs,
     response_body: response?.body ?? null,
     error,
   };

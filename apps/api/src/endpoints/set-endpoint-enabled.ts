@@ -24,7 +24,7 @@ export async function setEndpointEnabled(
     return;
   }
   if (!endpoint.enabled) return;
-  const dead = await disableEndpoint(deps.db, tenantId, endpoint.id, 'manual');
+  const dead = await disableEndpoint(deps.sql, tenantId, endpoint.id, 'manual');
   if (dead === null) return;
   await announceEndpointChange(deps, tenantId, endpoint.id);
   await purgeEndpointJobs(deps, tenantId, endpoint.id);

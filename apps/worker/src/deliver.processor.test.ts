@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, createSecretBox } from '@herald/core';
+import type { AttemptRecord, DeliveryContext, DeliveryEndpoint } from '@herald/db';
+import { RetryLaterError, SigningKeyCache, type DeliveryReason, type DisabledReason } from '@herald/delivery';
+import type { OutboundRequest, OutboundResult } from '@herald/outbound';
+import { INLINE_EVENT_TRUST_MS } from '@herald/queue';
+import { generateSecret, verify } from '@herald/signing';
+import { createMetricsRegistry } from '@herald/http';
+import { createDeliverProcessor, type DeliveryRun } from './deliver.processor.js';
+import { createWorkerMetrics } from './worker-metrics.js';
+
+const secretBox = createSecretBox(randomBytes(32));
+const secret = generateSecret();
+
+const endpoint: DeliveryEndpoint = {
+  id: 'ep_1',
+  tenantId: 'tnt_1',
+  url: 'https://receiver.example/hook',
+  enabled: true,
+  disabledReason: null,
+  deletedAt: null,
+  timeoutMs: 1_000,
+  rateLimitPerSecond: null,
+  headers: { 'X-Team': 'crm' },
+  secretCiphertext: secretBox.encrypt(secret),
+  previousSecretCiphertext: null,
+  previousSecretExpiresAt: null,
+};
+
+/** A stored delivery as PostgreSQL would return it. */
+function stored(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
+  return {
+    id: 'dlv_1',
+    tenantId: 'tnt_1',
+    eventId: 'evt_1',
+    endpointId: 'ep_1',
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: 3,
+    event: { id: 'evt_1', tenantId: 'tnt_1', eventType: 'order.created', schemaVersion: '2025-01-01', createdAt: new Date(), payload: '{"n":1}' },
+    endpoint,
+    ...overrides,
+  };
+}
+
+/** The processor with a fake transport and fake repositories; what each was asked. */
+function harness(answer: OutboundResult, context: DeliveryContext | null = stored()) {
+  const sent: OutboundRequest[] = [];
+  const recorded: AttemptRecord[] = [];
+  const finished: [string, 'dead' | 'cancelled', DeliveryReason][] = [];
+  const disabled: [string, DisabledReason][] = [];
+  const loads: string[] = [];
+  const deliver = createDeliverProcessor({
+    loadContext: async ({ deliveryId }) => {
+      loads.push(deliveryId);
+      return context;
+    },
+    endpoints: { get: async (tenantId, id) => (tenantId === endpoint.tenantId && id === endpoint.id ? endpoint : null) },
+    finish: async (_tenantId, deliveryId, status, reason) => void finished.push([deliveryId, status, reason]),
+    attempts: { record: async (r) => void recorded.push(r) },
+    health: { disable: async (_tenantId, id, reason) => void disabled.push([id, reason]) },
+    sender: {
+      transport: {
+        post: async (request) => {
+          sent.push(request);
+          return answer;
+        },
+        close: () => undefined,
+      },
+      signingKeys: new SigningKeyCache(secretBox),
+      headerPrefix: 'X-Herald',
+      userAgent: 'Herald/test',
+    },
+    retry: { baseMs: 1_000, maxDelayMs: 60_000 },
+    logger: createLogger({ service: 'test', level: 'error' }),
+    metrics: createWorkerMetrics(createMetricsRegistry('test'), { activeWorkers: () => 0, queueDepth: async () => 0 }),
+  });
+  return { deliver, sent, recorded, finished, disabled, loads };
+}
+
+const ok: OutboundResult = { kind: 'response', status: 204, headers: {}, body: '', latencyMs: 4 };
+const serverError: OutboundResult = { kind: 'response', status: 500, headers: {}, body: 'boom', latencyMs: 4 };
+
+/** A first try of ingest's job, carrying its event, created `ageMs` ago. */
+function inlineRun(ageMs = 0): DeliveryRun {
+  return {
+    deliveryId: 'dlv_1',
+    tenantId: 'tnt_1',
+    endpointId: 'ep_1',
+    maxAttempts: 3,
+    firstTry: true,
+    event: { eventId: 'evt_1', eventType: 'order.created', schemaVersion: '2025-01-01', createdAt: new Date(Date.now() - ageMs).toISOString(), payload: '{"n":1}' },
+  };
+}
+
+describe('deliver processor', () => {
+  it("sends a fresh job's inline event without reading the delivery, signed, and records it delivered", async () => {
+    const h = harness(ok, null);
+    expect(await h.deliver(inlineRun())).toBe('delivered');
+    expect(h.loads).toEqual([]);
+    expect(h.sent).toHaveLength(1);
+    const request = h.sent[0]!;
+    expect(request.url).toBe(endpoint.url);
+    expect(request.headers['X-Team']).toBe('crm');
+    expect(() => verify({ body: request.body, headers: request.headers, secret })).not.toThrow();
+    expect(JSON.parse(request.body)).toMatchObject({ event_id: 'evt_1', payload: { n: 1 } });
+    expect(h.recorded).toHaveLength(1);
+    expect(h.recorded[0]!.attempt).toMatchObject({ deliveryId: 'dlv_1', attempt: 1, status: 'succeeded', responseStatus: 204, error: null });
+    expect(h.recorded[0]!.update).toMatchObject({ status: 'delivered', nextAttemptAt: null, lastError: null });
+  });
+
+  it('reads the delivery for an inline job older than the trust window, and skips it once delivered', async () => {
+    const h = harness(ok, stored({ status: 'delivered', attempts: 1 }));
+    expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS + 1_000))).toBe('skipped');
+    expect(h.loads).toEqual(['dlv_1']);
+    expect(h.sent).toEqual([]);
+    expect(h.recorded).toEqual([]);
+  });
+
+  it('reads the delivery for a job that is not a first try, and numbers the attempt after the stored ones', async () => {
+    const h = harness(ok, stored({ attempts: 1 }));
+    expect(await h.deliver({ ...inlineRun(), firstTry: false })).toBe('delivered');
+    expect(h.loads).toEqual(['dlv_1']);
+    expect(h.recorded[0]!.attempt.attempt).toBe(2);
+    expect(h.sent[0]!.headers['X-Herald-Attempt']).toBe('2');
+  });
+
+  it('cancels without sending when the endpoint was deleted, and kills when it was disabled', async () => {
+    const deleted = harness(ok, stored({ endpoint: { ...endpoint, enabled: false, deletedAt: new Date() } }));
+    expect(await deleted.deliver({ ...inlineRun(), firstTry: false })).toBe('cancelled');
+    expect(deleted.finished).toEqual([['dlv_1', 'cancelled', { kind: 'endpoint_deleted' }]]);
+    const disabled = harness(ok, stored({ endpoint: { ...endpoint, enabled: false, disabledReason: 'failing' } }));
+    expect(await disabled.deliver({ ...inlineRun(), firstTry: false })).toBe('dead');
+    expect(disabled.finished).toEqual([['dlv_1', 'dead', { kind: 'endpoint_disabled', reason: 'failing' }]]);
+    expect([...deleted.sent, ...disabled.sent]).toEqual([]);
+  });
+
+  it('records a failed attempt as pending and throws RetryLaterError with the policy delay', async () => {
+    const h = harness(serverError);
+    const error = await h.deliver(inlineRun()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).delayMs).toBeGreaterThanOrEqual(1_000);
+    expect(h.recorded[0]!.attempt).toMatchObject({ status: 'failed', responseStatus: 500, responseBody: 'boom', error: 'HTTP 500' });
+    expect(h.recorded[0]!.update.status).toBe('pending');
+    expect(h.recorded[0]!.update.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('makes the delivery dead on its last attempt, and disables the endpoint on 410 Gone', async () => {
+    const last = harness(serverError, stored({ attempts: 2 }));
+    expect(await last.deliver({ ...inlineRun(), firstTry: false })).toBe('dead');
+    expect(last.recorded[0]!.update).toMatchObject({ status: 'dead', lastError: 'HTTP 500' });
+    expect(last.disabled).toEqual([]);
+    const gone = harness({ ...ok, status: 410 });
+    expect(await gone.deliver(inlineRun())).toBe('dead');
+    expect(gone.disabled).toEqual([['ep_1', 'gone']]);
+  });
+});

@@ -1,0 +1,81 @@
+import type { OutboundResult } from '@herald/outbound';
+import type { DeliveryReason, DisabledReason } from './delivery-reason.js';
+import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
+
+/** What one attempt is judged on. */
+export interface AttemptFacts {
+  /** This attempt's number, 1-based. */
+  attempt: number;
+  /** The delivery's max_attempts. */
+  maxAttempts: number;
+  /** What the transport got back. */
+  result: OutboundResult;
+  /** When the attempt finished (ms since the epoch): Retry-After dates are read against it. */
+  now: number;
+}
+
+/** Why a delivery is dead after an attempt (a metrics label). */
+export type DeadBecause = 'attempts_exhausted' | 'gone' | 'blocked';
+
+/** What to record for an attempt, and what happens next. */
+export interface AttemptDecision {
+  /** The attempt's own status. */
+  attempt: 'succeeded' | 'failed';
+  /** Where the delivery stands after it. */
+  delivery: 'delivered' | 'pending' | 'dead';
+  /** Wait before the next attempt; set exactly when the delivery stays pending. */
+  retryInMs: number | null;
+  /** Why the attempt failed; null when it succeeded. */
+  reason: DeliveryReason | null;
+  /** Why the delivery is dead; null unless it is. */
+  deadBecause: DeadBecause | null;
+  /** Disable the endpoint now, for this reason (410 Gone); null to leave it. */
+  disable: DisabledReason | null;
+}
+
+/** The reason of a result that is not a 2xx. */
+function reasonOf(result: OutboundResult): DeliveryReason {
+  return result.kind === 'response' ? { kind: 'status', status: result.status } : { kind: result.error, message: result.message };
+}
+
+/**
+ * Decides an attempt, like BullMQ's `shouldRetryJob`: a 2xx is delivered;
+ * 410 Gone and a blocked address give up at once (410 also disables the
+ * endpoint); anything else is retried after the policy's delay until
+ * `maxAttempts` is reached, then the delivery is dead. Pure: the caller
+ * records the decision and acts on it.
+ */
+export function decideAttempt(facts: AttemptFacts, policy: RetryPolicy, random: () => number = Math.random): AttemptDecision {
+  const outcome = classifyResult(facts.result, facts.now);
+  if (outcome.kind === 'delivered') {
+    return { attempt: 'succeeded', delivery: 'delivered', retryInMs: null, reason: null, deadBecause: null, disable: null };
+  }
+  const reason = reasonOf(facts.result);
+  if (outcome.kind === 'give_up') {
+    return {
+      attempt: 'failed',
+      delivery: 'dead',
+      retryInMs: null,
+      reason,
+      deadBecause: outcome.reason,
+      disable: outcome.reason === 'gone' ? 'gone' : null,
+    };
+  }
+  if (facts.attempt >= facts.maxAttempts) {
+    return { attempt: 'failed', delivery: 'dead', retryInMs: null, reason, deadBecause: 'attempts_exhausted', disable: null };
+  }
+  return { attempt: 'failed', delivery: 'pending', retryInMs: nextDelay(facts.attempt, outcome, policy, random), reason, deadBecause: null, disable: null };
+}
+
+/** How a delivery ends without an attempt because of its endpoint, or null when it may be attempted. */
+export function endpointStopsDelivery(endpoint: {
+  enabled: boolean;
+  disabledReason: string | null;
+  deletedAt: Date | null;
+}): { status: 'cancelled' | 'dead'; reason: DeliveryReason } | null {
+  if (endpoint.deletedAt) return { status: 'cancelled', reason: { kind: 'endpoint_deleted' } };
+  if (!endpoint.enabled) {
+    return { status: 'dead', reason: { kind: 'endpoint_disabled', reason: (endpoint.disabledReason as DisabledReason | null) ?? 'manual' } };
+  }
+  return null;
+}

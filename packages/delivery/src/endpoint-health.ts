@@ -1,0 +1,56 @@
+import type { Logger } from '@herald/core';
+import type { DisabledReason } from './delivery-reason.js';
+
+/** An endpoint's failure run after its attempts were written: when it started, or null once a success cleared it. */
+export interface EndpointFailureRun {
+  endpointId: string;
+  tenantId: string;
+  firstFailureAt: Date | null;
+}
+
+/** Whether a failure run has lasted long enough to disable its endpoint (`failing`). */
+export function failingTooLong(firstFailureAt: Date | null, now: number, disableAfterMs: number): boolean {
+  return firstFailureAt !== null && now - firstFailureAt.getTime() >= disableAfterMs;
+}
+
+export interface EndpointHealthOptions {
+  /**
+   * Disables the endpoint and makes its pending deliveries dead, in one
+   * transaction; resolves how many became dead, or null if it is not a live
+   * endpoint of this tenant.
+   */
+  disable: (tenantId: string, endpointId: string, reason: DisabledReason) => Promise<number | null>;
+  logger: Logger;
+  /** HERALD_DISABLE_AFTER_MS: how long an endpoint may fail without a single success. */
+  disableAfterMs: number;
+  /** Called after an endpoint was disabled (e.g. to empty its queue). */
+  onDisabled?: (endpointId: string) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * The one place that disables endpoints automatically: at once when an
+ * attempt's decision says so (`410 Gone`), or once its failure run
+ * (`first_failure_at`, cleared by any success) is older than
+ * HERALD_DISABLE_AFTER_MS (reason `failing`). Pending deliveries become
+ * `dead` with the reason, replayable.
+ */
+export class EndpointHealth {
+  constructor(private readonly options: EndpointHealthOptions) {}
+
+  /** Checks failure runs after a batch of attempts was written. */
+  async checkFailureRuns(runs: readonly EndpointFailureRun[]): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    for (const run of runs) {
+      if (failingTooLong(run.firstFailureAt, now, this.options.disableAfterMs)) await this.disable(run.tenantId, run.endpointId, 'failing');
+    }
+  }
+
+  /** Disables an endpoint (an attempt's decision said so). */
+  async disable(tenantId: string, endpointId: string, reason: DisabledReason): Promise<void> {
+    const dead = await this.options.disable(tenantId, endpointId, reason);
+    if (dead === null) return;
+    this.options.logger.warn('endpoint disabled', { tenant_id: tenantId, endpoint_id: endpointId, reason, deliveries_dead: dead });
+    await this.options.onDisabled?.(endpointId);
+  }
+}

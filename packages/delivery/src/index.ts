@@ -1,0 +1,14 @@
+export { describeReason } from './delivery-reason.js';
+export type { DeliveryReason, DisabledReason } from './delivery-reason.js';
+export { decideAttempt, endpointStopsDelivery } from './decide-attempt.js';
+export type { AttemptDecision, AttemptFacts, DeadBecause } from './decide-attempt.js';
+export { classifyResult, nextDelay, parseRetryAfter } from './retry-policy.js';
+export type { AttemptOutcome, RetryPolicy } from './retry-policy.js';
+export { EndpointHealth, failingTooLong } from './endpoint-health.js';
+export type { EndpointFailureRun, EndpointHealthOptions } from './endpoint-health.js';
+export { RetryLaterError } from './retry-later-error.js';
+export { buildWebhookRequest } from './webhook-request.js';
+export type { WebhookEvent, WebhookRequestInput } from './webhook-request.js';
+export { SigningKeyCache } from './signing-keys.js';
+export { sendAttempt } from './send-attempt.js';
+export type { AttemptSender, AttemptTarget, SentAttempt } from './send-attempt.js';
