@@ -7,7 +7,8 @@
 // A benchmark, not a test: it never fails on a missed target. See bench/README.md.
 //
 // This file is the runner: the CLI, the shared context, the phases in order, the report.
-// Each phase is one module in bench/phases/; what several phases share is in bench/lib/.
+// Each phase is one module in bench/phases/ and its part of the report bench/report/<phase>.mjs;
+// what several phases share is in bench/lib/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,7 +31,7 @@ import { latency } from './phases/latency.mjs';
 import { profile } from './phases/profile.mjs';
 import { resources } from './phases/resources.mjs';
 import { throughput } from './phases/throughput.mjs';
-import { writeReport } from './lib/report.mjs';
+import { writeReport } from './report/index.mjs';
 
 /** The phases in the order they run: { name, run(ctx), usesBaseline? }. */
 const PHASES = [throughput, latency, isolation, resources, profile, fanin];

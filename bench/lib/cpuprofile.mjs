@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
-const WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
+/** V8's native socket-write frames (see `writeMs` below). */
+export const WRITE_FRAMES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
 
 /** Where a script lives: an npm package, a Herald workspace, Node itself, or a V8 pseudo-node. */
 export function packageOf(url, functionName) {
@@ -97,7 +98,7 @@ export function analyzeProfile(file, { top = 15, window } = {}) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     const owner = ownerOf(node);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
-    if (!(url === '' && WRITES.has(name))) byOwnerCpu.set(owner, (byOwnerCpu.get(owner) ?? 0) + us);
+    if (!(url === '' && WRITE_FRAMES.has(name))) byOwnerCpu.set(owner, (byOwnerCpu.get(owner) ?? 0) + us);
   }
   const busyUs = totalUs - idleUs;
   const pct = (us) => (100 * us) / (busyUs || 1);
@@ -105,7 +106,7 @@ export function analyzeProfile(file, { top = 15, window } = {}) {
   // socket wakes its reader and the kernel often switches to it there: V8 samples wall time,
   // so the time this process then waits for a core is charged to these frames.
   let writeUs = 0;
-  for (const f of byFunction.values()) if (!f.location && WRITES.has(f.name)) writeUs += f.us;
+  for (const f of byFunction.values()) if (!f.location && WRITE_FRAMES.has(f.name)) writeUs += f.us;
   return {
     file,
     totalMs: totalUs / 1000,
