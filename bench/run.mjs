@@ -21,7 +21,7 @@ import { analyzeProfile } from './lib/cpuprofile.mjs';
 import { databaseUrl, deleteKeys, dropDatabase, listBenchDatabases, machineFacts, setupDatabase } from './lib/infra.mjs';
 import { elapsed, log, started } from './lib/log.mjs';
 import { FULL, QUICK } from './lib/params.mjs';
-import { benchDir, resultsDir, root } from './lib/paths.mjs';
+import { benchDir, displayPath, resultsDir, root, scrubPaths } from './lib/paths.mjs';
 import { killAll, spawnNode, stopChild, waitJsonLine } from './lib/procs.mjs';
 import { Baseline, Herald } from './lib/stack.mjs';
 import { stamps } from './lib/util.mjs';
@@ -103,8 +103,8 @@ function reportFrom(reportDir) {
     results.profile.services[name] = { ...analyzeProfile(file, { top: 15, window }), file: a.file };
   }
   const base = path.join(resultsDir, `${results.startedAt.slice(0, 10)}${results.quick ? '-quick' : ''}`);
-  writeReport(results, { mdPath: `${base}.md`, svgPath: `${base}.svg`, rawDir: path.relative(root, dir) });
-  log(`report: ${path.relative(root, `${base}.md`)} and ${path.relative(root, `${base}.svg`)}`);
+  writeReport(results, { mdPath: `${base}.md`, svgPath: `${base}.svg`, rawDir: displayPath(dir) });
+  log(`report: ${displayPath(`${base}.md`)} and ${displayPath(`${base}.svg`)}`);
 }
 
 async function main() {
@@ -170,7 +170,7 @@ async function main() {
     writeFileSync(path.join(ctx.logDir, 'build.log'), `${build.stdout ?? ''}${build.stderr ?? ''}`);
     if (build.status !== 0) {
       const built = ['api', 'ingest', 'worker'].every((n) => existsSync(path.join(root, 'apps', n, 'dist', 'main.js')));
-      if (!built) throw new Error(`build failed (see ${path.relative(root, ctx.logDir)}/build.log)`);
+      if (!built) throw new Error(`build failed (see ${displayPath(ctx.logDir)}/build.log)`);
       results.notes.push('`npx turbo run build` failed (the tree was being edited); the benchmark ran the existing dist/ build.');
       log('build failed: running the existing dist/ build (see build.log)');
     }
@@ -190,7 +190,7 @@ async function main() {
     killAll();
     await pool?.end().catch(() => undefined);
     if (!cli.keep) {
-      await dropDatabase(ctx.dbName).catch((error) => log(`could not drop ${ctx.dbName}: ${error.message}`));
+      await dropDatabase(ctx.dbName).catch((error) => log(`could not drop ${ctx.dbName}: ${scrubPaths(error.message)}`));
       const removed = await deleteKeys(redis, `herald-bench-${compact}*`).catch(() => 0);
       log(`cleanup: dropped database ${ctx.dbName}, deleted ${removed} Redis keys`);
     } else {
@@ -206,19 +206,19 @@ async function main() {
     results.totalSeconds = Math.round((Date.now() - started) / 1000);
     writeFileSync(path.join(ctx.rawDir, 'results.json'), JSON.stringify(results, null, 2));
     const base = path.join(resultsDir, cli.quick ? `${day}-quick` : day);
-    writeReport(results, { mdPath: `${base}.md`, svgPath: `${base}.svg`, rawDir: path.relative(root, ctx.rawDir) });
-    log(`report: ${path.relative(root, `${base}.md`)} and ${path.relative(root, `${base}.svg`)} (raw data: ${path.relative(root, ctx.rawDir)})`);
+    writeReport(results, { mdPath: `${base}.md`, svgPath: `${base}.svg`, rawDir: displayPath(ctx.rawDir) });
+    log(`report: ${displayPath(`${base}.md`)} and ${displayPath(`${base}.svg`)} (raw data: ${displayPath(ctx.rawDir)})`);
   };
   // An error nothing caught (e.g. in an event handler): keep what was measured, clean up, exit 1.
   process.on('uncaughtException', (error) => {
     if (interrupted) return;
     interrupted = true;
-    log(`unexpected error, stopping: ${error.stack ?? error}`);
-    results.errors.push({ phase: 'crash', message: String(error.message ?? error).slice(0, 2000) });
+    log(`unexpected error, stopping: ${scrubPaths(error.stack ?? error)}`);
+    results.errors.push({ phase: 'crash', message: scrubPaths(error.message ?? error).slice(0, 2000) });
     try {
       writeWhatWeHave();
     } catch (e) {
-      log(`writing the report failed: ${e.message}`);
+      log(`writing the report failed: ${scrubPaths(e.message)}`);
     }
     cleanup().finally(() => process.exit(1));
   });
@@ -258,8 +258,8 @@ async function main() {
       try {
         await phase.run(ctx);
       } catch (error) {
-        log(`phase ${phase.name} failed: ${error.stack ?? error}`);
-        results.errors.push({ phase: phase.name, message: String(error.message ?? error).slice(0, 2000) });
+        log(`phase ${phase.name} failed: ${scrubPaths(error.stack ?? error)}`);
+        results.errors.push({ phase: phase.name, message: scrubPaths(error.message ?? error).slice(0, 2000) });
         // Keep going with a working stack.
         for (const name of ['api', 'ingest', 'worker']) {
           if (!herald.children[name]) await herald.start([name], { concurrency: P.concurrencyMany }).catch(() => undefined);
@@ -275,7 +275,7 @@ async function main() {
       try {
         writeWhatWeHave();
       } catch (error) {
-        log(`writing the report failed: ${error.stack ?? error}`);
+        log(`writing the report failed: ${scrubPaths(error.stack ?? error)}`);
       }
     }
     await cleanup();
@@ -287,7 +287,7 @@ main().then(
   // Exit even if some handle (a socket of a client library) would keep the loop alive.
   () => process.exit(0),
   (error) => {
-    process.stderr.write(`[bench] ${error.stack ?? error}\n`);
+    process.stderr.write(`[bench] ${scrubPaths(error.stack ?? error)}\n`);
     killAll();
     process.exit(1);
   },

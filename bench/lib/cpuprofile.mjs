@@ -1,5 +1,6 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and ranks self time by function and by package.
 import { readFileSync } from 'node:fs';
+import { displayPath } from './paths.mjs';
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 /** V8's native socket-write frames (see `writeMs` below). */
@@ -16,13 +17,13 @@ export function packageOf(url, functionName) {
   }
   const ws = /\/(packages|apps)\/([^/]+)\//.exec(url);
   if (ws) return ws[1] === 'packages' ? `@herald/${ws[2]}` : `apps/${ws[2]}`;
-  return url.replace(/^file:\/\//, '');
+  return displayPath(url);
 }
 
 function shortLocation(url, line) {
   if (!url) return '';
   const nm = url.lastIndexOf('/node_modules/');
-  let s = nm >= 0 ? url.slice(nm + 14) : url.replace(/^file:\/\//, '').replace(/^.*\/(packages|apps)\//, '$1/');
+  let s = nm >= 0 ? url.slice(nm + 14) : displayPath(url).replace(/^(?:.*\/)?(packages|apps)\//, '$1/');
   if (s.length > 70) s = `…${s.slice(-69)}`;
   return `${s}:${line + 1}`;
 }

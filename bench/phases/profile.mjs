@@ -7,7 +7,7 @@ import { analyzeProfile } from '../lib/cpuprofile.mjs';
 import { log } from '../lib/log.mjs';
 import { baselineThroughput, heraldThroughput } from '../lib/measure.mjs';
 import { monitorCommands } from '../lib/monitor.mjs';
-import { root } from '../lib/paths.mjs';
+import { displayPath, scrubPaths } from '../lib/paths.mjs';
 import { analyzePerf, perfAvailable, startPerf } from '../lib/perf.mjs';
 import { sleep } from '../lib/util.mjs';
 
@@ -48,7 +48,7 @@ async function runProfile(ctx) {
   const perEvent = (n) => n / run.delivered;
   const out = (results.profile = {
     run,
-    dir: path.relative(root, dir),
+    dir: displayPath(dir),
     services: {},
     perEvent: {
       redisCommands: Object.fromEntries(Object.entries(redisCounts.byService).map(([k, v]) => [k, perEvent(v)])),
@@ -73,10 +73,10 @@ async function runProfile(ctx) {
   out.perEvent.pgCpuMsPerTransaction = (run.resources.cpu['postgres (bench db)'] ?? 0) / (out.perEvent.pgTransactions * run.delivered);
   if (perfDone?.ok) {
     out.postgres = analyzePerf(perfFile, run.resources.pgClientPids ?? []);
-    if (out.postgres) out.postgres.file = path.relative(root, perfFile);
+    if (out.postgres) out.postgres.file = displayPath(perfFile);
     if (out.postgres?.samplesFound) log(`  PostgreSQL (perf): ${out.postgres.stages.filter((x) => x.pct > 0).map((x) => `${x.label} ${x.pct.toFixed(0)} %`).join(', ')}`);
   } else if (perf) {
-    out.postgresNote = `perf record failed: ${perfDone?.stderr ?? ''}`;
+    out.postgresNote = `perf record failed: ${scrubPaths(perfDone?.stderr ?? '')}`;
   } else {
     out.postgresNote = 'perf is not installed: no PostgreSQL profile';
   }
@@ -95,8 +95,7 @@ async function runProfile(ctx) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const name = file.replace('.cpuprofile', '');
     const window = name.startsWith('baseline') ? out.baselineRun?.window : run.window;
-    out.services[name] = analyzeProfile(path.join(dir, file), { top: 15, window });
-    out.services[name].file = path.relative(root, path.join(dir, file));
+    out.services[name] = { ...analyzeProfile(path.join(dir, file), { top: 15, window }), file: displayPath(path.join(dir, file)) };
   }
   await herald.start(['ingest', 'worker'], { concurrency: P.concurrencyMany });
 }
