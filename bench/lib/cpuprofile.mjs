@@ -1,8 +1,10 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and ranks self time by function and by package.
 import { readFileSync } from 'node:fs';
+import { displayPath } from './paths.mjs';
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
-const WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
+/** V8's native socket-write frames (see `writeMs` below). */
+export const WRITE_FRAMES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
 
 /** Where a script lives: an npm package, a Herald workspace, Node itself, or a V8 pseudo-node. */
 export function packageOf(url, functionName) {
@@ -15,13 +17,13 @@ export function packageOf(url, functionName) {
   }
   const ws = /\/(packages|apps)\/([^/]+)\//.exec(url);
   if (ws) return ws[1] === 'packages' ? `@herald/${ws[2]}` : `apps/${ws[2]}`;
-  return url.replace(/^file:\/\//, '');
+  return displayPath(url);
 }
 
 function shortLocation(url, line) {
   if (!url) return '';
   const nm = url.lastIndexOf('/node_modules/');
-  let s = nm >= 0 ? url.slice(nm + 14) : url.replace(/^file:\/\//, '').replace(/^.*\/(packages|apps)\//, '$1/');
+  let s = nm >= 0 ? url.slice(nm + 14) : displayPath(url).replace(/^(?:.*\/)?(packages|apps)\//, '$1/');
   if (s.length > 70) s = `…${s.slice(-69)}`;
   return `${s}:${line + 1}`;
 }
@@ -97,7 +99,7 @@ export function analyzeProfile(file, { top = 15, window } = {}) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     const owner = ownerOf(node);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
-    if (!(url === '' && WRITES.has(name))) byOwnerCpu.set(owner, (byOwnerCpu.get(owner) ?? 0) + us);
+    if (!(url === '' && WRITE_FRAMES.has(name))) byOwnerCpu.set(owner, (byOwnerCpu.get(owner) ?? 0) + us);
   }
   const busyUs = totalUs - idleUs;
   const pct = (us) => (100 * us) / (busyUs || 1);
@@ -105,7 +107,7 @@ export function analyzeProfile(file, { top = 15, window } = {}) {
   // socket wakes its reader and the kernel often switches to it there: V8 samples wall time,
   // so the time this process then waits for a core is charged to these frames.
   let writeUs = 0;
-  for (const f of byFunction.values()) if (!f.location && WRITES.has(f.name)) writeUs += f.us;
+  for (const f of byFunction.values()) if (!f.location && WRITE_FRAMES.has(f.name)) writeUs += f.us;
   return {
     file,
     totalMs: totalUs / 1000,

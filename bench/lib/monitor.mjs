@@ -2,6 +2,7 @@
 // state error") when monitor lines arrive in the same packet as the MONITOR reply, which a
 // busy server does; this reader has no such state.
 import net from 'node:net';
+import { portOwners } from './sampler.mjs';
 
 const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 
@@ -59,4 +60,61 @@ export function rawMonitor({ host = '127.0.0.1', port = 6379, name = 'herald-ben
       }
     });
   });
+}
+
+/**
+ * Counts the Redis commands our processes send (MONITOR, attributed by client port to the
+ * services of `pids`, { service: pid }) until stop(), and the BullMQ Workers started (the
+ * CLIENT SETNAME of their blocking connection under `prefix`). With `attribute: false` only
+ * the Workers are counted.
+ */
+export async function monitorCommands(pids, { prefix, attribute = true }) {
+  let owners = attribute ? portOwners(pids) : new Map();
+  let stopped = false;
+  const byService = {};
+  const byCommand = {};
+  const unknown = new Map();
+  const count = (service, cmd, n = 1) => {
+    byService[service] = (byService[service] ?? 0) + n;
+    byCommand[service] ??= {};
+    byCommand[service][cmd] = (byCommand[service][cmd] ?? 0) + n;
+  };
+  const namePrefix = `${prefix}:`;
+  let bullConnections = 0;
+  const monitor = await rawMonitor({}, (source, args) => {
+    if (stopped) return;
+    const cmd = String(args[0]).toUpperCase();
+    // BullMQ names each Worker's blocking connection `<prefix>:<base64 queue>`: one per Worker started.
+    if (cmd === 'CLIENT' && String(args[1]).toUpperCase() === 'SETNAME' && String(args[2]).startsWith(namePrefix)) bullConnections++;
+    if (!attribute) return;
+    const port = Number(source.slice(source.lastIndexOf(':') + 1));
+    const service = owners.get(port);
+    if (service) count(service, cmd);
+    else {
+      // A connection opened since the last refresh (or not ours): resolved at stop().
+      const entry = unknown.get(port) ?? {};
+      entry[cmd] = (entry[cmd] ?? 0) + 1;
+      unknown.set(port, entry);
+    }
+  });
+  const refresh = attribute
+    ? setInterval(() => {
+        owners = portOwners(pids);
+      }, 250)
+    : null;
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(refresh);
+      monitor.stop();
+      if (attribute) {
+        owners = portOwners(pids);
+        for (const [port, cmds] of unknown) {
+          const service = owners.get(port);
+          if (service) for (const [cmd, n] of Object.entries(cmds)) count(service, cmd, n);
+        }
+      }
+      return { byService, byCommand, bullConnections };
+    },
+  };
 }

@@ -64,11 +64,22 @@ export function fmtMmm(m, decimals = 0, unit = '') {
   return `${fmt(m.median, decimals)}${unit} (${fmt(m.min, decimals)}–${fmt(m.max, decimals)})`;
 }
 
+/** A share (0..1) as a percentage, or '–' for null. */
+export const pct = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${fmt(100 * x, d)} %`);
+
+/** fmtMmm() for shares: `median % (min–max %)`. */
+export const pctMmm = (m) => (!m || m.median === null ? '–' : m.n <= 1 ? pct(m.median) : `${pct(m.median)} (${pct(m.min)}–${pct(m.max)})`);
+
 export function fmtBytes(bytes) {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–';
   if (Math.abs(bytes) >= 1024 * 1024) return `${fmt(bytes / 1024 / 1024, 1)} MiB`;
   if (Math.abs(bytes) >= 1024) return `${fmt(bytes / 1024, 1)} KiB`;
   return `${fmt(bytes, 0)} B`;
+}
+
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+export function mdTable(headers, rows) {
+  return [`| ${headers.join(' | ')} |`, `| ${headers.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; resolves the results in order. */

@@ -1,0 +1,192 @@
+// The report of the latency phase (2): per-rate figures, the p99 target, the latency chart
+// panel, the headline, section 2 and its notes.
+import { barChart, COLORS } from '../lib/svg.mjs';
+import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
+
+export const TARGETS = { p99: 25 };
+
+/** s.latency (Herald, by rate) and s.baselineByRate (the bare pipeline, by rate). */
+export function summarize(results, s) {
+  s.latency = {};
+  const plan = results.latency?.plan ?? [];
+  const latencyRates = Object.keys(results.latency?.herald ?? {}).sort((a, b) => Number(a) - Number(b));
+  for (const rate of latencyRates) {
+    const runs = results.latency.herald[rate];
+    const p = plan.find((x) => String(x.rate) === String(rate)) ?? {};
+    s.latency[rate] = {
+      overloaded: Boolean(p.overloaded),
+      extra: Boolean(p.extra),
+      ackedRate: mmm(runs.map((r) => r.ackedRate)),
+      workersPerEvent: mmm(runs.map((r) => r.workersStartedPerEvent)),
+      busy: mmm(runs.map((r) => (r.resources ? r.resources.machine.busyMs / r.resources.machine.capacityMs : null))),
+      other: mmm(runs.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
+      perRun: runs.map((r) => ({ p99: r.latency.p99, other: r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null })),
+      durationMs: runs[0]?.durationMs,
+      p50: mmm(runs.map((r) => r.latency.p50)),
+      p99: mmm(runs.map((r) => r.latency.p99)),
+      max: mmm(runs.map((r) => r.latency.max)),
+      ackP99: mmm(runs.map((r) => r.ack?.p99)),
+      lagP99: mmm(runs.map((r) => r.lag?.p99)),
+      achieved: mmm(runs.map((r) => r.achievedRate)),
+      drained: runs.every((r) => r.drained),
+      measured: runs.map((r) => r.measured),
+      cpu: runs.map((r) => r.resources),
+    };
+  }
+  s.baselineByRate = {};
+  for (const [rate, bl] of Object.entries(results.latency?.baseline ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    if (!bl?.length) continue;
+    s.baselineByRate[rate] = {
+      p50: mmm(bl.map((r) => r.latency.p50)),
+      p99: mmm(bl.map((r) => r.latency.p99)),
+      max: mmm(bl.map((r) => r.latency.max)),
+      ackP99: mmm(bl.map((r) => r.ack?.p99)),
+      lagP99: mmm(bl.map((r) => r.lag?.p99)),
+      other: mmm(bl.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
+      ackedRate: mmm(bl.map((r) => r.ackedRate)),
+      drained: bl.every((r) => r.drained),
+    };
+  }
+}
+
+export function targets(results, s) {
+  const out = [];
+  if (s.latency[500]) {
+    const l = s.latency[500];
+    out.push({
+      name: `p99 ingest-to-receipt ≤ ${TARGETS.p99} ms at 500 events/s`,
+      value: l.overloaded
+        ? `overloaded: 500/s is above the measured maximum (${fmt(results.latency.capacity.rate, 0)}/s); in a ${l.durationMs / 1000} s burst p99 was ${fmt(l.p99.median / 1000, 1)} s`
+        : fmtMmm(l.p99, 1, ' ms'),
+      pass: !l.overloaded && l.p99.median <= TARGETS.p99,
+    });
+  }
+  return out;
+}
+
+export function headlines(results, s) {
+  const out = [];
+  const lat = Object.entries(s.latency);
+  const steady = lat.filter(([, l]) => !l.overloaded);
+  if (lat.length) {
+    const parts = steady.map(([rate, l]) => `${rate}/s: p50 ${fmtMmm(l.p50, 1)} ms, p99 ${fmtMmm(l.p99, 1)} ms`);
+    const over = lat.filter(([, l]) => l.overloaded).map(([rate, l]) => `${rate}/s → p99 ${fmt(l.p99.median / 1000, 1)} s after a ${l.durationMs / 1000} s burst`);
+    out.push(`**Latency** (ingest → receipt, open loop): ${parts.join('; ') || 'no steady rate'}${over.length ? `. Above the maximum rate the backlog grows: ${over.join(', ')}` : ''}.`);
+  }
+  return out;
+}
+
+/** Chart panel: p50 and p99 at each rate, Herald and the baseline. */
+export function panel(results, s, box) {
+  const P = results.params;
+  const secs = (ms) => `${fmt(ms / 1000, 1)} s`;
+  const latGroups = Object.entries(s.latency).map(([rate, l]) => ({
+    label: `Herald ${rate}/s${l.overloaded ? '\noverloaded' : l.extra ? '\n(added)' : ''}`,
+    bars: [
+      { label: 'p50', value: l.p50.median, min: l.p50.min, max: l.p50.max, color: COLORS.heraldLight, clipLabel: secs(l.p50.median) },
+      { label: 'p99', value: l.p99.median, min: l.p99.min, max: l.p99.max, color: COLORS.herald, clipLabel: secs(l.p99.median) },
+    ],
+  }));
+  const steady = Object.values(s.latency).filter((l) => !l.overloaded).flatMap((l) => [l.p99.max, l.p50.max]);
+  for (const b of Object.values(s.baselineByRate)) steady.push(b.p99.max);
+  const latCap = Math.max(TARGETS.p99 * 1.2, ...steady.filter(Number.isFinite)) * 1.1;
+  for (const [rate, b] of Object.entries(s.baselineByRate)) {
+    latGroups.push({
+      label: `baseline\n${rate}/s`,
+      bars: [
+        { label: 'p50', value: b.p50.median, min: b.p50.min, max: b.p50.max, color: '#c4c4c4' },
+        { label: 'p99', value: b.p99.median, min: b.p99.min, max: b.p99.max, color: COLORS.baseline },
+      ],
+    });
+  }
+  if (!latGroups.length) return '';
+  return barChart({
+    ...box,
+    title: '2. Ingest-to-receipt latency at fixed rates (lower is better)',
+    subtitle: `open-loop, ${results.latency?.endpoints} endpoints, median of ${P.runs} runs (whiskers min–max)\nHerald's max here ≈ ${fmt(results.latency?.capacity?.rate, 0)}/s: faster rates are overloaded ${(results.latency?.overloadMs ?? 0) / 1000} s bursts`,
+    unit: 'ms (clipped bars: ▲, value on top)',
+    decimals: 1,
+    yCap: latCap,
+    groups: latGroups,
+    target: { value: TARGETS.p99, label: `target p99 ≤ ${TARGETS.p99} ms at 500/s` },
+    legend: [
+      { label: 'p50', color: COLORS.heraldLight },
+      { label: 'p99', color: COLORS.herald },
+      { label: 'baseline p50 / p99', color: COLORS.baseline },
+    ],
+  });
+}
+
+export function section(results, s) {
+  if (!Object.keys(s.latency).length) return [];
+  const P = results.params;
+  const L = [];
+  const lat = results.latency;
+  L.push('## 2. Ingest-to-receipt latency at fixed rates');
+  L.push('');
+  L.push(
+    `Open-loop: the generator schedules each send on a timer (\`sent_at\` = scheduled time, so a stalled generator or server cannot hide latency) and never waits for answers. ${lat.endpoints} endpoints, each event to one of them (own event type each, round-robin). Steady-state rates: ${P.latencyMs / 1000} s measured after ${P.warmupMs / 1000} s of warm-up (warm-up events are delivered but left out), median of ${P.runs} runs (min–max). Worker concurrency ${lat.workerConcurrency} per endpoint.`,
+  );
+  L.push('');
+  L.push(
+    `Herald's maximum sustained rate here is **${fmt(lat.capacity.rate, 0)} events/s** (${lat.capacity.source}). A rate above ${P.sustainableShare * 100} % of it (${fmt(lat.sustainableLimit, 0)}/s) never reaches a steady state: the backlog, and so the latency, grows for as long as the load lasts, so its "p99" only says how long the test ran. Such rates get **one short run of ${lat.overloadMs / 1000} s** (marked overloaded) to show what happens${lat.plan.some((p) => p.extra) ? `; a rate of ${lat.plan.filter((p) => p.extra).map((p) => p.rate).join(', ')}/s (half the maximum) was added so there is a steady-state figure` : ''}.`,
+  );
+  L.push('');
+  const rows = Object.entries(s.latency).map(([rate, l]) => [
+    `Herald ${rate} events/s${l.overloaded ? ' — **overloaded**, 1 run' : l.extra ? ' (added)' : ''}`,
+    fmtMmm(l.p50, 1),
+    fmtMmm(l.p99, 1),
+    fmtMmm(l.max, 0),
+    fmtMmm(l.ackedRate, 0),
+    fmtMmm(l.ackP99, 1),
+    fmtMmm(l.lagP99, 1),
+    fmtMmm(l.workersPerEvent, 2),
+    pctMmm(l.other),
+    l.drained ? 'yes' : 'NO',
+  ]);
+  for (const [rate, b] of Object.entries(s.baselineByRate)) {
+    rows.push([
+      `baseline ${rate} events/s${rate === '500' && lat.baselineOverloaded ? ' (above 80 % of its own maximum here)' : ''}`,
+      fmtMmm(b.p50, 1),
+      fmtMmm(b.p99, 1),
+      fmtMmm(b.max, 0),
+      fmtMmm(b.ackedRate, 0),
+      fmtMmm(b.ackP99, 1),
+      fmtMmm(b.lagP99, 1),
+      '–',
+      pctMmm(b.other),
+      b.drained ? 'yes' : 'NO',
+    ]);
+  }
+  L.push(mdTable(['Rate', 'p50 ms', 'p99 ms', 'max ms', 'ingest acked /s', 'ingest ack p99 ms', 'generator lag p99 ms', 'Workers started per event', 'CPU of other users\' processes', 'all delivered'], rows));
+  const disturbed = Object.entries(s.latency).flatMap(([rate, l]) => l.perRun.filter((x) => x.other > 0.2).map((x) => `${rate}/s (p99 ${fmt(x.p99, 0)} ms with ${pct(x.other)} of the machine taken by other processes)`));
+  if (disturbed.length) {
+    L.push('');
+    L.push(`**Disturbed runs:** ${disturbed.join('; ')}. Other users' processes (not started by the benchmark) took that share of both cores during the run; treat those runs' tails as the machine's, not Herald's.`);
+  }
+  L.push('');
+  L.push(
+    '"Workers started per event": how many per-endpoint BullMQ Workers the worker started (each opens a blocking Redis connection and looks up the endpoint\'s rate limit) per event sent, counted from the CLIENT SETNAME of their connections (MONITOR); 0 means every endpoint already had a live Worker.',
+  );
+  const same = Object.entries(s.latency).filter(([rate, l]) => !l.overloaded && s.baselineByRate[rate]);
+  if (same.length) {
+    L.push('');
+    for (const [rate, l] of same) {
+      const b = s.baselineByRate[rate];
+      L.push(
+        `At ${rate} events/s (same rate, same machine, runs interleaved) Herald's p50 is ${fmt(l.p50.median / b.p50.median, 1)}× and its p99 ${fmt(l.p99.median / b.p99.median, 1)}× the bare pipeline's (${fmt(l.p50.median, 1)} vs ${fmt(b.p50.median, 1)} ms, ${fmt(l.p99.median, 1)} vs ${fmt(b.p99.median, 1)} ms).`,
+      );
+    }
+  }
+  L.push('');
+  return L;
+}
+
+export function notes(results) {
+  const P = results.params;
+  const L = [];
+  if (results.latency?.plan?.some((p) => p.overloaded)) {
+    L.push(`- **Latency at ${results.latency.plan.filter((p) => p.overloaded).map((p) => `${p.rate}`).join(', ')} events/s:** above Herald's maximum here, so no steady state exists; one ${results.latency.overloadMs / 1000} s burst each instead of 3 × ${P.latencyMs / 1000} s (reported, marked overloaded)${results.latency.plan.some((p) => p.extra) ? `, plus ${results.latency.plan.filter((p) => p.extra).map((p) => `${p.rate}/s`).join(', ')} at half the maximum for a steady-state figure` : ''}.`);
+  }
+  return L;
+}
