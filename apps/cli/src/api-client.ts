@@ -1,4 +1,4 @@
-import type { Page } from '@herald/schemas';
+import { ErrorBodySchema, type ErrorBody, type Page } from '@herald/schemas';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /** How to reach the api. */
@@ -14,11 +14,6 @@ export interface ApiClientOptions {
   /** Per request, connecting and reading the answer (default 30 s). */
   timeoutMs?: number;
   userAgent?: string;
-}
-
-/** `{ error: { code, message, details } }`, the api's error shape (API.md "Conventions"). */
-interface ErrorBody {
-  error: { code: string; message: string; details?: { path?: string; message: string }[] };
 }
 
 /** The api answered 4xx: nothing was done. */
@@ -62,8 +57,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const PAGE_MAX = 100;
 
 function isErrorBody(body: unknown): body is ErrorBody {
-  const error = (body as ErrorBody | null)?.error;
-  return typeof error === 'object' && error !== null && typeof error.message === 'string';
+  return ErrorBodySchema.safeParse(body).success;
 }
 
 /** Why a fetch failed, as one short phrase (undici hides it in `cause`, sometimes an AggregateError). */

@@ -170,7 +170,7 @@ describe('herald against a fake api', () => {
   });
 
   it('a 5xx exits 5, an unreachable api exits 3 with the reason', async () => {
-    const failing = fakeApi({ 'GET /api/v1/endpoints': { status: 503, body: { error: { code: 'unavailable', message: 'PostgreSQL is unreachable.' } } } });
+    const failing = fakeApi({ 'GET /api/v1/endpoints': { status: 503, body: { error: { code: 'unavailable', message: 'PostgreSQL is unreachable.', details: [] } } } });
     expect((await herald(['endpoints', 'list'], { fetch: failing.fetch })).code).toBe(5);
 
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:3000'), { code: 'ECONNREFUSED' }) });
@@ -183,7 +183,7 @@ describe('herald against a fake api', () => {
   it('replays delivery ids one by one; a refused one makes it a partial failure (exit 4)', async () => {
     const api = fakeApi({
       'POST /api/v1/outbox/dlv_1/replay': { status: 202, body: delivery('dlv_1') },
-      'POST /api/v1/outbox/dlv_2/replay': { status: 409, body: { error: { code: 'conflict', message: 'The delivery is already pending.' } } },
+      'POST /api/v1/outbox/dlv_2/replay': { status: 409, body: { error: { code: 'conflict', message: 'The delivery is already pending.', details: [] } } },
       'POST /api/v1/outbox/dlv_3/replay': { status: 202, body: delivery('dlv_3') },
     });
     const { code, stdout, stderr } = await herald(['dlq', 'replay', 'dlv_1', 'dlv_2', 'dlv_3', '--yes', '--json'], { fetch: api.fetch });
@@ -197,11 +197,11 @@ describe('herald against a fake api', () => {
   });
 
   it('exits 2 when every id is refused, and stops at once on a 401', async () => {
-    const notFound = fakeApi({ 'POST /api/v1/outbox/dlv_1/replay': { status: 404, body: { error: { code: 'not_found', message: 'no' } } } });
+    const notFound = fakeApi({ 'POST /api/v1/outbox/dlv_1/replay': { status: 404, body: { error: { code: 'not_found', message: 'no', details: [] } } } });
     expect((await herald(['dlq', 'replay', 'dlv_1', '--yes'], { fetch: notFound.fetch })).code).toBe(2);
 
     const badKey = fakeApi({
-      'POST /api/v1/outbox/dlv_1/replay': { status: 401, body: { error: { code: 'unauthorized', message: 'Invalid or revoked API key.' } } },
+      'POST /api/v1/outbox/dlv_1/replay': { status: 401, body: { error: { code: 'unauthorized', message: 'Invalid or revoked API key.', details: [] } } },
     });
     const { code, stderr } = await herald(['dlq', 'replay', 'dlv_1', 'dlv_2', '--yes'], { fetch: badKey.fetch });
     expect(code).toBe(2);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { ApiKeyScope } from '@herald/schemas';
 
-export type KeyScope = 'admin' | 'read' | 'ingest';
+export type KeyScope = ApiKeyScope;
 
 /**
  * A new API key: `herald_<scope>_` + 256 random bits (base64url). The scope in

@@ -1,17 +1,4 @@
-/** Error codes of the API.md error shape, each with its usual HTTP status. */
-export const ERROR_STATUS = {
-  validation_failed: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+import { ERROR_STATUS, type ErrorCode } from '@herald/schemas';
 
 /** One failing field or item, `path` in dotted form (`events.0`). */
 export interface ErrorDetail {

@@ -1,5 +1,5 @@
-export { AppError, ERROR_STATUS } from './errors.js';
-export type { ErrorCode, ErrorDetail } from './errors.js';
+export { AppError } from './errors.js';
+export type { ErrorDetail } from './errors.js';
 export { newId, isId } from './ids.js';
 export type { IdPrefix } from './ids.js';
 export { createSecretBox, parseEncryptionKey } from './secrets.js';

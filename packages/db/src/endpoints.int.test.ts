@@ -1,3 +1,4 @@
+import { matchesEventType } from '@herald/schemas';
 import { createPrismaClient, type PrismaClient } from './client.js';
 import { findIngestTargets } from './endpoints.repo.js';
 import { createTestDatabase, type TestDatabase } from './migrate.js';
@@ -48,6 +49,22 @@ describe('findIngestTargets', () => {
     // `_` is not a wildcard: 'a_b.*' selects nothing here.
     expect(targets.get('axb.c')!.endpoints.map((e) => e.id)).toEqual(['ep_all']);
     expect((await findIngestTargets(sql, 'tnt_b', ['a.b.c'])).targets.get('a.b.c')!.endpoints.map((e) => e.id)).toEqual(['ep_tenant_b']);
+  });
+
+  it('selects exactly the endpoints matchesEventType selects (one rule for SQL and code)', async () => {
+    const filters: Record<string, string[]> = {
+      ep_all: ['*'],
+      ep_a: ['a.*'],
+      ep_ab: ['a.b.*'],
+      ep_exact: ['zzz', 'a.b.c'],
+      ep_other_family: ['ab.*'],
+      ep_underscore: ['a_b.*'],
+    };
+    const { targets } = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c']);
+    for (const [type, target] of targets) {
+      const expected = Object.keys(filters).filter((id) => matchesEventType(filters[id]!, type));
+      expect(target.endpoints.map((e) => e.id).sort()).toEqual(expected.sort());
+    }
   });
 
   it("reads the tenant's config_version with the targets, null for a tenant that does not exist", async () => {

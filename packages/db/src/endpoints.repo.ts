@@ -1,4 +1,5 @@
 import { describeReason, type DisabledReason } from '@herald/delivery';
+import { filtersSelecting } from '@herald/schemas';
 import type { Endpoint, PrismaClient } from './generated/prisma/client.js';
 import type { Prisma } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
@@ -44,18 +45,6 @@ export interface EndpointFilter {
   enabled?: boolean;
   /** Endpoints whose filters select this event type. */
   eventType?: string;
-}
-
-/**
- * The filters that select an event type: `*`, the name itself, and each
- * family it belongs to (`a.*` and `a.b.*` for `a.b.c`).
- */
-export function filtersSelecting(eventType: string): string[] {
-  const out = ['*', eventType];
-  for (let i = eventType.indexOf('.'); i !== -1; i = eventType.indexOf('.', i + 1)) {
-    out.push(`${eventType.slice(0, i + 1)}*`);
-  }
-  return out;
 }
 
 /** Live endpoints of a tenant, newest first, after the cursor's id. */
@@ -105,6 +94,8 @@ export interface IngestTargets {
  * family, or `*`), with the tenant's `config_version`, in one query.
  */
 export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<IngestTargets> {
+  // (name, filter) for every filter selecting each name: the rule is filtersSelecting's, not SQL's.
+  const selecting = eventTypes.flatMap((name) => filtersSelecting(name).map((filter) => [name, filter] as const));
   const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number][] }>({
     name: 'herald_find_ingest_targets',
     text: `SELECT tn.config_version::text AS version, t.name, t.schema,
@@ -112,14 +103,11 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
               SELECT json_agg(json_build_array(e.id, e.max_attempts))
               FROM endpoints e
               WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled
-                -- '*', the name itself, and each family it belongs to ('a.*' and 'a.b.*' for 'a.b.c')
-                AND e.events && (ARRAY['*', t.name] || ARRAY(
-                  SELECT array_to_string((string_to_array(t.name, '.'))[1:i], '.') || '.*'
-                  FROM generate_series(1, cardinality(string_to_array(t.name, '.')) - 1) AS i))
+                AND e.events && ARRAY(SELECT f.filter FROM unnest($3::text[], $4::text[]) AS f(name, filter) WHERE f.name = t.name)
             ), '[]') AS endpoints
      FROM tenants tn LEFT JOIN event_types t ON t.tenant_id = tn.id AND t.name = ANY($2::text[])
      WHERE tn.id = $1`,
-    values: [tenantId, [...eventTypes]],
+    values: [tenantId, [...eventTypes], selecting.map(([name]) => name), selecting.map(([, filter]) => filter)],
   });
   const targets = new Map<string, IngestTarget>();
   for (const r of rows) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { envelopeBody } from '@herald/schemas';
+import { envelopeBody, type EnvelopeEvent } from '@herald/schemas';
 import {
   heraldHeaderNames,
   signatureHeader,
@@ -10,15 +10,7 @@ import {
 } from '@herald/signing';
 
 /** The stored event, as the envelope needs it. */
-export interface WebhookEvent {
-  id: string;
-  tenantId: string;
-  eventType: string;
-  schemaVersion: string;
-  createdAt: Date;
-  /** Payload JSON text, inserted verbatim. */
-  payload: string;
-}
+export type WebhookEvent = EnvelopeEvent;
 
 export interface WebhookRequestInput {
   event: WebhookEvent;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { EventTypeNameSchema, IsoTimestampOut, TimestampSchema } from './common.js';
+import { AttemptStatusSchema } from './endpoints.js';
+import { EnvelopeSchema } from './events.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'dead', 'cancelled']);
 
@@ -30,7 +32,7 @@ export type DeliveryOut = z.infer<typeof DeliveryOutSchema>;
 export const AttemptDetailOutSchema = z.object({
   id: z.string(),
   attempt: z.number().int(),
-  status: z.enum(['succeeded', 'failed']),
+  status: AttemptStatusSchema,
   request_headers: z.record(z.string(), z.string()),
   request_body: z.string().describe('The exact body sent: the event envelope.'),
   response_status: z.number().int().nullable(),
@@ -61,14 +63,7 @@ export const ReplayFilterInSchema = z.strictObject({
 export const ReplayedOutSchema = z.object({ replayed: z.number().int() });
 
 export const EventDetailOutSchema = z.object({
-  envelope: z.object({
-    schema_version: z.string(),
-    event_id: z.string(),
-    event_type: z.string(),
-    tenant_id: z.string(),
-    created_at: IsoTimestampOut,
-    payload: z.record(z.string(), z.unknown()),
-  }),
+  envelope: EnvelopeSchema,
   idempotency_key: z.string().nullable(),
   occurred_at: IsoTimestampOut.nullable(),
   deliveries: z.array(DeliveryOutSchema),

@@ -95,11 +95,23 @@ export const EndpointCreatedOutSchema = EndpointOutSchema.extend({
 });
 export type EndpointCreatedOut = z.infer<typeof EndpointCreatedOutSchema>;
 
+/**
+ * The event filters that select an event type: `*`, the name itself, and
+ * each family it belongs to (`a.*` and `a.b.*` for `a.b.c`). The one
+ * definition of the rule: ingest's fan-out (SQL), the endpoint list's
+ * `event_type` filter and `matchesEventType` all ask for an overlap with this.
+ */
+export function filtersSelecting(eventType: string): string[] {
+  const out = ['*', eventType];
+  for (let i = eventType.indexOf('.'); i !== -1; i = eventType.indexOf('.', i + 1)) {
+    out.push(`${eventType.slice(0, i + 1)}*`);
+  }
+  return out;
+}
+
 /** Whether an endpoint's filters select this event type. */
 export function matchesEventType(filters: readonly string[], eventType: string): boolean {
-  return filters.some(
-    (f) => f === '*' || f === eventType || (f.endsWith('.*') && eventType.startsWith(f.slice(0, -1))),
-  );
+  return filtersSelecting(eventType).some((f) => filters.includes(f));
 }
 
 /** `{id}` of every `/api/v1/endpoints/{id}...` route. */

@@ -1,4 +1,4 @@
-import { envelopeBody, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
+import { envelopeBody, EnvelopeSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
 import { DeliverJobSchema } from './jobs.js';
 import { EventTypeNameSchema, ListQuerySchema } from './common.js';
 
@@ -73,10 +73,12 @@ describe('envelopeBody', () => {
     createdAt: new Date('2026-01-08T10:00:00.000Z'),
   };
 
-  it('is JSON with exactly the envelope fields, in order', () => {
+  it('is JSON with exactly the envelope fields, in order, and parses as EnvelopeSchema', () => {
     const body = envelopeBody({ ...base, payload: '{"company_id":"US-123456"}' });
     const parsed = JSON.parse(body);
     expect(Object.keys(parsed)).toEqual(['schema_version', 'event_id', 'event_type', 'tenant_id', 'created_at', 'payload']);
+    expect(Object.keys(parsed)).toEqual(Object.keys(EnvelopeSchema.shape));
+    expect(EnvelopeSchema.strict().parse(parsed)).toEqual(parsed);
     expect(parsed).toEqual({
       schema_version: '2025-01-01',
       event_id: 'evt_01JH0000000000000000000000',

@@ -1,6 +1,6 @@
 export { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, ListQuerySchema, pageSchema, TimestampSchema } from './common.js';
 export type { ListQuery, Page } from './common.js';
-export { ApiKeyScopeSchema, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
+export { ApiKeyScopeSchema, KEY_SCOPES, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
 export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut } from './tenants.js';
 export { EventTypeInSchema, EventTypeOutSchema, EventTypePatchSchema, TEST_EVENT_TYPE } from './event-types.js';
 export type { EventTypeIn, EventTypeOut, EventTypePatch } from './event-types.js';
@@ -12,6 +12,7 @@ export {
   EndpointListQuerySchema,
   EndpointPatchSchema,
   EventFilterSchema,
+  filtersSelecting,
   matchesEventType,
   SECRET_WARNING,
 } from './endpoints.js';
@@ -49,8 +50,8 @@ export type {
   RotateSecretIn,
   RotateSecretOut,
 } from './endpoints.js';
-export { envelopeBody, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
-export type { Envelope, EventAcceptedOut, EventIn } from './events.js';
+export { envelopeBody, EnvelopeSchema, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
+export type { Envelope, EnvelopeEvent, EventAcceptedOut, EventIn } from './events.js';
 export { DeliverJobSchema, INLINE_PAYLOAD_MAX_CHARS, InlineEventSchema } from './jobs.js';
 export type { DeliverJob, InlineEvent } from './jobs.js';
 export {
@@ -64,8 +65,8 @@ export {
   ReplayFilterInSchema,
 } from './deliveries.js';
 export type { DeliveryOut } from './deliveries.js';
-export { ErrorBodySchema } from './errors.js';
-export type { ErrorBody } from './errors.js';
+export { ERROR_STATUS, ErrorBodySchema } from './errors.js';
+export type { ErrorBody, ErrorCode } from './errors.js';
 export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';
 export { API_KEY_WARNING, ApiKeyCreatedOutSchema, ApiKeyInSchema, ApiKeyOutSchema, ApiKeyRevokedOutSchema } from './api-keys.js';
 export type { ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, ApiKeyRevokedOut } from './api-keys.js';

@@ -1,7 +1,8 @@
-import { generateApiKey, newId, type KeyScope } from '@herald/core';
+import { generateApiKey, newId } from '@herald/core';
 import { createTenant, decodeCursor, listTenants, toPage } from '@herald/db';
 import type { RouteTable } from '@herald/http';
 import {
+  KEY_SCOPES,
   ListQuerySchema,
   pageSchema,
   TEST_EVENT_TYPE,
@@ -12,8 +13,6 @@ import {
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { tenantOut } from '../mappers.js';
-
-const SCOPES: KeyScope[] = ['admin', 'read', 'ingest'];
 
 /** Tenants: managed with the root token only. */
 export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): void {
@@ -28,7 +27,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       responses: { 201: { description: 'The tenant and its keys.', schema: TenantCreatedOutSchema } },
     },
     async ({ body }, _req, res) => {
-      const keys = SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
+      const keys = KEY_SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
       const tenant = await createTenant(
         db,
         { id: newId('tnt'), name: body.name },
@@ -43,7 +42,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       );
       const answer: TenantCreatedOut = {
         ...tenantOut(tenant),
-        api_keys: { admin: keys[0]!.key, read: keys[1]!.key, ingest: keys[2]!.key },
+        api_keys: Object.fromEntries(keys.map(({ scope, key }) => [scope, key])) as TenantCreatedOut['api_keys'],
       };
       res.status(201).json(answer);
     },
