@@ -1,5 +1,6 @@
 import { newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, createTestDatabase, type NewEvent, type PrismaClient, type Sql, type TestDatabase } from '@herald/db';
+import { createPrismaClient, createSqlPool, type NewEvent, type PrismaClient, type Sql } from '@herald/db';
+import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { createEventStore } from './event-store.js';
 
 describe('createEventStore: group commit across requests', () => {

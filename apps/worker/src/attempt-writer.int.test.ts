@@ -1,5 +1,6 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, createTestDatabase, type AttemptRecord, type PrismaClient, type Sql, type TestDatabase } from '@herald/db';
+import { createPrismaClient, createSqlPool, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
 describe('AttemptWriter', () => {

@@ -14,11 +14,14 @@ export {
   DEFAULT_DATABASE_URL,
   ensureDatabase,
   applyMigrations,
-  createTestDatabase,
+  databaseExists,
   databaseNameOf,
+  migrationsDir,
+  quoteIdent,
+  withClient,
   withDatabase,
 } from './migrate.js';
-export type { ApplyMigrationsResult, TestDatabase } from './migrate.js';
+export type { ApplyMigrationsResult } from './migrate.js';
 export { decodeCursor, encodeCursor, toPage } from './pagination.js';
 export { createTenant, listTenants } from './tenants.repo.js';
 export type { NewApiKey } from './tenants.repo.js';

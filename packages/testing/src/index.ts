@@ -6,3 +6,5 @@ export type { TestRedisPrefix } from './redis-prefix.js';
 export { startPrivateRedis } from './private-redis.js';
 export { startTcpProxy, viaProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
+export { createTestDatabase } from './test-database.js';
+export type { TestDatabase } from './test-database.js';

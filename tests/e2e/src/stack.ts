@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { parseApiConfig, startApi, type RunningApi } from '@herald/api';
 import { createLogger } from '@herald/core';
-import { createPrismaClient, createTestDatabase, type PrismaClient, type TestDatabase } from '@herald/db';
+import { createPrismaClient, type PrismaClient } from '@herald/db';
 import { parseIngestConfig, startIngest, type RunningIngest } from '@herald/ingest';
 import type { Resolve } from '@herald/outbound';
-import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
+import { createTestDatabase, testRedisPrefix, type TestDatabase, type TestRedisPrefix } from '@herald/testing';
 import { parseWorkerConfig, startWorker, type RunningWorker } from '@herald/worker';
 
 /** A whole Herald (api, ingest, worker) in this process on free ports, with its own database and Redis prefix. */

@@ -1,8 +1,6 @@
+import { createPrismaClient, createSqlPool, findIngestTargets, type PrismaClient, type Sql } from '@herald/db';
 import { matchesEventType } from '@herald/schemas';
-import { createPrismaClient, type PrismaClient } from './client.js';
-import { findIngestTargets } from './endpoints.repo.js';
-import { createTestDatabase, type TestDatabase } from './migrate.js';
-import { createSqlPool, type Sql } from './sql.js';
+import { createTestDatabase, type TestDatabase } from '@herald/testing';
 
 describe('findIngestTargets', () => {
   let database: TestDatabase;
