@@ -1,6 +1,6 @@
 // Prisma CLI configuration. This machine cannot download Prisma's native engines, so the
 // CLI runs its WASM schema engine (`engine: "js"`) through a pg driver adapter; see
-// /work/shared/PRISMA.md and prisma/migrate-adapter.ts.
+// docs/development.md ("Prisma without its binary engines") and prisma/migrate-adapter.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

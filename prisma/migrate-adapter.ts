@@ -1,7 +1,7 @@
 // The driver adapter the Prisma CLI (WASM schema engine, `engine: "js"`) migrates with.
 // Used only by prisma.config.ts; the applications use a plain PrismaPg (packages/db).
 //
-// It works around three bugs of @prisma/adapter-pg 6.19.3 (see /work/shared/PRISMA.md):
+// It works around three bugs of @prisma/adapter-pg 6.19.3 (docs/development.md):
 //  1. catalog columns of type `name` (OID 19) and `"char"` (OID 18) are rejected
 //     ("Column type 'name' could not be deserialized", prisma/orm#27403): every pg
 //     client of our pools reports them as `text` (and `name[]` as `text[]`);

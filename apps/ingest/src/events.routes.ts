@@ -3,7 +3,7 @@ import { principalOf, zodDetails, type RouteTable } from '@herald/http';
 import { EventInSchema, IngestBatchRoute, IngestEventRoute, type EventIn } from '@herald/schemas';
 import { ingestEvents, type IngestDeps, type IngestResult } from './ingest-events.js';
 
-/** The API.md error shape for one refused batch item, its paths under `events.<i>`. */
+/** The error shape (docs/api.md) for one refused batch item, its paths under `events.<i>`. */
 function itemError(error: AppError, index: number) {
   return {
     error: {

@@ -19,7 +19,7 @@ export interface IngestDeps {
   onResults?: (results: readonly IngestResult[]) => void;
 }
 
-/** Each event's result: accepted, or refused with the API.md error shape. */
+/** Each event's result: accepted, or refused with the error shape. */
 export type IngestResult = { ok: true; value: EventAcceptedOut } | { ok: false; error: AppError };
 
 /** Who sends the events: the tenant, and the key it authenticated with. */

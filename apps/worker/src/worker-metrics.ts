@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The worker's Prometheus metrics (API.md "Operations"). */
+/** The worker's Prometheus metrics (docs/operations.md, "Metrics"). */
 export interface WorkerMetrics {
   deliveries: Counter<'outcome'>;
   attemptDuration: Histogram<'result'>;

@@ -1,7 +1,7 @@
 import { ConfigError, parseEnv } from './config.js';
 
 describe('parseEnv', () => {
-  it('applies the defaults of API.md', () => {
+  it('applies the documented defaults', () => {
     const env = parseEnv(['DATABASE_URL', 'HERALD_API_PORT', 'HERALD_RETRY_BASE_MS', 'HERALD_ALLOW_HTTP', 'HERALD_OUTBOUND_ALLOWLIST'], {});
     expect(env).toEqual({
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/herald',

@@ -19,8 +19,7 @@ const list = z
   );
 
 /**
- * Every environment variable of API.md "Configuration" (and Herald's own
- * additions), with its default. Each service picks the ones it needs, so a
+ * Every environment variable (docs/operations.md, "Configuration"), with its default. Each service picks the ones it needs, so a
  * service never refuses to start over a variable it does not use.
  */
 export const EnvSchema = z.object({

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 // Crockford base32, as ULID uses: lexical order of ids follows creation time.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** The prefixes of API.md "Conventions", one per kind of resource. */
+/** The id prefixes (docs/api.md, "Conventions"), one per kind of resource. */
 export type IdPrefix = 'tnt' | 'key' | 'ep' | 'evt' | 'dlv' | 'att';
 
 let lastMs = 0;

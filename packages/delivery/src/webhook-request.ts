@@ -25,7 +25,7 @@ export interface WebhookRequestInput {
 }
 
 /**
- * The body and headers of one attempt, exactly as API.md "What a receiver
+ * The body and headers of one attempt, exactly as docs/api.md "What a receiver
  * gets" says: Standard Webhooks headers, Herald's own, then the endpoint's.
  */
 export function buildWebhookRequest(input: WebhookRequestInput): { body: string; headers: Record<string, string> } {

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { AppError, isDependencyDown, type ErrorDetail, type Logger } from '@herald/core';
 import { requestLog } from './request-context.js';
 
-/** Turns zod issues into API.md `details`, paths dotted (`events.0.event_type`). */
+/** Turns zod issues into the error shape's `details`, paths dotted (`events.0.event_type`). */
 export function zodDetails(error: ZodError, prefix: (string | number)[] = []): ErrorDetail[] {
   const dotted = (path: PropertyKey[]) => [...prefix, ...path].map(String).join('.');
   return error.issues.flatMap((issue) =>
@@ -65,7 +65,7 @@ function dependencyOf(error: unknown): 'postgres' | 'redis' {
   return /redis|MaxRetriesPerRequest|Stream isn't writeable|Connection is closed/i.test(text) ? 'redis' : 'postgres';
 }
 
-/** Sends the API.md error shape. */
+/** Sends the error shape (docs/api.md, "Conventions"). */
 export function sendError(res: Response, error: AppError): void {
   if (error.status === 503) res.setHeader('Retry-After', '5');
   res.status(error.status).json({
@@ -91,7 +91,7 @@ export function errorHandler(logger: Logger, onDependencyDown?: (dependency: 'po
   };
 }
 
-/** 404 for routes that do not exist, in the API.md error shape. */
+/** 404 for routes that do not exist, in the error shape. */
 export function notFoundHandler(req: Request, res: Response): void {
   sendError(res, new AppError('not_found', `No route for ${req.method} ${req.path}.`));
 }

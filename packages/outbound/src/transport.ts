@@ -7,7 +7,7 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-f
 import { parseAllowlist, type Allowlist } from './allowlist.js';
 import { lookupFunction, type Resolve } from './resolver.js';
 
-/** How much of a response body is kept (API.md: up to 4 KiB). */
+/** How much of a response body is kept: up to 4 KiB (docs/api.md, "Retries"). */
 export const MAX_RESPONSE_BODY_BYTES = 4096;
 
 export interface OutboundRequest {

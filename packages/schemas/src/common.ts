@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `?limit=&cursor=` of every list route (API.md "Conventions"). */
+/** `?limit=&cursor=` of every list route (docs/api.md, "Conventions"). */
 export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().min(1).max(200).optional(),

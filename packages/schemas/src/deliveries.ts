@@ -44,7 +44,7 @@ export const AttemptDetailOutSchema = z.object({
 });
 
 /**
- * One delivery with its attempts (API.md: "the delivery with its `attempts`"):
+ * One delivery with its attempts (docs/api.md, `GET /api/v1/outbox/{delivery_id}`):
  * here `attempts` is the list, oldest first, and the counter is `attempt_count`.
  */
 export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }).extend({

@@ -132,7 +132,7 @@ export const EndpointBulkInSchema = z.strictObject({
 });
 export type EndpointBulkIn = z.infer<typeof EndpointBulkInSchema>;
 
-/** The API.md error object (what `{ "error": ... }` holds), for a refused item of a bulk request. */
+/** The error object (what `{ "error": ... }` holds), for a refused item of a bulk request. */
 export const ItemErrorSchema = z.object({
   code: z.string().describe("e.g. 'not_found' when the id is not a live endpoint of this tenant"),
   message: z.string(),

@@ -6,7 +6,7 @@ export interface CallResult {
 }
 
 /**
- * Asserts the API.md error shape with this status and code, and returns its
+ * Asserts the error shape with this status and code, and returns its
  * details for further checks.
  */
 export function expectError(res: CallResult, status: number, code: string): { path: string; message: string }[] {

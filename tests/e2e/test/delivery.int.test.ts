@@ -25,7 +25,7 @@ describe('one signed webhook, end to end on the real stack', () => {
     }
   });
 
-  it('delivers exactly one POST that standardwebhooks verifies, with the API.md envelope and headers', async () => {
+  it('delivers exactly one POST that standardwebhooks verifies, with the documented envelope and headers', async () => {
     receiver = await startReceiver();
     const tenant = await createTenant(stack);
     const eventType = await call(stack.api.url, 'POST', '/api/v1/event-types', {

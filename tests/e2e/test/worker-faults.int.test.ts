@@ -7,7 +7,7 @@ const ENDPOINTS = 10;
 const EVENTS = 100; // x 10 endpoints = 1,000 deliveries
 
 /**
- * Fault tests (ARCHITECTURE.md invariants 1 and 2): the worker runs as its own
+ * Fault tests (docs/architecture.md, invariants 1 and 2): the worker runs as its own
  * process on a Redis of the test's own, so it can be killed and Redis flushed.
  */
 describe('nothing is lost', () => {

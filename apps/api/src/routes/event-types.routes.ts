@@ -27,7 +27,7 @@ import { eventTypeOut } from '../mappers.js';
 export const EventTypeParams = z.object({ name: z.string() });
 
 /**
- * 409 for `webhook.test`: API.md says it always exists, and the endpoint test
+ * 409 for `webhook.test`: the contract says it always exists (docs/api.md), and the endpoint test
  * route sends it with any payload, so neither its removal nor a schema on it
  * may be allowed.
  */
