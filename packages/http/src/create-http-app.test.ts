@@ -4,6 +4,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { AppError, createLogger } from '@herald/core';
 import { createHttpApp } from './create-http-app.js';
+import { acceptBody } from './json-body.js';
 import { boundPort, closeServer, listen } from './lifecycle.js';
 import { createMetricsRegistry } from './metrics.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -42,7 +43,7 @@ const flushed = () => new Promise((r) => setTimeout(r, 20));
 
 function routes(): Router {
   const router = express.Router();
-  router.post('/echo', (req, res) => {
+  router.post('/echo', acceptBody, (req, res) => {
     res.status(201).json({ got: req.body });
   });
   router.get('/zod', () => {
