@@ -24,9 +24,10 @@ export interface HttpAppOptions {
 
 /**
  * Builds an express app with request ids, request logs, JSON parsing with a
- * size limit (its refusals answered by each route, after auth), `/healthz`,
- * `/readyz`, `/metrics`, the given routers, a 404 for anything else and the
- * one error handler. `index.ts` only listens, so tests drive the same app.
+ * size and depth limit (its refusals answered by each route, after auth),
+ * `/healthz`, `/readyz`, `/metrics`, the given routers, a 404 for anything
+ * else and the one error handler. `index.ts` only listens, so tests drive the
+ * same app.
  */
 export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, routers }: HttpAppOptions): Express {
   const app = express();

@@ -16,7 +16,7 @@ const KEYS: Record<string, { id: string; tenantId: string; scope: KeyScope }> = 
 
 /**
  * What a caller learns, in order: who it is (401), what it may do (403), and
- * only then what is wrong with its request (400, 413).
+ * only then what is wrong with its request (400, 413, 422).
  */
 describe('RouteTable: authentication before the request is judged', () => {
   let server: Server;
@@ -65,10 +65,12 @@ describe('RouteTable: authentication before the request is judged', () => {
   };
   const MALFORMED = '{"name": ';
   const OVERSIZED = JSON.stringify({ name: 'x'.repeat(2000) });
+  const TOO_DEEP = `{"name":${'['.repeat(100)}${']'.repeat(100)}}`;
 
   it.each([
     ['malformed JSON', MALFORMED],
     ['an oversized body', OVERSIZED],
+    ['a body nested too deep', TOO_DEEP],
     ['a body of the wrong shape', '{"nom": 1}'],
   ])('answers %s with 401 without a valid key, 403 with the wrong scope, and judges it only for the right key', async (_what, body) => {
     for (const token of [undefined, 'herald_admin_nope']) expect(await post('/things', token, body)).toEqual({ status: 401, code: 'unauthorized' });
@@ -89,6 +91,7 @@ describe('RouteTable: authentication before the request is judged', () => {
   it('still answers each refusal with its own status for a valid key', async () => {
     expect(await post('/things', 'herald_admin_AAA', MALFORMED)).toEqual({ status: 400, code: 'validation_failed' });
     expect(await post('/things', 'herald_admin_AAA', OVERSIZED)).toEqual({ status: 413, code: 'payload_too_large' });
+    expect(await post('/things', 'herald_admin_AAA', TOO_DEEP)).toEqual({ status: 422, code: 'validation_failed' });
     expect(await post('/things', 'herald_admin_AAA', '{"name":"ok"}')).toEqual({ status: 201, code: undefined });
   });
 });
