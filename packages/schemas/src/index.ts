@@ -1,4 +1,13 @@
-export { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, ListQuerySchema, pageSchema, TimestampSchema } from './common.js';
+export {
+  EventTypeNameSchema,
+  IsoTimestampOut,
+  isStorableTime,
+  JsonObjectSchema,
+  ListQuerySchema,
+  pageSchema,
+  TIMESTAMP_RANGE,
+  TimestampSchema,
+} from './common.js';
 export type { ListQuery, Page } from './common.js';
 export { ApiKeyScopeSchema, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
 export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut } from './tenants.js';

@@ -6,6 +6,8 @@ const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(
 /** Deep enough that JSON.stringify, Prisma or PostgreSQL used to overflow their stacks on it (a 500). */
 const DEEP = nested(5000);
 
+const cursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+
 /** One bad request, and what it must get: a 4xx in the error shape, naming `path` when given. */
 interface Case {
   what: string;
@@ -19,8 +21,9 @@ interface Case {
 }
 
 /**
- * Input that once made a 500 (a stack overflow on deep JSON) is refused
- * with a 4xx in the error shape, on every route that takes it.
+ * Input that once made a 500 (a stack overflow on deep JSON, a date
+ * PostgreSQL or Prisma cannot store, a cursor that was not Herald's) is
+ * refused with a 4xx in the error shape, on every route that takes it.
  */
 describe('bad input is refused with a 4xx, never a 500', () => {
   let stack: Stack;
@@ -54,8 +57,40 @@ describe('bad input is refused with a 4xx, never a 500', () => {
     { what: 'a deep schema on PATCH', service: 'api', method: 'PATCH', path: '/api/v1/event-types/order.paid', key: 'admin', body: `{"schema":${nested(300)}}`, status: 422, detail: 'schema' },
   ];
 
+  // Year 0 (none in PostgreSQL), and past 9999 in UTC (Prisma refuses it), directly or through an offset.
+  const BAD_TIMES = ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '+275760-09-13T00:00:00.000Z'];
+  const timeCases = (): Case[] =>
+    BAD_TIMES.flatMap((time): Case[] => [
+      { what: `since=${time}`, service: 'api', method: 'GET', path: `/api/v1/outbox?since=${encodeURIComponent(time)}`, key: 'read', status: 400, detail: 'since' },
+      { what: `until=${time}`, service: 'api', method: 'GET', path: `/api/v1/outbox?until=${encodeURIComponent(time)}`, key: 'read', status: 400, detail: 'until' },
+      { what: `replay since ${time}`, service: 'api', method: 'POST', path: '/api/v1/outbox/replay', key: 'admin', body: { since: time }, status: 400, detail: 'since' },
+      { what: `replay until ${time}`, service: 'api', method: 'POST', path: '/api/v1/outbox/replay', key: 'admin', body: { until: time }, status: 400, detail: 'until' },
+      { what: `occurred_at ${time}`, service: 'ingest', method: 'POST', path: '/api/v1/events', key: 'ingest', body: { event_type: 'order.paid', payload: {}, occurred_at: time }, status: 400, detail: 'occurred_at' },
+    ]);
+
+  const LISTS: [string, Case['key']][] = [
+    ['/api/v1/tenants', 'root'],
+    ['/api/v1/api-keys', 'admin'],
+    ['/api/v1/event-types', 'read'],
+    ['/api/v1/endpoints', 'read'],
+    ['/api/v1/outbox', 'read'],
+  ];
+  const BAD_CURSORS = [
+    ['an unstorable date', cursor('0000-01-01T00:00:00.000Z|order.paid')],
+    ['a date past 9999', cursor('+275760-09-13T00:00:00.000Z|order.paid')],
+    ['garbage', cursor('x|y|z')],
+    ['an id of another kind', cursor('evt_01JH0000000000000000000000')],
+    ['not base64', '!!!!'],
+  ];
+  const cursorCases = (): Case[] =>
+    [...LISTS, [`/api/v1/endpoints/${endpointId}/attempts`, 'read'] as [string, Case['key']]].flatMap(([list, key]) =>
+      BAD_CURSORS.map(([what, value]): Case => ({ what: `${list} with a cursor of ${what}`, service: 'api', method: 'GET', path: `${list}?cursor=${value}`, key, status: 400, detail: 'cursor' })),
+    );
+
   it.each([
     ['JSON nested thousands of levels deep', deepCases],
+    ['timestamps PostgreSQL cannot store', timeCases],
+    ['cursors Herald did not make', cursorCases],
   ])('refuses %s', async (_what, cases) => {
     const failures: string[] = [];
     for (const c of cases()) {
@@ -68,5 +103,18 @@ describe('bad input is refused with a 4xx, never a 500', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it('still pages event types with the cursors it hands out, and accepts the oldest and latest storable times', async () => {
+    for (const name of ['a.one', 'a.two', 'a.three']) {
+      expect((await call(stack.api.url, 'POST', '/api/v1/event-types', { token: keys.admin, body: { name } })).status).toBe(201);
+    }
+    const first = await call(stack.api.url, 'GET', '/api/v1/event-types?limit=2', { token: keys.read });
+    const second = await call(stack.api.url, 'GET', `/api/v1/event-types?limit=2&cursor=${first.body.next_cursor}`, { token: keys.read });
+    expect(second.status).toBe(200);
+    expect(second.body.data).toHaveLength(2);
+    const since = encodeURIComponent('0001-01-01T00:00:00Z');
+    const until = encodeURIComponent('9999-12-31T23:59:59.999Z');
+    expect((await call(stack.api.url, 'GET', `/api/v1/outbox?since=${since}&until=${until}`, { token: keys.read })).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import { AppError, newId } from '@herald/core';
 import {
   createEndpoint,
   decodeCursor,
+  idCursorKey,
   findEndpoint,
   listEndpoints,
   toPage,
@@ -103,7 +104,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         principalOf(res).tenantId,
         { enabled: query.enabled, eventType: query.event_type },
         query.limit,
-        decodeCursor(query.cursor),
+        decodeCursor(query.cursor, idCursorKey('ep')),
       );
       res.json(toPage(rows, query.limit, (e) => e.id, endpointOut));
     },

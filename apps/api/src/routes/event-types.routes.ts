@@ -7,6 +7,7 @@ import {
   eventTypeCursorKey,
   findEventTypes,
   listEventTypes,
+  parseEventTypeCursorKey,
   toPage,
   updateEventType,
 } from '@herald/db';
@@ -77,7 +78,7 @@ export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }:
       responses: { 200: { description: 'A page of event types.', schema: pageSchema(EventTypeOutSchema) } },
     },
     async ({ query }, _req, res) => {
-      const rows = await listEventTypes(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor));
+      const rows = await listEventTypes(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor, parseEventTypeCursorKey));
       res.json(toPage(rows, query.limit, eventTypeCursorKey, eventTypeOut));
     },
   );
