@@ -24,7 +24,34 @@ describe('PayloadSchemas', () => {
   });
 
   it('reports a schema that does not compile', () => {
-    expect(schemas.problemWith({ type: 'objekt' })).toMatch(/type/);
+    expect(schemas.problemWith({ type: 'objekt' })).toEqual({ path: '', message: expect.stringMatching(/type/) });
     expect(schemas.problemWith(schema)).toBeNull();
+  });
+
+  it('names where a pattern it will not run sits: a pattern keyword or a patternProperties key', () => {
+    expect(schemas.problemWith({ properties: { name: { type: 'string', pattern: '^(a)\\1$' } } })).toEqual({
+      path: 'properties.name.pattern',
+      message: expect.stringMatching(/backreferences/),
+    });
+    expect(schemas.problemWith({ type: 'object', patternProperties: { '^(?=x)': {} } })).toEqual({
+      path: 'patternProperties.^(?=x)',
+      message: expect.stringMatching(/lookahead/),
+    });
+    // A `pattern` inside const, enum or default is data, not a regular expression.
+    expect(schemas.problemWith({ default: { pattern: '(a)\\1' }, prefixItems: [{ pattern: '(?!a)' }] })).toEqual({
+      path: 'prefixItems.0.pattern',
+      message: expect.any(String),
+    });
+  });
+
+  it('validates a catastrophic-backtracking pattern in linear time', () => {
+    const violations = schemas.validate({ properties: { s: { pattern: '^(a+)+$' } } }, { s: `${'a'.repeat(50_000)}b` });
+    expect(violations).toEqual([{ path: 's', message: expect.stringContaining('must match pattern') }]);
+  });
+
+  it('refuses every payload for a stored schema it can no longer use, saying why', () => {
+    expect(schemas.validate({ properties: { s: { pattern: '(a)\\1' } } }, { s: 'aa' })).toEqual([
+      { path: '', message: expect.stringMatching(/^the event type's schema cannot be used at properties\.s\.pattern: /) },
+    ]);
   });
 });
