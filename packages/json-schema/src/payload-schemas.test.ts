@@ -49,6 +49,16 @@ describe('PayloadSchemas', () => {
     expect(violations).toEqual([{ path: 's', message: expect.stringContaining('must match pattern') }]);
   });
 
+  it('checks uniqueItems without comparing every pair, with Ajv\'s message', () => {
+    const unique = { properties: { list: { uniqueItems: true } } };
+    const distinct = Array.from({ length: 50_000 }, (_, i) => [i, { n: i }]);
+    expect(schemas.validate(unique, { list: distinct })).toEqual([]);
+    expect(schemas.validate(unique, { list: [{ a: 1, b: [2] }, 3, { b: [2], a: 1 }] })).toEqual([
+      { path: 'list', message: 'must NOT have duplicate items (items ## 0 and 2 are identical)' },
+    ]);
+    expect(schemas.validate({ properties: { list: { uniqueItems: false } } }, { list: [1, 1] })).toEqual([]);
+  });
+
   it('refuses every payload for a stored schema it can no longer use, saying why', () => {
     expect(schemas.validate({ properties: { s: { pattern: '(a)\\1' } } }, { s: 'aa' })).toEqual([
       { path: '', message: expect.stringMatching(/^the event type's schema cannot be used at properties\.s\.pattern: /) },

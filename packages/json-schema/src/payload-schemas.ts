@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
+import { uniqueItemsKeyword } from './unique-items.js';
 
 /** One failing place in a payload: `path` dotted from the payload root (`customer.email`). */
 export interface SchemaViolation {
@@ -64,7 +65,8 @@ function problemOf(schema: Record<string, unknown>, error: unknown): SchemaProbl
  *
  * A tenant's schema runs on the thread every tenant's ingest shares, so
  * nothing in it may take more than linear time: regular expressions run on
- * RE2 (see linear-regexp.ts).
+ * RE2 (see linear-regexp.ts) and `uniqueItems` hashes instead of comparing
+ * every pair (see unique-items.ts).
  */
 export class PayloadSchemas {
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, code: { regExp: linearRegExp } });
@@ -73,6 +75,8 @@ export class PayloadSchemas {
 
   constructor() {
     (addFormats as unknown as (ajv: Ajv2020) => void)(this.ajv);
+    this.ajv.removeKeyword('uniqueItems');
+    this.ajv.addKeyword(uniqueItemsKeyword);
   }
 
   /** Why a schema cannot be used, or null when it compiles. */
