@@ -32,8 +32,23 @@ export const EndpointHeadersSchema = z
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
 
+/** Longest endpoint URL accepted. */
+export const MAX_ENDPOINT_URL_LENGTH = 2048;
+
+/**
+ * An endpoint URL as the body carries it: any string here (else 400). What
+ * makes a string acceptable (an https:// URL, not too long, a host that is
+ * not internal) is one policy, checked by the api with the SSRF rules, which
+ * answers 422 for a refused URL (packages/outbound url-policy.ts).
+ */
+export const EndpointUrlSchema = z.string().meta({
+  format: 'uri',
+  maxLength: MAX_ENDPOINT_URL_LENGTH,
+  description: 'https:// (http:// only with HERALD_ALLOW_HTTP=true); a refused URL is answered 422.',
+});
+
 export const EndpointInSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+  url: EndpointUrlSchema,
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),
   events: z.array(EventFilterSchema).min(1, 'at least one event type or filter').max(100),

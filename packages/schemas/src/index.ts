@@ -20,8 +20,10 @@ export {
   EndpointOutSchema,
   EndpointListQuerySchema,
   EndpointPatchSchema,
+  EndpointUrlSchema,
   EventFilterSchema,
   matchesEventType,
+  MAX_ENDPOINT_URL_LENGTH,
   SECRET_WARNING,
 } from './endpoints.js';
 export type { EndpointCreatedOut, EndpointIn, EndpointOut, EndpointPatch } from './endpoints.js';
