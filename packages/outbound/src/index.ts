@@ -5,6 +5,7 @@ export type { OutboundRequest, OutboundResult, Transport, TransportOptions } fro
 export { checkEndpointUrl, unsafeAddressReason } from './url-policy.js';
 export type { UrlPolicyOptions } from './url-policy.js';
 export { buildWebhookRequest } from './webhook-request.js';
+export { reservedHeaderReason } from './reserved-headers.js';
 export type { WebhookEvent, WebhookRequestInput } from './webhook-request.js';
 export { SigningKeyCache } from './signing-keys.js';
 export { lookupFunction, systemResolve } from './resolver.js';
