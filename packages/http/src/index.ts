@@ -3,6 +3,7 @@ export type { HttpAppOptions } from './create-http-app.js';
 export { errorHandler, notFoundHandler, sendError, toAppError, zodDetails } from './error-handler.js';
 export { isDependencyDown } from './dependency-errors.js';
 export { boundPort, closeServer, listen, runMain } from './lifecycle.js';
+export { answerClientError } from './client-errors.js';
 export type { Stop } from './lifecycle.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { readinessHandler } from './readiness.js';
