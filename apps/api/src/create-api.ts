@@ -28,7 +28,10 @@ export interface RunningApi {
 }
 
 export interface ApiOptions {
+  /** A logger to use as is; without one the api makes its own, which redacts the root token. */
   logger?: Logger;
+  /** Where the api's own logger writes (stdout unless given). */
+  logStream?: NodeJS.WritableStream;
   /** Port to listen on; defaults to HERALD_API_PORT (0 picks a free one). */
   port?: number;
   /** Name resolution for URL checks and test sends; the system resolver unless given. */
@@ -37,7 +40,9 @@ export interface ApiOptions {
 
 /** Starts the api: admin REST routes, OpenAPI and docs, `/healthz`, `/readyz`, `/metrics`. */
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
-  const logger = options.logger ?? createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const logger =
+    options.logger ??
+    createLogger({ service: 'api', level: config.LOG_LEVEL, stream: options.logStream, redact: [config.HERALD_ROOT_TOKEN] });
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api', { role: 'producer', logger });

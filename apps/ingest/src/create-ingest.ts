@@ -35,6 +35,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     authenticate: authenticate({
       digest: (key) => secretBox.digestApiKey(key),
       findByDigest: (digest) => cache.findKey(digest),
+      confirm: (keyId) => cache.confirmKey(keyId),
     }),
   });
   const registry = createMetricsRegistry('ingest');

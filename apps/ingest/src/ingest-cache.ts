@@ -1,4 +1,4 @@
-import { findActiveApiKeyByDigest, findIngestTargets, touchApiKeyIfDue, type ActiveApiKey, type IngestTarget, type Sql } from '@herald/db';
+import { findActiveApiKeyByDigest, findIngestTargets, isApiKeyActive, touchApiKeyIfDue, type ActiveApiKey, type IngestTarget, type Sql } from '@herald/db';
 
 /** Event types and fan-out targets of one tenant, all read at one `config_version`. */
 interface TenantView {
@@ -61,6 +61,17 @@ export class IngestCache {
       this.keys.set(digest, found);
     }
     return found;
+  }
+
+  /**
+   * Whether a key is still active, asked of PostgreSQL (a revoked one is
+   * forgotten). For the requests refused before the insert, which is where
+   * the key is otherwise re-checked.
+   */
+  async confirmKey(keyId: string): Promise<boolean> {
+    const active = await isApiKeyActive(this.sql, keyId);
+    if (!active) this.forgetKey(keyId);
+    return active;
   }
 
   /** Forgets a key (found revoked). */

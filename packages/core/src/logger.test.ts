@@ -39,3 +39,20 @@ describe('logger redaction of less obvious places', () => {
     }
   });
 });
+
+describe('logger redaction of configured secrets', () => {
+  it('redacts each given value wherever it appears, as sent and percent-encoded', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk) => lines.push(...String(chunk).trim().split('\n')));
+    const token = 'root+token/with=odd_chars_0123456789';
+    const logger = createLogger({ service: 'test', stream, redact: [token, ''] });
+    logger.info('request', { path: `/api/v1/endpoints/${encodeURIComponent(token)}`, request_id: token, note: `x${token}y` });
+    logger.error('request failed', { error: new Error(`no route for ${token}`) });
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join('\n');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(encodeURIComponent(token));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ path: '/api/v1/endpoints/[redacted]', request_id: '[redacted]', note: 'x[redacted]y' });
+  });
+});

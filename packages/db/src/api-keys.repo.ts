@@ -32,6 +32,16 @@ export async function findActiveApiKeyByDigest(sql: Sql, keyDigest: string, now:
   return found;
 }
 
+/** Whether the key with this id exists and is not revoked (read now, for callers that cached it). */
+export async function isApiKeyActive(sql: Sql, id: string): Promise<boolean> {
+  const { rows } = await sql.query({
+    name: 'herald_is_key_active',
+    text: 'SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
+    values: [id],
+  });
+  return rows.length > 0;
+}
+
 /**
  * Records that a key was used, if its `last_used_at` is older than the
  * resolution (then updates `key.lastUsedAt`). Best effort and not awaited: a

@@ -1,3 +1,4 @@
+import { EventTypeNameSchema, isStorableTime } from '@herald/schemas';
 import type { EventType, PrismaClient } from './generated/prisma/client.js';
 import { Prisma } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
@@ -30,10 +31,22 @@ export function eventTypeCursorKey(eventType: Pick<EventType, 'createdAt' | 'nam
   return `${eventType.createdAt.toISOString()}|${eventType.name}`;
 }
 
-/** Event types of a tenant, newest first, after the cursor's key. */
-export async function listEventTypes(db: PrismaClient, tenantId: string, limit: number, afterKey: string | null): Promise<EventType[]> {
-  const [at, name] = afterKey ? afterKey.split('|') : [];
-  const after = at && name && !Number.isNaN(Date.parse(at)) ? { createdAt: new Date(at), name } : null;
+/** Where a page of event types starts: after this one. */
+export interface EventTypeCursor {
+  createdAt: Date;
+  name: string;
+}
+
+/** Reads a key made by {@link eventTypeCursorKey} back, or null when it is not one. */
+export function parseEventTypeCursorKey(key: string): EventTypeCursor | null {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|(.+)$/.exec(key);
+  if (!match || !EventTypeNameSchema.safeParse(match[2]).success) return null;
+  const at = Date.parse(match[1]!);
+  return isStorableTime(at) ? { createdAt: new Date(at), name: match[2]! } : null;
+}
+
+/** Event types of a tenant, newest first, after the cursor's. */
+export async function listEventTypes(db: PrismaClient, tenantId: string, limit: number, after: EventTypeCursor | null): Promise<EventType[]> {
   return db.eventType.findMany({
     where: {
       tenantId,

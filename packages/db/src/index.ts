@@ -22,13 +22,13 @@ export {
   withDatabase,
 } from './migrate.js';
 export type { ApplyMigrationsResult } from './migrate.js';
-export { decodeCursor, encodeCursor, toPage } from './pagination.js';
+export { decodeCursor, encodeCursor, idCursorKey, toPage } from './pagination.js';
 export { createTenant, listTenants } from './tenants.repo.js';
 export type { NewApiKey } from './tenants.repo.js';
-export { findActiveApiKeyByDigest, touchApiKeyIfDue } from './api-keys.repo.js';
+export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
 export type { ActiveApiKey } from './api-keys.repo.js';
-export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes } from './event-types.repo.js';
-export type { NewEventType } from './event-types.repo.js';
+export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes, parseEventTypeCursorKey } from './event-types.repo.js';
+export type { EventTypeCursor, NewEventType } from './event-types.repo.js';
 export {
   createEndpoint,
   deleteEndpoint,

@@ -8,6 +8,7 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
   type SigningKey,
 } from '@herald/signing';
+import { reservedHeaderReason } from './reserved-headers.js';
 
 /** The stored event, as the envelope needs it. */
 export type WebhookEvent = EnvelopeEvent;
@@ -27,6 +28,9 @@ export interface WebhookRequestInput {
 /**
  * The body and headers of one attempt, exactly as docs/api.md "What a receiver
  * gets" says: Standard Webhooks headers, Herald's own, then the endpoint's.
+ * An endpoint header Herald reserves is left out: the api refuses them, but
+ * an endpoint saved before a name was reserved (or under another
+ * HERALD_HEADER_PREFIX) may still have one, and it must not replace Herald's.
  */
 export function buildWebhookRequest(input: WebhookRequestInput): { body: string; headers: Record<string, string> } {
   const { event } = input;
@@ -45,7 +49,14 @@ export function buildWebhookRequest(input: WebhookRequestInput): { body: string;
       [names.schemaVersion]: event.schemaVersion,
       'content-type': 'application/json',
       'user-agent': input.userAgent,
-      ...input.endpointHeaders,
+      ...endpointHeaders(input.endpointHeaders, input.headerPrefix),
     },
   };
+}
+
+/** The endpoint's headers that Herald does not reserve. */
+function endpointHeaders(headers: Record<string, string>, headerPrefix: string): Record<string, string> {
+  const allowed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!reservedHeaderReason(name, headerPrefix)) allowed[name] = value;
+  return allowed;
 }

@@ -13,6 +13,12 @@ export interface Principal {
 export interface ApiKeyLookup {
   digest(key: string): string;
   findByDigest(digest: string): Promise<{ id: string; tenantId: string; scope: KeyScope } | null>;
+  /**
+   * For a lookup answered from memory: whether the key is still unrevoked,
+   * asked of the source of truth. Run before a request is refused for its
+   * body, so a revoked key is told 401, not how its body was judged.
+   */
+  confirm?(keyId: string): Promise<boolean>;
 }
 
 function bearer(req: Request): string | null {
@@ -21,8 +27,11 @@ function bearer(req: Request): string | null {
   return match ? match[1]! : null;
 }
 
-/** 401 unless the request carries a valid, unrevoked API key; sets `res.locals.principal`. */
-export function authenticate({ digest, findByDigest }: ApiKeyLookup) {
+/**
+ * 401 unless the request carries a valid, unrevoked API key; sets
+ * `res.locals.principal` (and, with a `confirm`, what {@link confirmPrincipal} runs).
+ */
+export function authenticate({ digest, findByDigest, confirm }: ApiKeyLookup) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const key = bearer(req);
     if (!key) throw new AppError('unauthorized', 'Missing API key: send Authorization: Bearer <key>.');
@@ -31,8 +40,18 @@ export function authenticate({ digest, findByDigest }: ApiKeyLookup) {
     const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scope: found.scope };
     res.locals.principal = principal;
     res.locals.tenantId = principal.tenantId;
+    if (confirm) res.locals.confirmPrincipal = () => confirm(principal.keyId);
     next();
   };
+}
+
+/**
+ * 401 if the request's key, found in a cache, has been revoked since. A no-op
+ * for keys looked up in the database on this very request (and for the root token).
+ */
+export async function confirmPrincipal(res: Response): Promise<void> {
+  const confirm = res.locals.confirmPrincipal as (() => Promise<boolean>) | undefined;
+  if (confirm && !(await confirm())) throw new AppError('unauthorized', 'Invalid or revoked API key.');
 }
 
 /** 403 unless the caller's key has one of these scopes (`admin` has them all). */

@@ -4,6 +4,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { AppError, createLogger } from '@herald/core';
 import { createHttpApp } from './create-http-app.js';
+import { acceptBody, MAX_JSON_DEPTH } from './json-body.js';
 import { boundPort, closeServer, listen } from './lifecycle.js';
 import { createMetricsRegistry } from './metrics.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -42,7 +43,7 @@ const flushed = () => new Promise((r) => setTimeout(r, 20));
 
 function routes(): Router {
   const router = express.Router();
-  router.post('/echo', (req, res) => {
+  router.post('/echo', acceptBody, (req, res) => {
     res.status(201).json({ got: req.body });
   });
   router.get('/zod', () => {
@@ -146,6 +147,17 @@ describe('createHttpApp', () => {
       expect(res.status).toBe(413);
       const body = await res.json();
       expect(body).toEqual({ error: { code: 'payload_too_large', message: expect.stringContaining('1024'), details: [] } });
+    });
+
+    it(`answers a body nested more than ${MAX_JSON_DEPTH} levels with 422, naming the top-level field`, async () => {
+      const nested = (levels: number) => `{"deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+      const post = (body: string) => fetch(`${app.base}/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      expect((await post(nested(MAX_JSON_DEPTH))).status).toBe(201);
+      const res = await post(nested(MAX_JSON_DEPTH + 1));
+      expect(res.status).toBe(422);
+      expect(await res.json()).toEqual({
+        error: { code: 'validation_failed', message: expect.any(String), details: [{ path: 'deep', message: expect.stringContaining(`${MAX_JSON_DEPTH} levels`) }] },
+      });
     });
 
     it('accepts a body just under the limit', async () => {

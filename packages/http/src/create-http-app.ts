@@ -2,6 +2,7 @@ import express, { type Express, type Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@herald/core';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { jsonBody } from './json-body.js';
 import { metricsHandler } from './metrics.js';
 import { readinessHandler, type ReadinessCheck } from './readiness.js';
 import { requestContext } from './request-context.js';
@@ -11,17 +12,22 @@ export interface HttpAppOptions {
   logger: Logger;
   readiness: ReadinessCheck[];
   metrics: Registry;
-  /** Limit for JSON bodies; larger ones are answered 413. */
+  /** Limit for JSON bodies; larger ones are answered 413 (after the route's auth guards). */
   bodyLimitBytes: number;
-  /** The service's own routers, mounted in order after the operational routes. */
+  /**
+   * The service's own routers, mounted in order after the operational routes.
+   * A route that reads `req.body` runs `acceptBody` first (RouteTable does,
+   * after its auth guards), so a body that could not be parsed is refused.
+   */
   routers: Router[];
 }
 
 /**
  * Builds an express app with request ids, request logs, JSON parsing with a
- * size limit, `/healthz`, `/readyz`, `/metrics`, the given routers, a 404 for
- * anything else and the one error handler. `index.ts` only listens, so tests
- * drive the same app.
+ * size and depth limit (its refusals answered by each route, after auth),
+ * `/healthz`, `/readyz`, `/metrics`, the given routers, a 404 for anything
+ * else and the one error handler. `index.ts` only listens, so tests drive the
+ * same app.
  */
 export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, routers }: HttpAppOptions): Express {
   const app = express();
@@ -34,7 +40,7 @@ export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, rout
   });
   app.get('/readyz', readinessHandler(readiness));
   app.get('/metrics', metricsHandler(metrics));
-  app.use(express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(bodyLimitBytes));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);
   const dependencyErrors = new Counter({

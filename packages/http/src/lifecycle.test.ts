@@ -6,8 +6,9 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 // runMain exits the process, so it runs in a child process. Node 20 cannot import TypeScript,
-// so this file's sibling lifecycle.ts is transpiled as it is now into a temporary directory
-// (never a stale or half-written dist), importing @herald/core from its build.
+// so this file's sibling lifecycle.ts (and the one sibling it imports) is transpiled as it is
+// now into a temporary directory (never a stale or half-written dist), importing @herald/core
+// from its build.
 const httpDir = join(import.meta.dirname, '..');
 const coreDir = join(httpDir, '..', 'core');
 const coreEntry = join(coreDir, 'dist', 'index.js');
@@ -20,11 +21,14 @@ function prepare(): void {
     const tsc = join(httpDir, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: coreDir, stdio: 'pipe' });
   }
-  const source = readFileSync(join(import.meta.dirname, 'lifecycle.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  writeFileSync(join(tempDir, 'lifecycle.mjs'), outputText.replaceAll("'@herald/core'", JSON.stringify(coreUrl)));
+  for (const name of ['lifecycle', 'client-errors']) {
+    const source = readFileSync(join(import.meta.dirname, `${name}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    const output = outputText.replaceAll("'@herald/core'", JSON.stringify(coreUrl)).replaceAll("'./client-errors.js'", "'./client-errors.mjs'");
+    writeFileSync(join(tempDir, `${name}.mjs`), output);
+  }
 }
 
 interface Run {

@@ -2,11 +2,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { ConfigError } from '@herald/core';
+import { answerClientError } from './client-errors.js';
 
-/** Listens and resolves once the port is bound (port 0 picks a free one). */
+/**
+ * Listens and resolves once the port is bound (port 0 picks a free one).
+ * Requests Node cannot parse are answered in the error shape too.
+ */
 export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    server.on('clientError', answerClientError);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

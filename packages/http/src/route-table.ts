@@ -1,7 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z, ZodType } from 'zod';
 import type { KeyScope } from '@herald/core';
-import { requireRootToken, requireScope } from './auth.js';
+import { confirmPrincipal, requireRootToken, requireScope } from './auth.js';
+import { assertBodyAccepted } from './json-body.js';
 
 /** Who may call a route: the root token, an API key with this scope (admin has all), or anyone. */
 export type RouteAuth = 'root' | KeyScope | 'public';
@@ -55,6 +56,12 @@ const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
  * Collects routes: each gets its auth guard, its body/query/params parsed by
  * its zod schemas (a ZodError becomes a 400 with `details[].path`), and is
  * recorded for the OpenAPI document.
+ *
+ * Authentication comes before anything about the request is judged: the body
+ * (parsed, but not refused, by `jsonBody`) is accepted or refused only after
+ * the guards, and a key found in a cache is confirmed before a refusal is
+ * answered. So a caller without a valid key gets 401 and one with the wrong
+ * scope 403, whatever its body, query or path parameters.
  */
 export class RouteTable {
   readonly router = Router();
@@ -72,11 +79,18 @@ export class RouteTable {
       guards.push(this.options.authenticate, requireScope(spec.auth));
     }
     this.router[spec.method](expressPath(spec.path), ...guards, async (req: Request, res: Response) => {
-      const input = {
-        body: spec.body ? spec.body.parse(req.body ?? (spec.method === 'get' ? undefined : {})) : undefined,
-        query: spec.query ? spec.query.parse(req.query) : undefined,
-        params: spec.params ? spec.params.parse(req.params) : undefined,
-      } as RouteInput<S>;
+      let input: RouteInput<S>;
+      try {
+        assertBodyAccepted(res);
+        input = {
+          body: spec.body ? spec.body.parse(req.body ?? (spec.method === 'get' ? undefined : {})) : undefined,
+          query: spec.query ? spec.query.parse(req.query) : undefined,
+          params: spec.params ? spec.params.parse(req.params) : undefined,
+        } as RouteInput<S>;
+      } catch (refusal) {
+        await confirmPrincipal(res);
+        throw refusal;
+      }
       await handler(input, req, res);
     });
   }

@@ -69,7 +69,7 @@ describe('checkEndpointUrl scheme and form rules', () => {
     expect(reason).toContain('HERALD_ALLOW_HTTP');
   });
 
-  it.each(['ftp://example.com/file', 'file:///etc/passwd', 'gopher://example.com/', 'javascript:alert(1)', 'ws://example.com/'])(
+  it.each(['ftp://example.com/file', 'file:///etc/passwd', 'gopher://example.com/', 'javascript:alert(1)', 'ws://example.com/', 'data:text/plain,hi'])(
     'refuses the scheme of %s',
     async (url) => {
       expect(await checkEndpointUrl(url, open)).toBe('must be an http:// or https:// URL');
@@ -90,6 +90,12 @@ describe('checkEndpointUrl scheme and form rules', () => {
       expect(await checkEndpointUrl(url, open)).toBe('is not a valid URL');
     },
   );
+
+  it('refuses a URL over 2,048 characters, and accepts one of exactly 2,048', async () => {
+    const url = (length: number) => `https://93.184.215.14/${'a'.repeat(length - 'https://93.184.215.14/'.length)}`;
+    expect(await checkEndpointUrl(url(2049), open)).toBe('must be at most 2048 characters');
+    expect(await checkEndpointUrl(url(2048), open)).toBeNull();
+  });
 
   it('refuses a host that does not resolve', async () => {
     expect(await checkEndpointUrl('https://no-such-host.invalid/hook', open)).toBe("host 'no-such-host.invalid' does not resolve");

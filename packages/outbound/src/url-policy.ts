@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { MAX_ENDPOINT_URL_LENGTH } from '@herald/schemas';
 import { parseAllowlist } from './allowlist.js';
 import { systemResolve, type Resolve } from './resolver.js';
 
@@ -30,13 +31,15 @@ export function unsafeAddressReason(address: string): string | null {
 }
 
 /**
- * Checks an endpoint URL before it is saved: `https://` (or `http://` when
- * allowed), and a host that neither is nor resolves to a loopback, private,
- * link-local, multicast or metadata address, unless allowlisted. Resolves
+ * Checks an endpoint URL before it is saved: at most MAX_ENDPOINT_URL_LENGTH
+ * characters, `https://` (or `http://` when allowed), and a host that
+ * neither is nor resolves to a loopback, private, link-local, multicast or
+ * metadata address, unless allowlisted. Resolves
  * with the reason it is refused, or null. The same rule is enforced again on
  * every delivery, on the address actually connected to.
  */
 export async function checkEndpointUrl(raw: string, { allowHttp, allowlist, resolve = systemResolve }: UrlPolicyOptions): Promise<string | null> {
+  if (raw.length > MAX_ENDPOINT_URL_LENGTH) return `must be at most ${MAX_ENDPOINT_URL_LENGTH} characters`;
   let url: URL;
   try {
     url = new URL(raw);

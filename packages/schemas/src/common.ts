@@ -7,8 +7,24 @@ export const ListQuerySchema = z.object({
 });
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-/** ISO 8601 timestamp with offset, e.g. `2026-01-08T10:00:00.000Z`. */
-export const TimestampSchema = z.iso.datetime({ offset: true });
+/**
+ * The instants Herald accepts, as milliseconds: years 0001 to 9999 in UTC.
+ * PostgreSQL's timestamptz has no year 0, and Prisma refuses a Date past
+ * 9999; a JS Date reaches further either way, so without the bounds such a
+ * value would fail in the query instead of being refused as input.
+ */
+export const TIMESTAMP_RANGE = { min: Date.parse('0001-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z') } as const;
+
+/** Whether a time (ms since the epoch) is in {@link TIMESTAMP_RANGE}; false for NaN. */
+export function isStorableTime(ms: number): boolean {
+  return ms >= TIMESTAMP_RANGE.min && ms <= TIMESTAMP_RANGE.max;
+}
+
+/** ISO 8601 timestamp with offset, e.g. `2026-01-08T10:00:00.000Z`, within {@link TIMESTAMP_RANGE}. */
+export const TimestampSchema = z.iso
+  // abort: the range is checked only on a well-formed timestamp, so a bad one gets one issue.
+  .datetime({ offset: true, abort: true })
+  .refine((value) => isStorableTime(Date.parse(value)), 'must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
 
 /** An event type name: 1..128 of `a-z 0-9 _ . -`. */
 export const EventTypeNameSchema = z

@@ -12,15 +12,14 @@ export const EventFilterSchema = z.union([
     .regex(/^[a-z0-9_.-]+\.\*$/, "must be an event type name, a family 'prefix.*', or '*'"),
 ]);
 
-// Headers Herald sets itself; an endpoint may not override them.
-const RESERVED_HEADERS = /^(webhook-|content-type$|content-length$|host$|user-agent$|transfer-encoding$|connection$)/i;
-
+/**
+ * An endpoint's own headers, as HTTP can carry them (else 400). Which names
+ * Herald reserves for itself depends on HERALD_HEADER_PREFIX, so the api
+ * checks that (422; packages/outbound reserved-headers.ts).
+ */
 export const EndpointHeadersSchema = z
   .record(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid header name')
-      .refine((name) => !RESERVED_HEADERS.test(name), 'is set by Herald and cannot be overridden'),
+    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid header name'),
     z
       .string()
       .max(1000)
@@ -32,8 +31,23 @@ export const EndpointHeadersSchema = z
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
 
+/** Longest endpoint URL accepted. */
+export const MAX_ENDPOINT_URL_LENGTH = 2048;
+
+/**
+ * An endpoint URL as the body carries it: any string here (else 400). What
+ * makes a string acceptable (an https:// URL, not too long, a host that is
+ * not internal) is one policy, checked by the api with the SSRF rules, which
+ * answers 422 for a refused URL (packages/outbound url-policy.ts).
+ */
+export const EndpointUrlSchema = z.string().meta({
+  format: 'uri',
+  maxLength: MAX_ENDPOINT_URL_LENGTH,
+  description: 'https:// (http:// only with HERALD_ALLOW_HTTP=true); a refused URL is answered 422.',
+});
+
 export const EndpointInSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+  url: EndpointUrlSchema,
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),
   events: z.array(EventFilterSchema).min(1, 'at least one event type or filter').max(100),

@@ -12,6 +12,10 @@ describe('EventInSchema', () => {
     expect(EventInSchema.parse({ ...event, occurred_at: '2026-01-08T12:00:00+02:00' }).occurred_at).toBe('2026-01-08T12:00:00+02:00');
   });
 
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '1969-07-20T20:17:00Z'])('accepts occurred_at %s, within years 0001..9999', (occurred_at) => {
+    expect(EventInSchema.parse({ ...event, occurred_at }).occurred_at).toBe(occurred_at);
+  });
+
   it.each([
     ['an array', [1, 2]],
     ['a string', '{"a":1}'],
@@ -29,7 +33,18 @@ describe('EventInSchema', () => {
     expect(EventInSchema.parse({ ...event, payload: { a: [{ b: null }] } }).payload).toEqual({ a: [{ b: null }] });
   });
 
-  it.each(['2026-01-08', '2026-01-08 10:00:00', 'yesterday', '2026-13-01T10:00:00Z', 1767866400000])(
+  it.each([
+    '2026-01-08',
+    '2026-01-08 10:00:00',
+    'yesterday',
+    '2026-13-01T10:00:00Z',
+    1767866400000,
+    // Instants PostgreSQL or Prisma cannot store: year 0, and past year 9999 in UTC.
+    '0000-01-01T00:00:00Z',
+    '0001-01-01T00:00:00+01:00',
+    '9999-12-31T23:59:59-01:00',
+    '+275760-09-13T00:00:00.000Z',
+  ])(
     'refuses occurred_at %j',
     (occurred_at) => {
       const result = EventInSchema.safeParse({ ...event, occurred_at });

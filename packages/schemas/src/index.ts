@@ -1,4 +1,13 @@
-export { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, ListQuerySchema, pageSchema, TimestampSchema } from './common.js';
+export {
+  EventTypeNameSchema,
+  IsoTimestampOut,
+  isStorableTime,
+  JsonObjectSchema,
+  ListQuerySchema,
+  pageSchema,
+  TIMESTAMP_RANGE,
+  TimestampSchema,
+} from './common.js';
 export type { ListQuery, Page } from './common.js';
 export { ApiKeyScopeSchema, KEY_SCOPES, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
 export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut } from './tenants.js';
@@ -11,9 +20,11 @@ export {
   EndpointOutSchema,
   EndpointListQuerySchema,
   EndpointPatchSchema,
+  EndpointUrlSchema,
   EventFilterSchema,
   filtersSelecting,
   matchesEventType,
+  MAX_ENDPOINT_URL_LENGTH,
   SECRET_WARNING,
 } from './endpoints.js';
 export type { EndpointCreatedOut, EndpointIn, EndpointOut, EndpointPatch } from './endpoints.js';

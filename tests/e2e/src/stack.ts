@@ -55,7 +55,8 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   stream.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter(Boolean)));
   const logger = (service: string) => createLogger({ service, level: fullEnv.LOG_LEVEL, stream });
 
-  const api = await startApi(parseApiConfig(fullEnv), { port: 0, logger: logger('api'), resolve: options.resolve });
+  // The api makes its own logger, as in production: it is the one that must redact the root token.
+  const api = await startApi(parseApiConfig(fullEnv), { port: 0, logStream: stream, resolve: options.resolve });
   const ingest = await startIngest(parseIngestConfig(fullEnv), { port: 0, logger: logger('ingest') });
   const worker =
     options.worker === false

@@ -120,7 +120,7 @@ describe('endpoints: patch, delete, bulk, rotate-secret, test, stats, attempts',
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { timeout_ms: 5 }, 'timeout_ms'],
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { enabled: 'yes' }, 'enabled'],
         ['PATCH', `/api/v1/endpoints/${endpointId}`, { nope: 1 }, 'nope'],
-        ['PATCH', `/api/v1/endpoints/${endpointId}`, { url: 'ftp://example.com' }, 'url'],
+        ['PATCH', `/api/v1/endpoints/${endpointId}`, { url: 42 }, 'url'],
         ['POST', '/api/v1/endpoints/bulk', { action: 'explode', ids: [endpointId] }, 'action'],
         ['POST', '/api/v1/endpoints/bulk', { action: 'enable', ids: [] }, 'ids'],
         ['POST', '/api/v1/endpoints/bulk', { action: 'enable', ids: Array.from({ length: 101 }, (_, i) => `ep_${i}`) }, 'ids'],
@@ -168,6 +168,37 @@ describe('endpoints: patch, delete, bulk, rotate-secret, test, stats, attempts',
       const now = await api('GET', `/api/v1/endpoints/${endpointId}`, acme.read);
       expect(now.body).toMatchObject({ events: ['*'], description: '' });
       expect(now.body.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    });
+
+    it('422 naming url for a URL refused for its scheme, form or length, on create and PATCH; 400 when url is not a string', async () => {
+      const refused = [
+        'file:///etc/passwd',
+        'ftp://example.com/hook',
+        'gopher://example.com/',
+        'data:text/plain,hello',
+        'javascript:alert(1)',
+        'ws://127.0.0.1/socket',
+        'not a url',
+        `http://127.0.0.1/${'a'.repeat(2048)}`,
+      ];
+      const failures: string[] = [];
+      for (const url of refused) {
+        for (const [method, path] of [['POST', '/api/v1/endpoints'], ['PATCH', `/api/v1/endpoints/${endpointId}`]]) {
+          const res = await api(method!, path!, acme.admin, { url, events: ['*'] });
+          const paths = res.body?.error?.details?.map((d: { path: string }) => d.path);
+          if (res.status !== 422 || res.body.error.code !== 'validation_failed' || paths.join() !== 'url') {
+            failures.push(`${method} ${url.slice(0, 40)}: ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+      for (const url of [42, null, ['https://example.com/'], { href: 'https://example.com/' }]) {
+        for (const [method, path] of [['POST', '/api/v1/endpoints'], ['PATCH', `/api/v1/endpoints/${endpointId}`]]) {
+          const res = await api(method!, path!, acme.admin, { url, events: ['*'] });
+          expect([method, url, res.status, res.body.error.details.map((d: { path: string }) => d.path)]).toEqual([method, url, 400, ['url']]);
+        }
+      }
+      expect((await api('GET', `/api/v1/endpoints/${endpointId}`, acme.read)).body.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
     });
 
     it('documents every new route in the OpenAPI document', async () => {

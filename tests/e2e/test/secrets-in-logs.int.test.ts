@@ -49,7 +49,7 @@ describe('no secret, key or signature reaches the logs', () => {
     await stack?.stop();
   });
 
-  it('keeps the root token, API keys, signing secrets, signatures and endpoint header secrets out of every log line', async () => {
+  it('keeps the root token (also sent in a path, a query or an X-Request-Id), API keys, signing secrets, signatures and endpoint header secrets out of every log line', async () => {
     const api = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(stack.api.url, method, path, options);
     const ingest = (token: string, body: unknown) => call(stack.ingest.url, 'POST', '/api/v1/events', { token, body });
     remember('root token', stack.rootToken);
@@ -144,6 +144,22 @@ describe('no secret, key or signature reaches the logs', () => {
       const method = options?.body === undefined ? 'GET' : 'POST';
       const res = await call(base, method, path, { ...options, headers: { 'content-type': 'application/json', ...options?.headers } });
       expect({ path, status: res.status >= 400 && res.status < 500 }).toEqual({ path, status: true });
+    }
+
+    // The root token where it does not belong: in a path, a query string, an X-Request-Id.
+    const misplacedRoot: [string, Parameters<typeof call>[3]][] = [
+      [`/api/v1/${stack.rootToken}`, {}],
+      [`/api/v1/endpoints/${stack.rootToken}`, { token: tenant.read }],
+      [`/api/v1/tenants/${encodeURIComponent(stack.rootToken)}/keys`, { token: stack.rootToken }],
+      [`/api/v1/endpoints?cursor=${stack.rootToken}`, { token: tenant.read }],
+      [`/api/v1/outbox?since=${stack.rootToken}`, { token: tenant.read }],
+      ['/api/v1/endpoints', { token: tenant.read, headers: { 'x-request-id': stack.rootToken } }],
+      ['/api/v1/tenants', { token: stack.rootToken, headers: { 'x-request-id': stack.rootToken } }],
+      ['/api/v1/nowhere', { headers: { 'x-request-id': stack.rootToken } }],
+    ];
+    for (const [path, options] of misplacedRoot) {
+      const res = await call(stack.api.url, 'GET', path, options);
+      expect({ path, status: res.status < 500 }).toEqual({ path, status: true });
     }
 
     // Every signature a receiver got (the failing receiver's too).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, generateApiKey, newId } from '@herald/core';
-import { createApiKey, decodeCursor, listApiKeys, revokeApiKey, toPage } from '@herald/db';
+import { createApiKey, decodeCursor, idCursorKey, listApiKeys, revokeApiKey, toPage } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
 import {
   API_KEY_WARNING,
@@ -59,7 +59,7 @@ export function apiKeyRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       responses: { 200: { description: 'A page of keys.', schema: pageSchema(ApiKeyOutSchema) } },
     },
     async ({ query }, _req, res) => {
-      const rows = await listApiKeys(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor));
+      const rows = await listApiKeys(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor, idCursorKey('key')));
       res.json(toPage(rows, query.limit, (k) => k.id, apiKeyOut));
     },
   );

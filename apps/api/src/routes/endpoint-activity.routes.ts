@@ -1,5 +1,5 @@
 import { AppError } from '@herald/core';
-import { decodeCursor, endpointStats, findEndpoint, listEndpointAttempts, toPage } from '@herald/db';
+import { decodeCursor, endpointStats, findEndpoint, idCursorKey, listEndpointAttempts, toPage } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
 import {
   EndpointAttemptOutSchema,
@@ -62,7 +62,7 @@ export function endpointActivityRoutes(routes: RouteTable, { db }: ApiDeps): voi
       const { tenantId } = principalOf(res);
       const endpoint = await findEndpoint(db, tenantId, params.id);
       if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
-      const rows = await listEndpointAttempts(db, tenantId, endpoint.id, query.limit, decodeCursor(query.cursor));
+      const rows = await listEndpointAttempts(db, tenantId, endpoint.id, query.limit, decodeCursor(query.cursor, idCursorKey('att')));
       res.json(toPage(rows, query.limit, (a) => a.id, attemptOut));
     },
   );

@@ -2,6 +2,7 @@ import { AppError, newId } from '@herald/core';
 import {
   createEndpoint,
   decodeCursor,
+  idCursorKey,
   findEndpoint,
   listEndpoints,
   toPage,
@@ -26,7 +27,7 @@ import {
 } from '@herald/schemas';
 import { generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
-import { assertEventTypesExist, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
 import { announceEndpointChange } from '../endpoints/endpoint-signals.js';
 import { setEndpointEnabled } from '../endpoints/set-endpoint-enabled.js';
@@ -64,6 +65,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
     async ({ body }, _req, res) => {
       const { tenantId } = principalOf(res);
+      assertHeadersAllowed(body.headers, deps);
       await assertUrlAllowed(body.url, deps);
       await assertEventTypesExist(deps.sql, tenantId, body.events);
       const secret = generateSecret();
@@ -103,7 +105,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         principalOf(res).tenantId,
         { enabled: query.enabled, eventType: query.event_type },
         query.limit,
-        decodeCursor(query.cursor),
+        decodeCursor(query.cursor, idCursorKey('ep')),
       );
       res.json(toPage(rows, query.limit, (e) => e.id, endpointOut));
     },
@@ -142,6 +144,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const { tenantId } = principalOf(res);
       const current = await findEndpoint(db, tenantId, params.id);
       if (!current) throw AppError.notFound(`Endpoint '${params.id}'`);
+      if (body.headers !== undefined) assertHeadersAllowed(body.headers, deps);
       if (body.url !== undefined) await assertUrlAllowed(body.url, deps);
       if (body.events !== undefined) await assertEventTypesExist(deps.sql, tenantId, body.events);
       const changes = changesOf(body);

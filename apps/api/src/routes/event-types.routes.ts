@@ -7,6 +7,7 @@ import {
   eventTypeCursorKey,
   findEventTypes,
   listEventTypes,
+  parseEventTypeCursorKey,
   toPage,
   updateEventType,
 } from '@herald/db';
@@ -39,10 +40,17 @@ function assertNotBuiltIn(name: string): void {
 
 /** Event types a tenant's events and subscriptions may name. */
 export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }: ApiDeps): void {
-  /** 422 unless the schema compiles (draft 2020-12). */
+  /**
+   * 422 unless the schema compiles (draft 2020-12) with patterns Herald can
+   * match in linear time, naming where it fails (`schema.properties.name.pattern`).
+   */
   const assertUsableSchema = (schema: Record<string, unknown> | null | undefined) => {
     const problem = schema ? payloadSchemas.problemWith(schema) : null;
-    if (problem) throw AppError.unprocessable('The schema is not a valid JSON Schema.', [{ path: 'schema', message: problem }]);
+    if (problem) {
+      throw AppError.unprocessable('The schema cannot be used.', [
+        { path: problem.path ? `schema.${problem.path}` : 'schema', message: problem.message },
+      ]);
+    }
   };
 
   routes.add(
@@ -77,7 +85,7 @@ export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }:
       responses: { 200: { description: 'A page of event types.', schema: pageSchema(EventTypeOutSchema) } },
     },
     async ({ query }, _req, res) => {
-      const rows = await listEventTypes(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor));
+      const rows = await listEventTypes(db, principalOf(res).tenantId, query.limit, decodeCursor(query.cursor, parseEventTypeCursorKey));
       res.json(toPage(rows, query.limit, eventTypeCursorKey, eventTypeOut));
     },
   );

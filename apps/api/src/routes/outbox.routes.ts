@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import { decodeCursor, findDeliveryDetail, listDeliveries, replayDeliveries, replayDelivery, toPage, type ReplayedDelivery } from '@herald/db';
+import { decodeCursor, findDeliveryDetail, idCursorKey, listDeliveries, replayDeliveries, replayDelivery, toPage, type ReplayedDelivery } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
 import {
   envelopeBody,
@@ -53,7 +53,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
           until: query.until ? new Date(query.until) : undefined,
         },
         query.limit,
-        decodeCursor(query.cursor),
+        decodeCursor(query.cursor, idCursorKey('dlv')),
       );
       res.json(toPage(rows, query.limit, (d) => d.id, deliveryOut));
     },

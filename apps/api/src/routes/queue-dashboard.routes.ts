@@ -34,10 +34,48 @@ function rootGuard(rootToken: string) {
   };
 }
 
+// What the dashboard's browser code reads (relative to BASE_PATH), and nothing else under /api:
+// counts, states, ids, timings and errors. Not job logs, nor job schedulers (their templates
+// carry job data), nor whatever a later bull-board adds.
+const READABLE_API = [
+  /^\/api\/queues$/,
+  /^\/api\/redis\/stats$/,
+  /^\/api\/queues\/[^/]+\/(?:metrics|workers|rate-limit|default-job-options|job-data-schema)$/,
+  /^\/api\/queues\/[^/]+\/[^/]+$/,
+  /^\/api\/queues\/[^/]+\/[^/]+\/flow$/,
+];
+
+/**
+ * The root token manages tenants; it must not read their data nor make
+ * deliveries. A job added, retried or promoted through the dashboard would be
+ * delivered by the worker signed with the tenant's secret: a forged webhook.
+ * So only GET (and HEAD) pass, and under `/api` only the routes in READABLE_API.
+ */
+function readOnlyGuard(req: Request, res: Response, next: NextFunction): void {
+  const readable = (req.method === 'GET' || req.method === 'HEAD') && (!req.path.startsWith('/api/') || READABLE_API.some((r) => r.test(req.path)));
+  if (readable) return next();
+  sendError(res, new AppError('forbidden', 'The queue dashboard is read-only and shows no job data: it cannot add, retry, promote, clean or pause jobs.'));
+}
+
+/** What the dashboard shows of a job's data: its ids, never the event or its payload. */
+function jobIds(data: unknown): Record<string, string> {
+  const { deliveryId, tenantId } = (data ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ deliveryId, tenantId }).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+/** A read-only bull-board view of one endpoint's queue, showing no job data. */
+function readOnlyAdapter(queue: Queue): BullMQAdapter {
+  const adapter = new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false });
+  adapter.setFormatter('data', jobIds);
+  adapter.setFormatter('returnValue', () => null);
+  adapter.setFormatter('progress', () => null);
+  return adapter;
+}
+
 /**
  * bull-board at `/admin/queues`, protected by the root token, showing the
  * per-endpoint queues that exist now (the endpoints with work), refreshed on
- * every visit.
+ * every visit. Read-only, and without job data (see readOnlyGuard).
  */
 export function queueDashboard({ config, redis }: ApiDeps): { router: Router; close(): Promise<void> } {
   const serverAdapter = new ExpressAdapter();
@@ -54,13 +92,14 @@ export function queueDashboard({ config, redis }: ApiDeps): { router: Router; cl
     }
     for (const [id, queue] of queues) if (!next.has(id)) await queue.close();
     queues = next;
-    board.replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q, { readOnlyMode: false })));
+    board.replaceQueues([...queues.values()].map(readOnlyAdapter));
   }
 
   const router = Router();
   router.use(
     BASE_PATH,
     rootGuard(config.HERALD_ROOT_TOKEN),
+    readOnlyGuard,
     async (_req, _res, next) => {
       await refresh();
       next();

@@ -1,5 +1,5 @@
 import { generateApiKey, newId } from '@herald/core';
-import { createTenant, decodeCursor, listTenants, toPage } from '@herald/db';
+import { createTenant, decodeCursor, idCursorKey, listTenants, toPage } from '@herald/db';
 import type { RouteTable } from '@herald/http';
 import {
   KEY_SCOPES,
@@ -59,7 +59,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       responses: { 200: { description: 'A page of tenants.', schema: pageSchema(TenantOutSchema) } },
     },
     async ({ query }, _req, res) => {
-      const rows = await listTenants(db, query.limit, decodeCursor(query.cursor));
+      const rows = await listTenants(db, query.limit, decodeCursor(query.cursor, idCursorKey('tnt')));
       res.json(toPage(rows, query.limit, (t) => t.id, tenantOut));
     },
   );

@@ -1,0 +1,70 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { AppError } from '@herald/core';
+
+/**
+ * Deepest nesting of objects and arrays a request body may have, counting the
+ * body itself (`{"payload":{}}` is 2 levels). JSON.parse copes with any depth,
+ * but what handles the value afterwards recurses (JSON.stringify, Prisma's
+ * JSON protocol, jsonb), so a body a few thousand levels deep would end in a
+ * stack overflow instead of an answer.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The path of the first object or array nested deeper than `levels`, or null.
+ * Recursion stops at `levels`, so it never goes deeper than the limit itself.
+ */
+export function pathTooDeep(value: unknown, levels: number): string[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (levels === 0) return [];
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = pathTooDeep(value[i], levels - 1);
+      if (found) return [String(i), ...found];
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const found = pathTooDeep((value as Record<string, unknown>)[key], levels - 1);
+    if (found) return [key, ...found];
+  }
+  return null;
+}
+
+/** Why a parsed body is refused, or null when it may be used. */
+function depthProblem(body: unknown): AppError | null {
+  const path = pathTooDeep(body, MAX_JSON_DEPTH);
+  if (!path) return null;
+  return AppError.unprocessable(`The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`, [
+    { path: path[0] ?? '', message: `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep` },
+  ]);
+}
+
+/**
+ * Parses JSON bodies up to `limitBytes` and checks their depth, but answers
+ * nothing itself: a body it cannot accept (malformed, too large, too deep) is
+ * kept for {@link assertBodyAccepted}, which each route runs after its auth
+ * guards. So a caller without valid credentials only ever learns that (401, 403),
+ * whatever it sent, and an oversized body from such a caller gets 401 too.
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  const parse = express.json({ limit: limitBytes, type: ['application/json', 'application/*+json'] });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    parse(req, res, (error?: unknown) => {
+      res.locals.bodyProblem = error ?? depthProblem(req.body);
+      next();
+    });
+  };
+}
+
+/** Throws what {@link jsonBody} found wrong with this request's body, if anything. */
+export function assertBodyAccepted(res: Response): void {
+  const problem: unknown = res.locals.bodyProblem;
+  if (problem) throw problem;
+}
+
+/** {@link assertBodyAccepted} as a middleware, for a route outside a RouteTable that reads `req.body`. */
+export function acceptBody(_req: Request, res: Response, next: NextFunction): void {
+  assertBodyAccepted(res);
+  next();
+}
