@@ -12,3 +12,4 @@ export type { WebhookEvent, WebhookRequestInput } from './webhook-request.js';
 export { SigningKeyCache } from './signing-keys.js';
 export { sendAttempt } from './send-attempt.js';
 export type { AttemptSender, AttemptTarget, SentAttempt } from './send-attempt.js';
+export { reservedHeaderReason } from './reserved-headers.js';

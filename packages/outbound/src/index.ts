@@ -4,6 +4,5 @@ export { createTransport, MAX_RESPONSE_BODY_BYTES } from './transport.js';
 export type { OutboundRequest, OutboundResult, Transport, TransportOptions } from './transport.js';
 export { checkEndpointUrl, unsafeAddressReason } from './url-policy.js';
 export type { UrlPolicyOptions } from './url-policy.js';
-export { reservedHeaderReason } from './reserved-headers.js';
 export { lookupFunction, systemResolve } from './resolver.js';
 export type { Resolve } from './resolver.js';

@@ -1,6 +1,7 @@
 import { AppError, type ErrorDetail } from '@herald/core';
 import { findEventTypes, type Sql } from '@herald/db';
-import { checkEndpointUrl, reservedHeaderReason } from '@herald/outbound';
+import { reservedHeaderReason } from '@herald/delivery';
+import { checkEndpointUrl } from '@herald/outbound';
 import type { ApiDeps } from '../deps.js';
 
 /** 422 naming each subscribed event type that the tenant has not registered. */

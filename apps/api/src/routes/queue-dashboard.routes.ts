@@ -2,11 +2,11 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '@herald/core';
 import { sendError } from '@herald/http';
-import { endpointQueueName, queueKeys } from '@herald/queue';
+import { openEndpointQueue, queueKeys } from '@herald/queue';
 import type { ApiDeps } from '../deps.js';
 
 const BASE_PATH = '/admin/queues';
@@ -88,7 +88,7 @@ export function queueDashboard({ config, redis }: ApiDeps): { router: Router; cl
     const ids = (await redis.smembers(queueKeys(prefix).activeEndpoints)).sort().slice(0, MAX_QUEUES);
     const next = new Map<string, Queue>();
     for (const id of ids) {
-      next.set(id, queues.get(id) ?? new Queue(endpointQueueName(id), { connection: redis, prefix, skipMetasUpdate: true }));
+      next.set(id, queues.get(id) ?? openEndpointQueue(redis, prefix, id));
     }
     for (const [id, queue] of queues) if (!next.has(id)) await queue.close();
     queues = next;
