@@ -47,7 +47,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api', { role: 'producer', logger });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
   const deps: ApiDeps = {
     config,
     logger,

@@ -40,20 +40,9 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, resolve: options.resolve });
+  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
-  const endpoints = new EndpointCache({ sql, logger });
-  const health = new EndpointHealth({
-    disable: (tenantId, endpointId, reason) => disableEndpoint(sql, tenantId, endpointId, reason),
-    logger,
-    disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
-    onDisabled: (endpointId) => {
-      endpoints.forget(endpointId);
-      return drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId);
-    },
-  });
-  const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const registry = createMetricsRegistry('worker');
   // Workers are created below; the gauges only read them when scraped.
   let workers: EndpointWorkers | undefined;
@@ -61,6 +50,18 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     activeWorkers: () => workers?.size ?? 0,
     queueDepth: () => workers?.depth() ?? Promise.resolve(0),
   });
+  const endpoints = new EndpointCache({ sql, logger });
+  const health = new EndpointHealth({
+    disable: (tenantId, endpointId, reason) => disableEndpoint(sql, tenantId, endpointId, reason),
+    logger,
+    disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
+    onDisabled: (endpointId, deadDeliveries) => {
+      endpoints.forget(endpointId);
+      metrics.deadLetters.inc({ reason: 'endpoint_disabled' }, deadDeliveries);
+      return drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId);
+    },
+  });
+  const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const contextBatcher = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
     const contexts = await loadDeliveryContexts(sql, keys);
     return keys.map((k) => contexts.get(k.deliveryId) ?? null);

@@ -53,7 +53,7 @@ export function createWorkerMetrics(
     }),
     deadLetters: new Counter({
       name: 'herald_dead_letters_total',
-      help: 'Deliveries that became dead (attempts exhausted, endpoint gone or blocked).',
+      help: 'Deliveries the worker made dead, by reason: attempts_exhausted, gone, blocked, endpoint_disabled (pending ones when it disabled their endpoint, or found it disabled).',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -26,6 +26,10 @@ describe('parseEnv', () => {
     expect(() => parseEnv(['HERALD_API_PORT'], { HERALD_API_PORT: '99999' })).toThrow(/^Invalid configuration: HERALD_API_PORT .+$/);
     expect(() => parseEnv(['HERALD_ROOT_TOKEN'], {})).toThrow('Invalid configuration: HERALD_ROOT_TOKEN is required');
     expect(() => parseEnv(['HERALD_ALLOW_HTTP'], { HERALD_ALLOW_HTTP: 'maybe' })).toThrow(/HERALD_ALLOW_HTTP/);
+    expect(() => parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(
+      /^Invalid configuration: HERALD_ENCRYPTION_KEY must be 32 bytes, base64- or hex-encoded/,
+    );
+    expect(parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') })).toBeTruthy();
   });
 
   it('ignores variables the service did not pick', () => {

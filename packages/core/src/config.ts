@@ -1,5 +1,15 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { parseEncryptionKey } from './secrets.js';
+
+const isEncryptionKey = (value: string) => {
+  try {
+    parseEncryptionKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -44,7 +54,10 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be a valid header name prefix')
     .default('X-Herald'),
   HERALD_SCHEMA_VERSION: z.string().min(1).default('2025-01-01'),
-  HERALD_ENCRYPTION_KEY: z.string().min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)'),
+  HERALD_ENCRYPTION_KEY: z
+    .string()
+    .min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)')
+    .refine(isEncryptionKey, 'must be 32 bytes, base64- or hex-encoded (e.g. `openssl rand -base64 32`)'),
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
   HERALD_JOB_LOCK_MS: positiveMs(4_000),

@@ -2,7 +2,7 @@ import { describeReason, type DisabledReason } from '@herald/delivery';
 import { filtersSelecting } from '@herald/schemas';
 import type { Endpoint, PrismaClient } from './generated/prisma/client.js';
 import type { Prisma } from './generated/prisma/client.js';
-import type { Sql } from './sql.js';
+import { withTransaction, type Queryable, type Sql } from './sql.js';
 
 export interface NewEndpoint {
   id: string;
@@ -122,7 +122,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
  * Resolves the number of deliveries made dead, or null if the endpoint is not
  * a live endpoint of this tenant.
  */
-export async function disableEndpoint(sql: Sql, tenantId: string, id: string, reason: DisabledReason): Promise<number | null> {
+export async function disableEndpoint(sql: Queryable, tenantId: string, id: string, reason: DisabledReason): Promise<number | null> {
   const { rows } = await sql.query<{ endpoints: number; dead: number }>({
     name: 'herald_disable_endpoint',
     text: `WITH ep AS (
@@ -156,7 +156,7 @@ export async function deleteEndpoint(db: PrismaClient, tenantId: string, id: str
   });
 }
 
-/** Fields an endpoint PATCH may change, except `enabled` (see enableEndpoint and disableEndpoint). */
+/** Fields an endpoint PATCH may change. */
 export interface EndpointChanges {
   url?: string;
   name?: string;
@@ -167,23 +167,66 @@ export interface EndpointChanges {
   rateLimitPerSecond?: number | null;
   headers?: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** true re-enables (clearing why it was disabled and its failure run); false disables it by hand. */
+  enabled?: boolean;
 }
 
+// Each changeable field's column and type.
+const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled'>, [column: string, type: string]> = {
+  url: ['url', 'text'],
+  name: ['name', 'text'],
+  description: ['description', 'text'],
+  events: ['events', 'text[]'],
+  timeoutMs: ['timeout_ms', 'int'],
+  maxAttempts: ['max_attempts', 'int'],
+  rateLimitPerSecond: ['rate_limit_per_second', 'int'],
+  headers: ['headers', 'jsonb'],
+  metadata: ['metadata', 'jsonb'],
+};
+
+/** What became of an endpoint change. */
+export type ChangeEndpointOutcome =
+  | { outcome: 'not_found' }
+  | {
+      outcome: 'changed';
+      /** Whether anything was written (a PATCH of nothing, or of `enabled` to what it already is, writes nothing). */
+      changed: boolean;
+      /** Set when this change disabled it: how many pending deliveries became dead. */
+      disabled: { deadDeliveries: number } | null;
+    };
+
 /**
- * Changes a live endpoint of this tenant. Resolves false if there is none.
- * Deliveries already made keep their own max_attempts.
+ * Changes a live endpoint of this tenant, fields and `enabled` together, in
+ * one transaction (the row is locked first, so the enable/disable transition
+ * is judged on its current state). Disabling makes its pending deliveries
+ * `dead` (disableEndpoint); re-enabling clears the reason and the failure run
+ * (enableEndpoint). `enabled` set to what it already is changes nothing: an
+ * endpoint the worker disabled keeps its reason. Deliveries already made keep
+ * their own max_attempts.
  */
-export async function updateEndpoint(db: PrismaClient, tenantId: string, id: string, changes: EndpointChanges): Promise<boolean> {
-  const updated = await db.endpoint.updateMany({
-    where: { tenantId, id, deletedAt: null },
-    data: {
-      ...changes,
-      headers: changes.headers as Prisma.InputJsonObject | undefined,
-      metadata: changes.metadata as Prisma.InputJsonObject | undefined,
-      updatedAt: new Date(),
-    },
+export async function changeEndpoint(sql: Sql, tenantId: string, id: string, changes: EndpointChanges): Promise<ChangeEndpointOutcome> {
+  return withTransaction(sql, async (client) => {
+    const { rows } = await client.query<{ enabled: boolean }>(
+      'SELECT enabled FROM endpoints WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+      [tenantId, id],
+    );
+    if (rows.length === 0) return { outcome: 'not_found' };
+    const fields = Object.entries(changes).filter(([key, value]) => key !== 'enabled' && value !== undefined) as [
+      keyof typeof CHANGE_COLUMNS,
+      unknown,
+    ][];
+    if (fields.length > 0) {
+      const set = fields.map(([key], i) => `${CHANGE_COLUMNS[key][0]} = $${i + 3}::${CHANGE_COLUMNS[key][1]}`);
+      const values = fields.map(([key, value]) => (CHANGE_COLUMNS[key][1] === 'jsonb' ? JSON.stringify(value) : value));
+      await client.query(`UPDATE endpoints SET ${set.join(', ')}, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id, ...values]);
+    }
+    const wasEnabled = rows[0]!.enabled;
+    let disabled: { deadDeliveries: number } | null = null;
+    if (changes.enabled === true && !wasEnabled) await enableEndpoint(client, tenantId, id);
+    if (changes.enabled === false && wasEnabled) disabled = { deadDeliveries: (await disableEndpoint(client, tenantId, id, 'manual')) ?? 0 };
+    const toggled = changes.enabled !== undefined && changes.enabled !== wasEnabled;
+    return { outcome: 'changed', changed: fields.length > 0 || toggled, disabled };
   });
-  return updated.count === 1;
 }
 
 /**
@@ -192,12 +235,14 @@ export async function updateEndpoint(db: PrismaClient, tenantId: string, id: str
  * when there was nothing to re-enable (unknown, deleted or already enabled):
  * an enabled endpoint keeps its failure run.
  */
-export async function enableEndpoint(db: PrismaClient, tenantId: string, id: string): Promise<boolean> {
-  const updated = await db.endpoint.updateMany({
-    where: { tenantId, id, deletedAt: null, enabled: false },
-    data: { enabled: true, disabledReason: null, firstFailureAt: null, updatedAt: new Date() },
+export async function enableEndpoint(sql: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const { rowCount } = await sql.query({
+    name: 'herald_enable_endpoint',
+    text: `UPDATE endpoints SET enabled = true, disabled_reason = NULL, first_failure_at = NULL, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND NOT enabled`,
+    values: [tenantId, id],
   });
-  return updated.count === 1;
+  return rowCount === 1;
 }
 
 /** The secrets an endpoint signs with after a rotation. */

@@ -22,7 +22,6 @@ export {
   withDatabase,
 } from './migrate.js';
 export type { ApplyMigrationsResult } from './migrate.js';
-export { decodeCursor, encodeCursor, idCursorKey, toPage } from './pagination.js';
 export { createTenant, listTenants } from './tenants.repo.js';
 export type { NewApiKey } from './tenants.repo.js';
 export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
@@ -38,8 +37,8 @@ export {
   listEndpoints,
 } from './endpoints.repo.js';
 export type { EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
-export { enableEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret, updateEndpoint } from './endpoints.repo.js';
-export type { EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
+export { changeEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
+export type { ChangeEndpointOutcome, EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';
 export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewEvent, StoredEvent } from './events.repo.js';
 export {
@@ -60,5 +59,5 @@ export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
 export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
 export { findDeliveryDetail, findEventWithDeliveries, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
 export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome } from './outbox.repo.js';
-export { createSqlPool } from './sql.js';
-export type { CreateSqlPoolOptions, Sql } from './sql.js';
+export { createSqlPool, withTransaction } from './sql.js';
+export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';

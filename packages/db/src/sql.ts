@@ -13,6 +13,25 @@ import pg from 'pg';
  */
 export type Sql = pg.Pool;
 
+/** What runs a statement: the pool, or one client inside a transaction. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** Runs `fn` in one transaction on one client of the pool (committed when it resolves, rolled back when it throws). */
+export async function withTransaction<T>(sql: Sql, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await sql.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export interface CreateSqlPoolOptions {
   databaseUrl: string;
   max?: number;

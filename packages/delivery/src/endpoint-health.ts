@@ -23,8 +23,8 @@ export interface EndpointHealthOptions {
   logger: Logger;
   /** HERALD_DISABLE_AFTER_MS: how long an endpoint may fail without a single success. */
   disableAfterMs: number;
-  /** Called after an endpoint was disabled (e.g. to empty its queue). */
-  onDisabled?: (endpointId: string) => Promise<void>;
+  /** Called after an endpoint was disabled, with how many pending deliveries became dead (e.g. to empty its queue, to count them). */
+  onDisabled?: (endpointId: string, deadDeliveries: number) => Promise<void>;
   now?: () => number;
 }
 
@@ -51,6 +51,6 @@ export class EndpointHealth {
     const dead = await this.options.disable(tenantId, endpointId, reason);
     if (dead === null) return;
     this.options.logger.warn('endpoint disabled', { tenant_id: tenantId, endpoint_id: endpointId, reason, deliveries_dead: dead });
-    await this.options.onDisabled?.(endpointId);
+    await this.options.onDisabled?.(endpointId, dead);
   }
 }

@@ -15,3 +15,4 @@ export { RouteTable } from './route-table.js';
 export type { ResponseSpec, RouteAuth, RouteHandler, RouteInput, RouteSpec, RouteTableOptions } from './route-table.js';
 export { buildOpenApiDocument } from './openapi.js';
 export type { OpenApiInfo } from './openapi.js';
+export { decodeCursor, encodeCursor, idCursorKey, toPage } from './pagination.js';

@@ -67,7 +67,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
           ? undefined
           : route.auth === 'root'
             ? 'Needs the root token.'
-            : `Needs an API key with scope \`${route.auth}\` (or \`admin\`).`,
+            : route.auth === 'admin'
+              ? 'Needs an API key with scope `admin`.'
+              : `Needs an API key with scope \`${route.auth}\` (or \`admin\`).`,
       tags: [route.tag],
       security,
       parameters: parameters(route),

@@ -79,7 +79,7 @@ describe('createTransport against real local servers', () => {
       res.writeHead(201, { 'content-type': 'application/json', 'x-receiver': 'crm', 'set-cookie': ['a=1', 'b=2'] });
       res.end('{"received":true,"note":"ünïcødé"}');
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const body = '{"event_id":"evt_1","payload":{"name":"Zoë","emoji":"🚀"}}';
     const result = await transport.post({
       url: `http://127.0.0.1:${server.port}/hooks/crm?x=1`,
@@ -115,7 +115,7 @@ describe('createTransport against real local servers', () => {
       res.writeHead(503, { 'retry-after': '120' });
       res.end('down for maintenance');
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'response', status: 503, body: 'down for maintenance', headers: { 'retry-after': '120' } });
   });
@@ -130,7 +130,7 @@ describe('createTransport against real local servers', () => {
         res.end('target');
       }
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/start`, headers: {}, body: '{}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'response', status: 302, body: 'moved' });
     expect(result.kind === 'response' && result.headers.location).toBe(`http://127.0.0.1:${server.port}/target`);
@@ -142,7 +142,7 @@ describe('createTransport against real local servers', () => {
     server = await startServer(() => {
       // Never answers.
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const started = Date.now();
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 400 });
     const elapsed = Date.now() - started;
@@ -158,7 +158,7 @@ describe('createTransport against real local servers', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partial');
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const started = Date.now();
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 400 });
     expect(result).toMatchObject({ kind: 'error', error: 'timeout' });
@@ -172,7 +172,7 @@ describe('createTransport against real local servers', () => {
       // Send far more than 4 KiB, then never end the response.
       res.write(big);
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const started = Date.now();
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 10_000 });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -190,7 +190,7 @@ describe('createTransport against real local servers', () => {
       res.writeHead(200);
       res.end(req.url === '/exact' ? exact : larger);
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const a = await transport.post({ url: `http://127.0.0.1:${server.port}/exact`, headers: {}, body: '', timeoutMs: 5000 });
     const b = await transport.post({ url: `http://127.0.0.1:${server.port}/larger`, headers: {}, body: '', timeoutMs: 5000 });
     expect(a).toMatchObject({ kind: 'response', body: exact });
@@ -202,7 +202,7 @@ describe('createTransport against real local servers', () => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`${'a'.repeat(4095)}€ and more after the limit`);
     });
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '', timeoutMs: 5000 });
     expect(result.kind).toBe('response');
     if (result.kind !== 'response') return;
@@ -212,7 +212,7 @@ describe('createTransport against real local servers', () => {
 
   it('never throws: an invalid URL or header value comes back as an error and nothing is sent', async () => {
     server = await startServer(ok);
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const badUrl = await transport.post({ url: 'not a url', headers: {}, body: '{}', timeoutMs: 5000 });
     expect(badUrl).toMatchObject({ kind: 'error', error: 'network', message: expect.stringContaining('Invalid URL') });
     const badHeader = await transport.post({
@@ -229,7 +229,7 @@ describe('createTransport against real local servers', () => {
     const closed = await startServer(ok);
     const port = closed.port;
     await closed.close();
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const result = await transport.post({ url: `http://127.0.0.1:${port}/`, headers: {}, body: '{}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'error', error: 'network' });
     expect(result.kind === 'error' && result.message).toMatch(/ECONNREFUSED/);
@@ -241,7 +241,7 @@ describe('createTransport against real local servers', () => {
     ['an IPv4-mapped IPv6 literal', (port: number) => `http://[::ffff:127.0.0.1]:${port}/`],
   ])('blocks %s with an empty allowlist, and the server receives nothing', async (_what, url) => {
     server = await startServer(ok, '::');
-    transport = createTransport({ allowlist: [] });
+    transport = createTransport({ allowlist: [], allowHttp: true });
     const result = await transport.post({ url: url(server.port), headers: {}, body: '{"secret":1}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'error', error: 'blocked' });
     expect(result.kind === 'error' && result.message).toMatch(/^blocked: /);
@@ -250,9 +250,17 @@ describe('createTransport against real local servers', () => {
     expect(server.connections).toBe(0);
   });
 
+  it('blocks plain http:// unless allowed, whatever the address, and sends nothing', async () => {
+    server = await startServer(ok);
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: false });
+    const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 5000 });
+    expect(result).toMatchObject({ kind: 'error', error: 'blocked', message: expect.stringMatching(/^blocked: http:\/\/ is not allowed/) });
+    expect(server.connections).toBe(0);
+  });
+
   it('blocks an IP that a host-name allowlist entry does not cover', async () => {
     server = await startServer(ok);
-    transport = createTransport({ allowlist: ['localhost'] });
+    transport = createTransport({ allowlist: ['localhost'], allowHttp: true });
     const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '{}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'error', error: 'blocked' });
     expect(server.connections).toBe(0);
@@ -267,7 +275,7 @@ describe('createTransport against real local servers', () => {
     ['an allowlisted IP in a non-canonical spelling', ['127.000.000.001'], 'http://127.0.0.1:PORT/hook'],
   ])('lets %s through', async (_what, allowlist, url) => {
     server = await startServer(ok);
-    transport = createTransport({ allowlist });
+    transport = createTransport({ allowlist, allowHttp: true });
     const result = await transport.post({ url: url.replace('PORT', String(server.port)), headers: {}, body: '{"a":1}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'response', status: 200, body: 'ok' });
     expect(server.received.map((r) => [r.path, r.body])).toEqual([['/hook', '{"a":1}']]);
@@ -279,7 +287,7 @@ describe('createTransport against real local servers', () => {
     ['0:0:0:0:0:0:0:1', 'http://[::1]:PORT/'],
   ])('lets an allowlisted IPv6 address (%s) through', async (entry, url) => {
     server = await startServer(ok, '::1');
-    transport = createTransport({ allowlist: [entry] });
+    transport = createTransport({ allowlist: [entry], allowHttp: true });
     const result = await transport.post({ url: url.replace('PORT', String(server.port)), headers: {}, body: '{}', timeoutMs: 5000 });
     expect(result).toMatchObject({ kind: 'response', status: 200 });
     expect(server.received).toHaveLength(1);
@@ -287,7 +295,7 @@ describe('createTransport against real local servers', () => {
 
   it('reuses one kept-alive connection for consecutive calls', async () => {
     server = await startServer(ok);
-    transport = createTransport({ allowlist: ['127.0.0.1'] });
+    transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true });
     const url = `http://127.0.0.1:${server.port}/`;
     const first = await transport.post({ url, headers: {}, body: '{"n":1}', timeoutMs: 5000 });
     const second = await transport.post({ url, headers: {}, body: '{"n":2}', timeoutMs: 5000 });
@@ -298,7 +306,7 @@ describe('createTransport against real local servers', () => {
 
   it('reuses the connection for allowlisted host names too', async () => {
     server = await startServer(ok);
-    transport = createTransport({ allowlist: ['localhost'] });
+    transport = createTransport({ allowlist: ['localhost'], allowHttp: true });
     const url = `http://localhost:${server.port}/`;
     await transport.post({ url, headers: {}, body: '{}', timeoutMs: 5000 });
     await transport.post({ url, headers: {}, body: '{}', timeoutMs: 5000 });

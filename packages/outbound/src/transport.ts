@@ -38,6 +38,8 @@ export type OutboundResult =
 export interface TransportOptions {
   /** HERALD_OUTBOUND_ALLOWLIST entries: hosts, IPs or CIDRs that may be private. */
   allowlist: readonly string[];
+  /** HERALD_ALLOW_HTTP: whether plain http:// may be sent to (checked on every request, not only when a URL is saved). */
+  allowHttp: boolean;
   /** Name resolution; the system resolver unless given. */
   resolve?: Resolve;
 }
@@ -70,7 +72,7 @@ function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; m
  * actually connected to (after DNS) against the SSRF rules, unless the URL's
  * host or the address is allowlisted. Redirects are never followed.
  */
-export function createTransport({ allowlist: entries, resolve }: TransportOptions): Transport {
+export function createTransport({ allowlist: entries, allowHttp, resolve }: TransportOptions): Transport {
   const allowlist: Allowlist = parseAllowlist(entries);
   const dnsLookup = resolve ? lookupFunction(resolve) : undefined;
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' as const };
@@ -84,12 +86,16 @@ export function createTransport({ allowlist: entries, resolve }: TransportOption
   async function post({ url, headers, body, timeoutMs }: OutboundRequest): Promise<OutboundResult> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
-    let host: string;
+    let parsed: URL;
     try {
-      host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+      parsed = new URL(url);
     } catch (error) {
       return { kind: 'error', ...classify(error), latencyMs: latency() };
     }
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && allowHttp)) {
+      return { kind: 'error', error: 'blocked', message: `blocked: ${parsed.protocol}// is not allowed (https:// only unless HERALD_ALLOW_HTTP=true)`, latencyMs: latency() };
+    }
+    const host = parsed.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
     const stream = got.stream.post(url, {
       body,
       headers,

@@ -2,7 +2,7 @@ import { findEndpointsByIds } from '@herald/db';
 import type { EndpointBulkIn, EndpointBulkResult } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { removeEndpoint } from './remove-endpoint.js';
-import { setEndpointEnabled } from './set-endpoint-enabled.js';
+import { changeEndpoint } from './change-endpoint.js';
 
 /** How many endpoints are acted on at once. */
 const CONCURRENCY = 8;
@@ -33,8 +33,7 @@ export async function bulkEndpointAction(
     const endpoint = live.get(id);
     if (!endpoint) return notFound(id);
     if (action === 'delete') return (await removeEndpoint(deps, tenantId, id)) === 'deleted' ? { id, ok: true } : notFound(id);
-    await setEndpointEnabled(deps, tenantId, endpoint, action === 'enable');
-    return { id, ok: true };
+    return (await changeEndpoint(deps, tenantId, endpoint.id, { enabled: action === 'enable' })) === 'changed' ? { id, ok: true } : notFound(id);
   }
 
   for (let i = 0; i < unique.length; i += CONCURRENCY) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, generateApiKey, newId } from '@herald/core';
-import { createApiKey, decodeCursor, idCursorKey, listApiKeys, revokeApiKey, toPage } from '@herald/db';
-import { principalOf, type RouteTable } from '@herald/http';
+import { createApiKey, listApiKeys, revokeApiKey } from '@herald/db';
+import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   API_KEY_WARNING,
   ApiKeyCreatedOutSchema,

@@ -1,6 +1,6 @@
 import { AppError } from '@herald/core';
-import { decodeCursor, endpointStats, findEndpoint, idCursorKey, listEndpointAttempts, toPage } from '@herald/db';
-import { principalOf, type RouteTable } from '@herald/http';
+import { endpointStats, findEndpoint, listEndpointAttempts } from '@herald/db';
+import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   EndpointAttemptOutSchema,
   EndpointParamsSchema,

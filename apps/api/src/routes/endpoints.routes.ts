@@ -1,15 +1,6 @@
 import { AppError, newId } from '@herald/core';
-import {
-  createEndpoint,
-  decodeCursor,
-  idCursorKey,
-  findEndpoint,
-  listEndpoints,
-  toPage,
-  updateEndpoint,
-  type EndpointChanges,
-} from '@herald/db';
-import { principalOf, type RouteTable } from '@herald/http';
+import { createEndpoint, findEndpoint, listEndpoints, type EndpointChanges } from '@herald/db';
+import { decodeCursor, idCursorKey, principalOf, toPage, type RouteTable } from '@herald/http';
 import {
   EndpointCreatedOutSchema,
   EndpointDeletedOutSchema,
@@ -28,12 +19,11 @@ import {
 import { generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
 import { assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { changeEndpoint } from '../endpoints/change-endpoint.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
-import { announceEndpointChange } from '../endpoints/endpoint-signals.js';
-import { setEndpointEnabled } from '../endpoints/set-endpoint-enabled.js';
 import { endpointOut } from '../mappers.js';
 
-/** The PATCH body as column changes; fields left out stay as they are (a given `headers` or `metadata` replaces the whole map). */
+/** The PATCH body as changes; fields left out stay as they are (a given `headers` or `metadata` replaces the whole map). */
 function changesOf(patch: EndpointPatch): EndpointChanges {
   const changes: EndpointChanges = {
     url: patch.url,
@@ -45,6 +35,7 @@ function changesOf(patch: EndpointPatch): EndpointChanges {
     rateLimitPerSecond: patch.rate_limit_per_second,
     headers: patch.headers,
     metadata: patch.metadata,
+    enabled: patch.enabled,
   };
   return Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as EndpointChanges;
 }
@@ -142,19 +133,14 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
     async ({ params, body }, _req, res) => {
       const { tenantId } = principalOf(res);
-      const current = await findEndpoint(db, tenantId, params.id);
-      if (!current) throw AppError.notFound(`Endpoint '${params.id}'`);
+      const notFound = () => AppError.notFound(`Endpoint '${params.id}'`);
+      if (!(await findEndpoint(db, tenantId, params.id))) throw notFound();
       if (body.headers !== undefined) assertHeadersAllowed(body.headers, deps);
       if (body.url !== undefined) await assertUrlAllowed(body.url, deps);
       if (body.events !== undefined) await assertEventTypesExist(deps.sql, tenantId, body.events);
-      const changes = changesOf(body);
-      if (Object.keys(changes).length > 0 && !(await updateEndpoint(db, tenantId, current.id, changes))) {
-        throw AppError.notFound(`Endpoint '${params.id}'`);
-      }
-      if (Object.keys(changes).length > 0) await announceEndpointChange(deps, tenantId, current.id);
-      if (body.enabled !== undefined) await setEndpointEnabled(deps, tenantId, current, body.enabled);
-      const updated = await findEndpoint(db, tenantId, current.id);
-      if (!updated) throw AppError.notFound(`Endpoint '${params.id}'`);
+      if ((await changeEndpoint(deps, tenantId, params.id, changesOf(body))) === 'not_found') throw notFound();
+      const updated = await findEndpoint(db, tenantId, params.id);
+      if (!updated) throw notFound();
       res.json(endpointOut(updated));
     },
   );

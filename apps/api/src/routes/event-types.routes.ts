@@ -1,17 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import {
-  createEventType,
-  decodeCursor,
-  deleteEventType,
-  eventTypeCursorKey,
-  findEventTypes,
-  listEventTypes,
-  parseEventTypeCursorKey,
-  toPage,
-  updateEventType,
-} from '@herald/db';
-import { principalOf, type RouteTable } from '@herald/http';
+import { createEventType, deleteEventType, eventTypeCursorKey, findEventTypes, listEventTypes, parseEventTypeCursorKey, updateEventType } from '@herald/db';
+import { decodeCursor, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   EventTypeDeletedOutSchema,
   EventTypeInSchema,

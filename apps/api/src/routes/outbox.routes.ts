@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import { decodeCursor, findDeliveryDetail, idCursorKey, listDeliveries, replayDeliveries, replayDelivery, toPage, type ReplayedDelivery } from '@herald/db';
-import { principalOf, type RouteTable } from '@herald/http';
+import { findDeliveryDetail, listDeliveries, replayDeliveries, replayDelivery, type ReplayedDelivery } from '@herald/db';
+import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   envelopeBody,
   DeliveryDetailOutSchema,

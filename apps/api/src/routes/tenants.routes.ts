@@ -1,6 +1,6 @@
 import { generateApiKey, newId } from '@herald/core';
-import { createTenant, decodeCursor, idCursorKey, listTenants, toPage } from '@herald/db';
-import type { RouteTable } from '@herald/http';
+import { createTenant, listTenants } from '@herald/db';
+import { decodeCursor, idCursorKey, type RouteTable, toPage } from '@herald/http';
 import {
   KEY_SCOPES,
   ListQuerySchema,
