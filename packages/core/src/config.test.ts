@@ -29,7 +29,8 @@ describe('parseEnv', () => {
     expect(() => parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(
       /^Invalid configuration: HERALD_ENCRYPTION_KEY must be 32 bytes, base64- or hex-encoded/,
     );
-    expect(parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') })).toBeTruthy();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: key })).toEqual({ HERALD_ENCRYPTION_KEY: key });
   });
 
   it('ignores variables the service did not pick', () => {

@@ -108,20 +108,20 @@ describe('verify', () => {
   });
 
   it('refuses a timestamp older than the tolerance, and accepts one at its edge', () => {
-    expect(verify({ secret, headers: headersFor(), body, now: new Date((timestamp + 300) * 1000) })).toBeDefined();
+    expect(verify({ secret, headers: headersFor(), body, now: new Date((timestamp + 300) * 1000) })).toEqual(JSON.parse(body));
     const late = new Date((timestamp + 301) * 1000);
     expect(refusal(() => verify({ secret, headers: headersFor(), body, now: late }))).toBe('timestamp_too_old');
   });
 
   it('refuses a timestamp further in the future than the tolerance, and accepts one at its edge', () => {
-    expect(verify({ secret, headers: headersFor(), body, now: new Date((timestamp - 300) * 1000) })).toBeDefined();
+    expect(verify({ secret, headers: headersFor(), body, now: new Date((timestamp - 300) * 1000) })).toEqual(JSON.parse(body));
     const early = new Date((timestamp - 301) * 1000);
     expect(refusal(() => verify({ secret, headers: headersFor(), body, now: early }))).toBe('timestamp_too_new');
   });
 
   it('honours a custom tolerance', () => {
     const later = new Date((timestamp + 60) * 1000);
-    expect(verify({ secret, headers: headersFor(), body, now: later, toleranceSeconds: 60 })).toBeDefined();
+    expect(verify({ secret, headers: headersFor(), body, now: later, toleranceSeconds: 60 })).toEqual(JSON.parse(body));
     expect(refusal(() => verify({ secret, headers: headersFor(), body, now: later, toleranceSeconds: 59 }))).toBe(
       'timestamp_too_old',
     );
