@@ -1,6 +1,7 @@
 import { newId, type Logger } from '@herald/core';
 import type { AttemptRecord, DeliveryContext, DeliveryEndpoint } from '@herald/db';
 import {
+  attemptFields,
   decideAttempt,
   describeReason,
   endpointStopsDelivery,
@@ -115,30 +116,15 @@ async function load(deps: DeliverDeps, run: DeliveryRun): Promise<DeliveryContex
 
 /** The attempt row and the delivery's new state, as the attempt writer stores them. */
 function attemptRecord(ctx: DeliveryContext, attempt: number, sent: SentAttempt, decision: AttemptDecision): AttemptRecord {
-  const response = sent.result.kind === 'response' ? sent.result : null;
-  const error = decision.reason ? describeReason(decision.reason) : null;
+  const fields = attemptFields(sent, decision);
   return {
     tenantId: ctx.tenantId,
-    attempt: {
-      id: newId('att'),
-      deliveryId: ctx.id,
-      endpointId: ctx.endpointId,
-      eventId: ctx.eventId,
-      attempt,
-      status: decision.attempt,
-      requestHeaders: sent.headers,
-      responseStatus: response?.status ?? null,
-      responseHeaders: response?.headers ?? null,
-      responseBody: response?.body ?? null,
-      latencyMs: sent.result.latencyMs,
-      error,
-      createdAt: sent.finishedAt,
-    },
+    attempt: { id: newId('att'), deliveryId: ctx.id, endpointId: ctx.endpointId, eventId: ctx.eventId, attempt, ...fields },
     update: {
       status: decision.delivery,
       nextAttemptAt: decision.retryInMs === null ? null : new Date(sent.finishedAt.getTime() + decision.retryInMs),
-      lastResponseStatus: response?.status ?? null,
-      lastError: error,
+      lastResponseStatus: fields.responseStatus,
+      lastError: fields.error,
       deliveredAt: decision.delivery === 'delivered' ? sent.finishedAt : null,
     },
   };

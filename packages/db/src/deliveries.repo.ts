@@ -1,5 +1,5 @@
-import { describeReason, type DeliveryReason } from '@herald/delivery';
-import type { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
+import { describeReason, type AttemptFields, type DeliveryReason } from '@herald/delivery';
+import type { Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
 
 /** An endpoint as the worker needs it for a delivery (deleted and disabled ones included, so it can tell). */
@@ -120,22 +120,14 @@ export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): P
   return new Map(rows.map((r) => [r.id, endpointOf(r)]));
 }
 
-/** One HTTP attempt as stored. */
-export interface NewAttempt {
+/** One HTTP attempt as stored: its own fields and where it belongs. */
+export type NewAttempt = AttemptFields & {
   id: string;
   deliveryId: string;
   endpointId: string;
   eventId: string;
   attempt: number;
-  status: AttemptStatus;
-  requestHeaders: Record<string, string>;
-  responseStatus: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBody: string | null;
-  latencyMs: number;
-  error: string | null;
-  createdAt: Date;
-}
+};
 
 /** Where an attempt leaves its delivery. */
 export interface DeliveryUpdate {

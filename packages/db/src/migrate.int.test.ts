@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { applyMigrations, ensureDatabase, withDatabase } from './migrate.js';
+import { applyMigrations, databaseExists as exists, ensureDatabase, withClient, withDatabase } from './migrate.js';
 
 const serverUrl = process.env.HERALD_TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const migrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
@@ -14,19 +14,8 @@ const migrationNames = readdirSync(migrationsDir, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 
-async function query<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function databaseExists(name: string): Promise<boolean> {
-  return (await query(serverUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
-}
+const query = async <R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> => withClient(url, async (c) => (await c.query<R>(sql)).rows);
+const databaseExists = (name: string) => withClient(serverUrl, (c) => exists(c, name));
 
 async function dropDatabase(name: string): Promise<void> {
   await query(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

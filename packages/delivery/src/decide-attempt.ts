@@ -1,5 +1,6 @@
 import type { OutboundResult } from '@herald/outbound';
-import type { DeliveryReason, DisabledReason } from './delivery-reason.js';
+import { describeReason, type DeliveryReason, type DisabledReason } from './delivery-reason.js';
+import type { SentAttempt } from './send-attempt.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 
 /** What one attempt is judged on. */
@@ -65,6 +66,33 @@ export function decideAttempt(facts: AttemptFacts, policy: RetryPolicy, random: 
     return { attempt: 'failed', delivery: 'dead', retryInMs: null, reason, deadBecause: 'attempts_exhausted', disable: null };
   }
   return { attempt: 'failed', delivery: 'pending', retryInMs: nextDelay(facts.attempt, outcome, policy, random), reason, deadBecause: null, disable: null };
+}
+
+/** What an attempt row records of the attempt itself: what was sent, what came back, and the decision's status and reason. */
+export interface AttemptFields {
+  status: 'succeeded' | 'failed';
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  latencyMs: number;
+  error: string | null;
+  createdAt: Date;
+}
+
+/** The attempt row's own fields, from what was sent and what was decided. */
+export function attemptFields(sent: SentAttempt, decision: AttemptDecision): AttemptFields {
+  const response = sent.result.kind === 'response' ? sent.result : null;
+  return {
+    status: decision.attempt,
+    requestHeaders: sent.headers,
+    responseStatus: response?.status ?? null,
+    responseHeaders: response?.headers ?? null,
+    responseBody: response?.body ?? null,
+    latencyMs: sent.result.latencyMs,
+    error: decision.reason ? describeReason(decision.reason) : null,
+    createdAt: sent.finishedAt,
+  };
 }
 
 /** How a delivery ends without an attempt because of its endpoint, or null when it may be attempted. */

@@ -1,7 +1,7 @@
 export { describeReason } from './delivery-reason.js';
 export type { DeliveryReason, DisabledReason } from './delivery-reason.js';
-export { decideAttempt, endpointStopsDelivery } from './decide-attempt.js';
-export type { AttemptDecision, AttemptFacts, DeadBecause } from './decide-attempt.js';
+export { attemptFields, decideAttempt, endpointStopsDelivery } from './decide-attempt.js';
+export type { AttemptDecision, AttemptFacts, AttemptFields, DeadBecause } from './decide-attempt.js';
 export { classifyResult, nextDelay, parseRetryAfter } from './retry-policy.js';
 export type { AttemptOutcome, RetryPolicy } from './retry-policy.js';
 export { EndpointHealth, failingTooLong } from './endpoint-health.js';

@@ -1,7 +1,7 @@
 // Integration test against a real PostgreSQL (HERALD_TEST_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres).
 import { readdirSync } from 'node:fs';
-import { createPrismaClient, migrationsDir } from '@herald/db';
+import { createPrismaClient, databaseExists as exists, migrationsDir, withClient } from '@herald/db';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -11,19 +11,8 @@ const migrationNames = readdirSync(migrationsDir(), { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 
-async function query<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function databaseExists(name: string): Promise<boolean> {
-  return (await query(serverUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
-}
+const query = async <R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> => withClient(url, async (c) => (await c.query<R>(sql)).rows);
+const databaseExists = (name: string) => withClient(serverUrl, (c) => exists(c, name));
 
 describe('createTestDatabase', () => {
   let db: TestDatabase | undefined;

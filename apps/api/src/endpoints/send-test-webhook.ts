@@ -1,6 +1,6 @@
 import { newId } from '@herald/core';
 import { recordTestSend, type Endpoint } from '@herald/db';
-import { decideAttempt, describeReason, sendAttempt } from '@herald/delivery';
+import { attemptFields, decideAttempt, sendAttempt } from '@herald/delivery';
 import type { EndpointTestOut } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 
@@ -39,31 +39,18 @@ export async function sendTestWebhook(
     { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
   );
   const delivered = decision.delivery === 'delivered';
-  const response = sent.result.kind === 'response' ? sent.result : null;
-  const error = decision.reason ? describeReason(decision.reason) : null;
-
+  const fields = attemptFields(sent, decision);
   await recordTestSend(db, tenantId, {
     event: { id: event.id, eventType, payload: event.payload, schemaVersion: event.schemaVersion, createdAt: now },
     deliveryId: newId('dlv'),
     delivered,
-    attempt: {
-      id: newId('att'),
-      endpointId: endpoint.id,
-      status: decision.attempt,
-      requestHeaders: sent.headers,
-      responseStatus: response?.status ?? null,
-      responseHeaders: response?.headers ?? null,
-      responseBody: response?.body ?? null,
-      latencyMs: sent.result.latencyMs,
-      error,
-      createdAt: sent.finishedAt,
-    },
+    attempt: { id: newId('att'), endpointId: endpoint.id, ...fields },
   });
   return {
     delivered,
-    response_status: response?.status ?? null,
-    latency_ms: sent.result.latencyMs,
-    response_body: response?.body ?? null,
-    error,
+    response_status: fields.responseStatus,
+    latency_ms: fields.latencyMs,
+    response_body: fields.responseBody,
+    error: fields.error,
   };
 }
