@@ -5,7 +5,7 @@ import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegis
 import { PayloadSchemas } from '@herald/json-schema';
 import { SigningKeyCache } from '@herald/delivery';
 import { createTransport, type Resolve } from '@herald/outbound';
-import { createRedis, DeliveryEnqueuer } from '@herald/queue';
+import { createRedis, DeliveryEnqueuer, whenReady } from '@herald/queue';
 import { IngestBatchRoute, IngestEventRoute } from '@herald/schemas';
 import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
@@ -46,6 +46,8 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-api' });
   const redis = createRedis(config.REDIS_URL, 'herald-api', { role: 'producer', logger });
+  // Serve as soon as Redis is there, but never wait on it long: without it, jobs are left to the reconciler.
+  await whenReady(redis, 2_000);
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
   const deps: ApiDeps = {

@@ -3,8 +3,7 @@ import type { PrismaClient, Sql } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { AttemptSender } from '@herald/delivery';
 import type { Resolve, Transport } from '@herald/outbound';
-import type { DeliveryEnqueuer } from '@herald/queue';
-import type { Redis } from 'ioredis';
+import type { DeliveryEnqueuer, RedisClient } from '@herald/queue';
 import type { ApiConfig } from './config.js';
 
 /** Everything the api's routes use, passed in one object. */
@@ -17,7 +16,7 @@ export interface ApiDeps {
   secretBox: SecretBox;
   payloadSchemas: PayloadSchemas;
   /** Redis, for the delivery queues (purge, replay). */
-  redis: Redis;
+  redis: RedisClient;
   /** The SSRF-checking outbound client (the same one the worker uses), closed on stop. */
   transport: Transport;
   /** How test sends go out: that transport, the signing keys, Herald's headers. */

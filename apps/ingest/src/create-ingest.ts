@@ -4,7 +4,7 @@ import { createSqlPool } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
 import { Counter } from 'prom-client';
-import { createRedis, DeliveryEnqueuer } from '@herald/queue';
+import { createRedis, DeliveryEnqueuer, whenReady } from '@herald/queue';
 import type { IngestConfig } from './config.js';
 import { createEventStore } from './event-store.js';
 import { eventRoutes } from './events.routes.js';
@@ -27,6 +27,8 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   const logger = options.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-ingest', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-ingest', { role: 'producer', logger });
+  // Serve as soon as Redis is there, but never wait on it long: without it, jobs are left to the reconciler.
+  await whenReady(redis, 2_000);
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
   const cache = new IngestCache({ sql });

@@ -17,6 +17,8 @@ describe('AttemptWriter', () => {
     sql = createSqlPool({ databaseUrl: database.url });
     await db.tenant.create({ data: { id: tenantId, name: 'W', eventTypes: { create: [{ name: 'a.b' }] } } });
     await db.endpoint.create({ data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p' } });
+    // The attempts below are dated early in 2026: the endpoint was last changed before them.
+    await sql.query(`UPDATE endpoints SET updated_at = '2025-12-31T00:00:00Z' WHERE id = $1`, [endpointId]);
   });
   afterAll(async () => {
     await sql.end();
@@ -91,5 +93,14 @@ describe('AttemptWriter', () => {
     await writer.record(await attempt(t + 4, true));
     await writer.flush();
     expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toBeNull();
+
+    // A failure from before the endpoint's last change (re-enabled, fixed) starts no run; one after it does.
+    await sql.query(`UPDATE endpoints SET updated_at = $2 WHERE id = $1`, [endpointId, new Date(t + 10)]);
+    await writer.record(await attempt(t + 9, false));
+    await writer.flush();
+    expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toBeNull();
+    await writer.record(await attempt(t + 11, false));
+    await writer.flush();
+    expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toEqual(new Date(t + 11));
   });
 });

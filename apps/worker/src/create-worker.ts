@@ -5,12 +5,13 @@ import { createSqlPool, disableEndpoint, finishDelivery, loadDeliveryContexts } 
 import { EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createTransport, type Resolve } from '@herald/outbound';
-import { createRedis, DeliveryEnqueuer, drainEndpointQueue } from '@herald/queue';
+import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, queueKeys } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointCache } from './endpoint-cache.js';
-import { EndpointWorkers } from './endpoint-workers.js';
+import { Dispatcher } from './dispatcher.js';
+import { Fleet } from './fleet.js';
 import { Reconciler } from './reconciler.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
@@ -19,8 +20,10 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export interface RunningWorker {
   url: string;
   server: Server;
-  /** Live per-endpoint BullMQ Workers. */
-  activeWorkers(): number;
+  /** This process's id in the fleet (also the lock token of its jobs). */
+  id: string;
+  /** Deliveries running now. */
+  inFlight(): number;
   /** Runs a reconcile pass now (tests; the worker also runs one every HERALD_RECONCILE_INTERVAL_MS). */
   reconcile(): Promise<void>;
   stop(): Promise<void>;
@@ -40,15 +43,16 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
+  const blocking = duplicateForBlocking(redis, 'herald-worker-blocking', logger);
   const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
   const registry = createMetricsRegistry('worker');
-  // Workers are created below; the gauges only read them when scraped.
-  let workers: EndpointWorkers | undefined;
+  // The dispatcher is created below; the gauges only read it when scraped.
+  let dispatcher: Dispatcher | undefined;
   const metrics = createWorkerMetrics(registry, {
-    activeWorkers: () => workers?.size ?? 0,
-    queueDepth: () => workers?.depth() ?? Promise.resolve(0),
+    inFlight: () => dispatcher?.inFlight ?? 0,
+    backlog: () => dispatcher?.backlog() ?? Promise.resolve({ ready: 0, scheduled: 0 }),
   });
   const endpoints = new EndpointCache({ sql, logger });
   const health = new EndpointHealth({
@@ -78,20 +82,31 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });
-  workers = new EndpointWorkers({
+  const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
+  const fleet = new Fleet({ redis, prefix: config.HERALD_REDIS_PREFIX, queues, leaseMs: config.HERALD_WORKER_LEASE_MS, logger });
+  await fleet.start();
+  dispatcher = new Dispatcher({
     redis,
-    subscriber,
+    blocking,
+    queues,
+    fleet,
     prefix: config.HERALD_REDIS_PREFIX,
+    slots: config.HERALD_WORKER_SLOTS,
     concurrency: config.HERALD_WORKER_CONCURRENCY,
     deliver,
     rateLimitOf: (endpointId) => endpoints.rateLimitOf(endpointId),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
-    idleMs: config.HERALD_WORKER_IDLE_MS,
-    onEndpointChanged: (endpointId) => endpoints.forget(endpointId),
     logger,
   });
-  await workers.start();
+  // The api announces every endpoint change: forget what is cached of it, and write its limits again.
+  subscriber.on('message', (channel: string, endpointId: string) => {
+    if (channel !== queueKeys(config.HERALD_REDIS_PREFIX).changedChannel) return;
+    endpoints.forget(endpointId);
+    void dispatcher!.refreshLimits(endpointId).catch((error: unknown) => logger.warn('refreshing endpoint limits failed', { endpoint_id: endpointId, error }));
+  });
+  await subscriber.subscribe(queueKeys(config.HERALD_REDIS_PREFIX).changedChannel);
+  dispatcher.start();
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
   const reconciler = new Reconciler({
     sql,
@@ -119,17 +134,19 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   return {
     url,
     server,
-    activeWorkers: () => workers.size,
+    id: fleet.id,
+    inFlight: () => dispatcher!.inFlight,
     reconcile: () => reconciler.runOnce(),
     async stop() {
       await reconciler.stop();
-      await workers.close();
+      await dispatcher!.close();
       await attempts.flush();
+      await fleet.stop();
       endpoints.close();
-      await enqueuer.close();
+      await Promise.all([enqueuer.close(), queues.close()]);
       await closeServer(server);
       transport.close();
-      redis.disconnect();
+      for (const connection of [blocking, subscriber, redis]) connection.disconnect();
       await sql.end();
     },
   };

@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/core';
 import { scanPendingDeliveries, type PendingDelivery, type Sql } from '@herald/db';
-import { deliveriesWithoutJob, INLINE_EVENT_TRUST_MS, queueKeys, type DeliveryEnqueuer } from '@herald/queue';
+import { deliveriesWithoutJob, INLINE_EVENT_TRUST_MS, queueKeys, type DeliveryEnqueuer, type RedisClient } from '@herald/queue';
 
 export interface ReconcilerOptions {
   sql: Sql;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
@@ -19,7 +18,8 @@ export interface ReconcilerOptions {
 type Scope = { overdueBefore: Date } | { createdBefore: Date };
 
 /**
- * Keeps Redis in line with PostgreSQL, the source of truth (invariant 1):
+ * Keeps Redis in line with PostgreSQL, the source of truth (invariant 1), one
+ * worker process of the fleet at a time:
  * every pending delivery whose job is missing is enqueued again, with the
  * delivery id as job id so a live job is never doubled. Each pass checks the
  * overdue deliveries (and nudges the workers of those whose job is there but
@@ -63,6 +63,9 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const { redis, logger } = this.options;
+    // One pass at a time in a fleet: the lock expires with the interval, so a dead holder delays the next pass only.
+    const lock = await redis.set(queueKeys(this.options.prefix).reconcileLock, '1', 'PX', Math.max(1_000, this.options.intervalMs - 50), 'NX');
+    if (lock !== 'OK') return;
     // SET NX answers OK only when the key was missing: Redis lost everything since we last looked.
     const lostRedis = (await redis.set(this.sentinel, String(Date.now()), 'NX')) === 'OK';
     const now = Date.now();

@@ -13,22 +13,25 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Registers the worker's metrics; gauges read their values when scraped. */
 export function createWorkerMetrics(
   registry: Registry,
-  sources: { activeWorkers: () => number; queueDepth: () => Promise<number> },
+  sources: { inFlight: () => number; backlog: () => Promise<{ ready: number; scheduled: number }> },
 ): WorkerMetrics {
   new Gauge({
-    name: 'herald_active_workers',
-    help: 'BullMQ Workers running now: one per endpoint with work.',
+    name: 'herald_deliveries_in_flight',
+    help: 'Deliveries this worker process is running now (at most HERALD_WORKER_SLOTS).',
     registers: [registry],
     collect() {
-      this.set(sources.activeWorkers());
+      this.set(sources.inFlight());
     },
   });
   new Gauge({
-    name: 'herald_queue_depth',
-    help: 'Jobs waiting, delayed or active in the queues of endpoints with work.',
+    name: 'herald_endpoints_waiting',
+    help: 'Endpoints with work, fleet-wide: ready (jobs to try now) or scheduled (a retry or a rate limit due later).',
+    labelNames: ['state'],
     registers: [registry],
     async collect() {
-      this.set(await sources.queueDepth());
+      const { ready, scheduled } = await sources.backlog();
+      this.set({ state: 'ready' }, ready);
+      this.set({ state: 'scheduled' }, scheduled);
     },
   });
   return {

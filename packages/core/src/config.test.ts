@@ -21,6 +21,15 @@ describe('parseEnv', () => {
     expect(env).toEqual({ HERALD_ALLOW_HTTP: true, HERALD_OUTBOUND_ALLOWLIST: ['localhost', '10.0.0.0/8'], HERALD_INGEST_PORT: 4001 });
   });
 
+  it('takes a Redis URL or a Redis Cluster by some of its nodes', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://u:p@redis.example:6380/2', 'redis-cluster://10.0.0.1:7000,10.0.0.2:7000', 'rediss-cluster://u:p@h1:7000']) {
+      expect(parseEnv(['REDIS_URL'], { REDIS_URL: url })).toEqual({ REDIS_URL: url });
+    }
+    for (const url of ['localhost:6379', 'http://x', 'redis-cluster://', 'redis-cluster://h1,h2']) {
+      expect(() => parseEnv(['REDIS_URL'], { REDIS_URL: url })).toThrow(/^Invalid configuration: REDIS_URL must be redis:/);
+    }
+  });
+
   it('names the bad variable in one line', () => {
     expect(() => parseEnv(['HERALD_API_PORT'], { HERALD_API_PORT: '99999' })).toThrow(ConfigError);
     expect(() => parseEnv(['HERALD_API_PORT'], { HERALD_API_PORT: '99999' })).toThrow(/^Invalid configuration: HERALD_API_PORT .+$/);

@@ -34,7 +34,13 @@ const list = z
  */
 export const EnvSchema = z.object({
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/herald'),
-  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(
+      /^(rediss?:\/\/\S+|rediss?-cluster:\/\/([^@\s/]*@)?[^\s/,]+:\d+(,[^\s/,]+:\d+)*\/?)$/,
+      'must be redis://host:port (or rediss://), or redis-cluster://host:port,host:port for a Redis Cluster',
+    )
+    .default('redis://127.0.0.1:6379'),
   HERALD_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.{}-]+$/, 'letters, digits and _ . - { } only')
@@ -60,8 +66,9 @@ export const EnvSchema = z.object({
     .refine(isEncryptionKey, 'must be 32 bytes, base64- or hex-encoded (e.g. `openssl rand -base64 32`)'),
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
-  HERALD_JOB_LOCK_MS: positiveMs(4_000),
-  HERALD_WORKER_IDLE_MS: positiveMs(30_000),
+  HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  HERALD_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(256),
+  HERALD_WORKER_LEASE_MS: z.coerce.number().int().min(500).default(5_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });
 

@@ -93,8 +93,11 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
 
 /**
  * Keeps each endpoint's `last_delivery_*` and `first_failure_at` current (a
- * success clears it; a failure sets it if unset), in one statement. Resolves
- * the endpoints' failure runs.
+ * success clears it; a failure sets it if unset), in one statement. A failure
+ * starts a run only while the endpoint is enabled and only if it happened
+ * after the endpoint's last change (`updated_at`: re-enabling it, a new URL),
+ * so an attempt still in flight when an endpoint was disabled, or fixed,
+ * cannot restart its clock. Resolves the endpoints' failure runs.
  */
 export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly EndpointOutcome[]): Promise<EndpointFailureRun[]> {
   if (outcomes.length === 0) return [];
@@ -103,7 +106,10 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
     text: `
     UPDATE endpoints e
     SET last_delivery_at = v.at, last_delivery_status = v.status,
-        first_failure_at = CASE WHEN v.ok THEN NULL ELSE COALESCE(e.first_failure_at, v.first_failed) END
+        first_failure_at = CASE
+          WHEN v.ok THEN NULL
+          WHEN NOT e.enabled OR v.first_failed < e.updated_at THEN e.first_failure_at
+          ELSE COALESCE(e.first_failure_at, v.first_failed) END
     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::boolean[], $6::timestamptz[])
       AS v(id, tenant_id, at, status, ok, first_failed)
     WHERE e.id = v.id AND e.tenant_id = v.tenant_id

@@ -75,7 +75,8 @@ function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; m
 export function createTransport({ allowlist: entries, allowHttp, resolve }: TransportOptions): Transport {
   const allowlist: Allowlist = parseAllowlist(entries);
   const dnsLookup = resolve ? lookupFunction(resolve) : undefined;
-  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' as const };
+  // As many idle sockets kept as may be open: a worker running many deliveries to one host reuses them instead of reconnecting.
+  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const };
   const filtered = {
     http: new RequestFilteringHttpAgent({ ...agentOptions, allowIPAddressList: allowlist.addresses }),
     https: new RequestFilteringHttpsAgent({ ...agentOptions, allowIPAddressList: allowlist.addresses }),

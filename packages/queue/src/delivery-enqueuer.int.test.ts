@@ -1,19 +1,17 @@
 import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createLogger, newId } from '@herald/core';
 import { DeliveryEnqueuer } from './delivery-enqueuer.js';
-import { BACKOFF_TYPE, DELIVER_JOB, EVENTS_MAX_LEN } from './delivery-jobs.js';
+import { DELIVER_JOB, EVENTS_MAX_LEN } from './delivery-jobs.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
-import { createRedis } from './redis.js';
+import { createRedis, whenReady, type RedisClient } from './redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('DeliveryEnqueuer against real Redis', () => {
   let keys: TestRedisPrefix;
   let prefix: string;
-  let redis: Redis;
-  let subscriber: Redis;
+  let redis: RedisClient;
   let enqueuer: DeliveryEnqueuer;
   const queues: Queue[] = [];
 
@@ -24,24 +22,15 @@ describe('DeliveryEnqueuer against real Redis', () => {
     return queue;
   }
 
-  /** Resolves with the next `count` messages on the work channel. */
-  async function listen(count: number): Promise<() => Promise<string[]>> {
-    const messages: string[] = [];
-    await subscriber.subscribe(queueKeys(prefix).workChannel);
-    subscriber.on('message', (_channel, message: string) => messages.push(message));
-    return async () => {
-      const deadline = Date.now() + 5000;
-      while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return messages;
-    };
-  }
+  /** The ready set: endpoint ids, oldest first. */
+  const ready = () => redis.zrange(queueKeys(prefix).ready, 0, -1);
 
   beforeEach(async () => {
     keys = testRedisPrefix(REDIS_URL);
     prefix = keys.prefix;
     const logger = createLogger({ service: 'queue-test', level: 'error' });
     redis = createRedis(REDIS_URL, 'queue-test', { role: 'producer', logger });
-    subscriber = createRedis(REDIS_URL, 'queue-test-sub', { role: 'consumer', logger });
+    await whenReady(redis, 5_000);
     enqueuer = new DeliveryEnqueuer({ redis, prefix });
   });
 
@@ -50,14 +39,12 @@ describe('DeliveryEnqueuer against real Redis', () => {
     await enqueuer.close();
     await keys.cleanup();
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
-    subscriber.disconnect();
     await redis.quit();
   });
 
-  it('puts each delivery in its endpoint queue, marks the endpoints active and nudges the workers', async () => {
+  it('puts each delivery in its endpoint queue and marks the endpoints ready', async () => {
     const [epA, epB] = [newId('ep'), newId('ep')];
     const [d1, d2, d3] = [newId('dlv'), newId('dlv'), newId('dlv')];
-    const received = await listen(1);
 
     await enqueuer.enqueue([
       { deliveryId: d1, tenantId: 'tnt_1', endpointId: epA, maxAttempts: 15 },
@@ -72,19 +59,28 @@ describe('DeliveryEnqueuer against real Redis', () => {
 
     const jobsOf = async (ep: string) =>
       (await queueOf(ep).getJobs(['waiting', 'prioritized', 'delayed', 'active']))
-        .map((j) => ({ id: j.id, name: j.name, data: j.data, attempts: j.opts.attempts, backoff: j.opts.backoff }))
+        .map((j) => ({ id: j.id, name: j.name, data: j.data, attempts: j.opts.attempts }))
         .sort((a, b) => a.id!.localeCompare(b.id!));
     expect(await jobsOf(epA)).toEqual([
-      { id: d1, name: DELIVER_JOB, data: { deliveryId: d1, tenantId: 'tnt_1' }, attempts: 15, backoff: { type: BACKOFF_TYPE } },
-      { id: d3, name: DELIVER_JOB, data: { deliveryId: d3, tenantId: 'tnt_2' }, attempts: 15, backoff: { type: BACKOFF_TYPE } },
+      { id: d1, name: DELIVER_JOB, data: { deliveryId: d1, tenantId: 'tnt_1' }, attempts: 15 },
+      { id: d3, name: DELIVER_JOB, data: { deliveryId: d3, tenantId: 'tnt_2' }, attempts: 15 },
     ]);
     expect(await jobsOf(epB)).toEqual([
-      { id: d2, name: DELIVER_JOB, data: { deliveryId: d2, tenantId: 'tnt_1' }, attempts: 3, backoff: { type: BACKOFF_TYPE } },
+      { id: d2, name: DELIVER_JOB, data: { deliveryId: d2, tenantId: 'tnt_1' }, attempts: 3 },
     ]);
     expect(await queueOf(epA).getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 0 });
 
-    expect((await redis.smembers(queueKeys(prefix).activeEndpoints)).sort()).toEqual([epA, epB].sort());
-    expect(await received()).toEqual([`${epA},${epB}`]);
+    expect((await ready()).sort()).toEqual([epA, epB].sort());
+  });
+
+  it('keeps an endpoint already ready in its place in the line', async () => {
+    const [epA, epB] = [newId('ep'), newId('ep')];
+    await enqueuer.enqueue([{ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId: epA, maxAttempts: 1 }]);
+    await new Promise((r) => setTimeout(r, 5));
+    await enqueuer.enqueue([{ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId: epB, maxAttempts: 1 }]);
+    await new Promise((r) => setTimeout(r, 5));
+    await enqueuer.enqueue([{ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId: epA, maxAttempts: 1 }]);
+    expect(await ready()).toEqual([epA, epB]);
   });
 
   it('keys every queue under the prefix, with the endpoint id as a hash tag', async () => {
@@ -92,7 +88,7 @@ describe('DeliveryEnqueuer against real Redis', () => {
     await enqueuer.enqueue([{ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId: ep, maxAttempts: 1 }]);
     const keys = await redis.keys(`${prefix}:*`);
     expect(keys.length).toBeGreaterThan(0);
-    for (const key of keys.filter((k) => k !== queueKeys(prefix).activeEndpoints)) {
+    for (const key of keys.filter((k) => k !== queueKeys(prefix).ready)) {
       expect(key.startsWith(`${prefix}:ep.{${ep}}:`)).toBe(true);
     }
     expect(await redis.keys(`bull:*${ep}*`)).toEqual([]);
@@ -130,19 +126,14 @@ describe('DeliveryEnqueuer against real Redis', () => {
   });
 
   it('does nothing for an empty list', async () => {
-    const received = await listen(0);
     await enqueuer.enqueue([]);
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await received()).toEqual([]);
   });
 
-  it('signal() marks endpoints active and publishes them without adding jobs', async () => {
+  it('signal() marks endpoints ready without adding jobs', async () => {
     const [epA, epB] = [newId('ep'), newId('ep')];
-    const received = await listen(1);
     await enqueuer.signal([epA, epB]);
-    expect((await redis.smembers(queueKeys(prefix).activeEndpoints)).sort()).toEqual([epA, epB].sort());
-    expect(await received()).toEqual([`${epA},${epB}`]);
+    expect((await ready()).sort()).toEqual([epA, epB].sort());
     expect(await queueOf(epA).count()).toBe(0);
   });
 });

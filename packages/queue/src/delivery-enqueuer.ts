@@ -1,24 +1,11 @@
-import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { FlowProducer } from 'bullmq';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster } from 'ioredis';
 import { MicroBatcher, withTimeout } from '@herald/core';
 import { DELIVER_JOB, deliverJobData, deliverJobOptions, EVENTS_MAX_LEN, type DeliveryJobSpec } from './delivery-jobs.js';
-import { openEndpointQueue } from './endpoint-queue.js';
+import { EndpointQueues } from './endpoint-queues.js';
 import { endpointQueueName, queueKeys, queueMetaKey } from './names.js';
-
-/**
- * How long after signalling an endpoint an enqueuer skips signalling it again
- * (one signal a second per endpoint instead of one per event). Safe because
- * the worker keeps an endpoint's Worker for at least twice this after its last
- * job (EndpointWorkers), so work enqueued within the window always finds one;
- * the reconciler re-signals anything overdue in any case.
- */
-export const SIGNAL_REPEAT_MS = 1000;
-// Endpoints remembered as signalled; beyond this many the memory starts afresh (a signal too many is harmless).
-const MAX_REMEMBERED = 50_000;
-// Queue objects kept for single-job adds; the least recently used is closed beyond this many.
-const MAX_QUEUES = 1_000;
-// A call with at least this many jobs goes on its own; smaller concurrent ones are combined.
-const OWN_ROUND_TRIP_JOBS = 50;
+import type { RedisClient } from './redis.js';
 
 /**
  * Longest an enqueue is waited for. Callers have already committed the
@@ -28,28 +15,33 @@ const OWN_ROUND_TRIP_JOBS = 50;
  */
 export const ENQUEUE_TIMEOUT_MS = 1_000;
 
+// Endpoints whose queue meta this process wrote lately; beyond this many the memory starts afresh.
+const MAX_REMEMBERED = 50_000;
+// How long a meta write is remembered: after a Redis flush the next enqueue after this writes it again.
+const META_REFRESH_MS = 60_000;
+// A call with at least this many jobs goes on its own; smaller concurrent ones are combined.
+const OWN_ROUND_TRIP_JOBS = 50;
+
 export interface DeliveryEnqueuerOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 
 /**
- * Puts delivery jobs into their endpoints' queues and tells workers which
- * endpoints have work. Small calls made in the same turn of the event loop
- * (concurrent ingest requests) are combined. All jobs go in one round trip (FlowProducer
- * with childless flows; a single job through its endpoint's Queue, which costs
- * less than half the CPU of a one-job flow); the signal (active set, queue
- * meta, pub/sub nudge) in a second, for the endpoints not signalled in the
- * last SIGNAL_REPEAT_MS.
+ * Puts delivery jobs into their endpoints' queues and marks the endpoints
+ * ready, so a worker picks them up at once. Small calls made in the same turn
+ * of the event loop (concurrent ingest requests) are combined. Every command
+ * or transaction stays within one hash slot and the connection pipelines
+ * them, so the same code runs on a Redis Cluster.
  */
 export class DeliveryEnqueuer {
-  private readonly flows: FlowProducer;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
-  /** When each endpoint was last signalled (performance.now()). */
-  private readonly signalledAt = new Map<string, number>();
-  /** Queues of recently used endpoints, least recently used first. */
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: EndpointQueues;
+  /** Adds many jobs over several queues in one transaction (BullMQ's flows without children). */
+  private readonly flows: FlowProducer;
+  /** When this process last wrote each endpoint's queue meta (performance.now()). */
+  private readonly metaWrittenAt = new Map<string, number>();
   /** Combines the small enqueues of one turn of the event loop (concurrent requests) into one round trip. */
   private readonly batcher = new MicroBatcher<readonly DeliveryJobSpec[], void>(async (calls) => {
     await this.enqueueNow(calls.flat());
@@ -59,6 +51,7 @@ export class DeliveryEnqueuer {
   constructor({ redis, prefix }: DeliveryEnqueuerOptions) {
     this.redis = redis;
     this.prefix = prefix;
+    this.queues = new EndpointQueues({ redis, prefix, maxHandles: 1_000 });
     this.flows = new FlowProducer({ connection: redis, prefix });
     this.flows.on('error', () => undefined); // connection errors are logged by the connection's owner (createRedis)
   }
@@ -70,63 +63,61 @@ export class DeliveryEnqueuer {
     await withTimeout(added, ENQUEUE_TIMEOUT_MS, 'enqueue');
   }
 
+  /**
+   * One job goes through its endpoint's queue; several go in one transaction
+   * per hash slot (all of them on a single Redis; on a cluster, those whose
+   * queues share a slot), since a transaction cannot span slots.
+   */
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
     if (specs.length === 1) {
       const spec = specs[0]!;
-      await this.queueOf(spec.endpointId).add(DELIVER_JOB, deliverJobData(spec), deliverJobOptions(spec));
+      await this.queues.add(spec.endpointId, deliverJobData(spec), deliverJobOptions(spec));
     } else {
-      await this.flows.addBulk(
-        specs.map((spec) => ({
-          name: DELIVER_JOB,
-          queueName: endpointQueueName(spec.endpointId),
-          prefix: this.prefix,
-          data: deliverJobData(spec),
-          opts: deliverJobOptions(spec),
-        })),
+      const bySlot = new Map<number, DeliveryJobSpec[]>();
+      const cluster = this.redis instanceof Cluster;
+      for (const spec of specs) {
+        const slot = cluster ? calculateSlot(endpointQueueName(spec.endpointId)) : 0;
+        bySlot.set(slot, [...(bySlot.get(slot) ?? []), spec]);
+      }
+      await Promise.all(
+        [...bySlot.values()].map((group) =>
+          this.flows.addBulk(
+            group.map((spec) => ({
+              name: DELIVER_JOB,
+              queueName: endpointQueueName(spec.endpointId),
+              prefix: this.prefix,
+              data: deliverJobData(spec),
+              opts: deliverJobOptions(spec),
+            })),
+          ),
+        ),
       );
     }
-    const now = performance.now();
-    const due = [...new Set(specs.map((s) => s.endpointId))].filter((id) => !(now - (this.signalledAt.get(id) ?? -Infinity) < SIGNAL_REPEAT_MS));
-    if (due.length === 0) return;
-    await this.signal(due);
-    if (this.signalledAt.size + due.length > MAX_REMEMBERED) this.signalledAt.clear();
-    for (const id of due) this.signalledAt.set(id, now);
+    await this.signal([...new Set(specs.map((s) => s.endpointId))]);
   }
 
-  /** Marks endpoints as having work and nudges the workers (always: no skipping here). */
+  /**
+   * Marks endpoints ready (an endpoint already waiting keeps its place) and
+   * keeps their queues' events stream short.
+   */
   async signal(endpointIds: readonly string[]): Promise<void> {
     if (endpointIds.length === 0) return;
-    const keys = queueKeys(this.prefix);
-    const pipeline = this.redis.pipeline().sadd(keys.activeEndpoints, ...endpointIds);
+    const { ready } = queueKeys(this.prefix);
+    const now = performance.now();
+    if (this.metaWrittenAt.size + endpointIds.length > MAX_REMEMBERED) this.metaWrittenAt.clear();
+    const writes: Promise<unknown>[] = [];
     for (const id of endpointIds) {
-      pipeline.hset(queueMetaKey(this.prefix, endpointQueueName(id)), 'opts.maxLenEvents', EVENTS_MAX_LEN);
-    }
-    pipeline.publish(keys.workChannel, endpointIds.join(','));
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
-  }
-
-  /** The endpoint's Queue (kept for the next job: making one costs a few Redis commands). */
-  private queueOf(endpointId: string): Queue {
-    let queue = this.queues.get(endpointId);
-    if (queue) {
-      this.queues.delete(endpointId); // re-inserted below: most recently used last
-    } else {
-      queue = openEndpointQueue(this.redis, this.prefix, endpointId);
-      if (this.queues.size >= MAX_QUEUES) {
-        const [oldestId, oldest] = this.queues.entries().next().value!;
-        this.queues.delete(oldestId);
-        void oldest.close();
+      if (!(now - (this.metaWrittenAt.get(id) ?? -Infinity) < META_REFRESH_MS)) {
+        this.metaWrittenAt.set(id, now);
+        writes.push(this.redis.hset(queueMetaKey(this.prefix, endpointQueueName(id)), 'opts.maxLenEvents', EVENTS_MAX_LEN));
       }
+      writes.push(this.redis.zadd(ready, 'NX', Date.now(), id));
     }
-    this.queues.set(endpointId, queue);
-    return queue;
+    await Promise.all(writes);
   }
 
-  /** Closes the FlowProducer and Queues (the Redis connection belongs to the caller). */
+  /** Closes the queue handles (the Redis connection belongs to the caller). */
   async close(): Promise<void> {
-    await Promise.all([this.flows.close(), ...[...this.queues.values()].map((q) => q.close())]);
-    this.queues.clear();
+    await Promise.all([this.queues.close(), this.flows.close()]);
   }
 }

@@ -4,9 +4,6 @@ import type { DeliverJob, InlineEvent } from '@herald/schemas';
 /** The one job kind: deliver one delivery (one event to one endpoint). */
 export const DELIVER_JOB = 'deliver';
 
-/** Name of Herald's backoff strategy, registered by the worker. */
-export const BACKOFF_TYPE = 'herald';
-
 /** Events stream length per queue: the dead-letter record lives in PostgreSQL. */
 export const EVENTS_MAX_LEN = 100;
 
@@ -40,13 +37,14 @@ export function deliverJobData({ deliveryId, tenantId, event }: DeliveryJobSpec)
 /**
  * Job options for a delivery. The job id is the delivery id, so adding the
  * same delivery twice never makes two live jobs; finished jobs are removed
- * at once so a replay can add it again.
+ * at once so a replay can add it again. `attempts` carries the delivery's
+ * max_attempts to the worker, which schedules each retry itself (the decision
+ * is packages/delivery's), so BullMQ never retries on its own.
  */
 export function deliverJobOptions(spec: DeliveryJobSpec): JobsOptions {
   return {
     jobId: spec.deliveryId,
     attempts: spec.maxAttempts,
-    backoff: { type: BACKOFF_TYPE },
     delay: spec.delayMs && spec.delayMs > 0 ? Math.round(spec.delayMs) : undefined,
     removeOnComplete: true,
     removeOnFail: true,

@@ -1,10 +1,12 @@
-export { createRedis, logConnectionErrors } from './redis.js';
-export type { CreateRedisOptions, RedisRole } from './redis.js';
-export { endpointIdOfQueue, endpointQueueName, jobKey, queueKeys, queueMetaKey } from './names.js';
+export { clusterNodesOf, createRedis, duplicateForBlocking, logConnectionErrors, whenReady } from './redis.js';
+export type { CreateRedisOptions, RedisClient, RedisRole } from './redis.js';
+export { endpointIdOfQueue, endpointQueueName, jobKey, queueKeys, queueMetaKey, workerEndpointsKey } from './names.js';
 export type { QueueKeys } from './names.js';
-export { BACKOFF_TYPE, DELIVER_JOB, deliverJobOptions, EVENTS_MAX_LEN, INLINE_EVENT_TRUST_MS } from './delivery-jobs.js';
+export { DELIVER_JOB, deliverJobData, deliverJobOptions, EVENTS_MAX_LEN, INLINE_EVENT_TRUST_MS } from './delivery-jobs.js';
 export type { DeliveryJobSpec } from './delivery-jobs.js';
-export { DeliveryEnqueuer, ENQUEUE_TIMEOUT_MS, SIGNAL_REPEAT_MS } from './delivery-enqueuer.js';
+export { DeliveryEnqueuer, ENQUEUE_TIMEOUT_MS } from './delivery-enqueuer.js';
 export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
+export { EndpointQueues } from './endpoint-queues.js';
+export type { EndpointQueuesOptions, Fetched } from './endpoint-queues.js';
 export { announceEndpointChanged, drainEndpointQueue, openEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
-export { deliveriesWithoutJob } from './job-presence.js';
+export { deliveriesWithoutJob, endpointsWithWork } from './job-presence.js';

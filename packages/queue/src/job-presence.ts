@@ -1,19 +1,27 @@
-import type { Redis } from 'ioredis';
-import { endpointQueueName, jobKey } from './names.js';
+import { endpointQueueName, jobKey, queueKeys, workerEndpointsKey } from './names.js';
+import type { RedisClient } from './redis.js';
 
-/** Which of these deliveries have no job in Redis (one pipelined EXISTS per delivery). */
+/** Which of these deliveries have no job in Redis (one EXISTS per delivery, pipelined by the connection). */
 export async function deliveriesWithoutJob<T extends { deliveryId: string; endpointId: string }>(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   deliveries: readonly T[],
 ): Promise<T[]> {
-  if (deliveries.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const d of deliveries) pipeline.exists(jobKey(prefix, endpointQueueName(d.endpointId), d.deliveryId));
-  const results = (await pipeline.exec()) ?? [];
-  return deliveries.filter((_, i) => {
-    const [error, exists] = results[i] ?? [new Error('no reply'), 0];
-    if (error) throw error;
-    return exists === 0;
-  });
+  const exists = await Promise.all(deliveries.map((d) => redis.exists(jobKey(prefix, endpointQueueName(d.endpointId), d.deliveryId))));
+  return deliveries.filter((_, i) => exists[i] === 0);
+}
+
+/**
+ * Endpoints that have work now, fleet-wide (at most `limit`, sorted by id):
+ * ready, scheduled for later, or with jobs in flight on a worker.
+ */
+export async function endpointsWithWork(redis: RedisClient, prefix: string, limit: number): Promise<string[]> {
+  const keys = queueKeys(prefix);
+  const [ready, scheduled, workers] = await Promise.all([
+    redis.zrange(keys.ready, 0, limit - 1),
+    redis.zrange(keys.timers, 0, limit - 1),
+    redis.zrange(keys.workers, 0, -1),
+  ]);
+  const inFlight = await Promise.all(workers.map((id) => redis.smembers(workerEndpointsKey(prefix, id))));
+  return [...new Set([...ready, ...scheduled, ...inFlight.flat()])].sort().slice(0, limit);
 }

@@ -23,18 +23,17 @@ describe('queue names', () => {
 
   it('keeps every key under the prefix', () => {
     const keys = queueKeys('herald');
-    expect(keys).toMatchObject({ bullPrefix: 'herald', activeEndpoints: 'herald:active-endpoints', workChannel: 'herald:work' });
+    expect(keys).toMatchObject({ bullPrefix: 'herald', ready: 'herald:{sched}:ready', timers: 'herald:{sched}:timers', workers: 'herald:workers' });
     for (const key of Object.values(keys)) expect(key === 'herald' || key.startsWith('herald:')).toBe(true);
     expect(queueMetaKey('herald', endpointQueueName('ep_1'))).toBe('herald:ep.{ep_1}:meta');
   });
 });
 
 describe('deliverJobOptions', () => {
-  it('uses the delivery id as job id, our backoff, and removes finished jobs', () => {
+  it('uses the delivery id as job id, carries max_attempts, and removes finished jobs', () => {
     expect(deliverJobOptions({ deliveryId: 'dlv_1', tenantId: 'tnt_1', endpointId: 'ep_1', maxAttempts: 7 })).toEqual({
       jobId: 'dlv_1',
       attempts: 7,
-      backoff: { type: 'herald' },
       delay: undefined,
       removeOnComplete: true,
       removeOnFail: true,

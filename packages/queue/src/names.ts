@@ -7,22 +7,42 @@ export interface QueueKeys {
   bullPrefix: string;
   /** Set by the worker; its absence means Redis lost its data (restart without persistence, FLUSHALL). */
   sentinel: string;
-  /** Set of endpoint ids that have (or recently had) jobs: the worker watches these. */
-  activeEndpoints: string;
-  /** Pub/sub channel nudging workers that an endpoint got work. */
-  workChannel: string;
+  /**
+   * Sorted set of endpoints that have jobs to try now, scored by when they
+   * became ready (oldest first). Ingest and the api add to it (ZADD NX) when
+   * they queue jobs; workers pop from it (BZPOPMIN) and put an endpoint back
+   * when it may have more.
+   */
+  ready: string;
+  /**
+   * Sorted set of endpoints to look at again later, scored by when: their next
+   * retry is due, or their rate limit opens. Workers move due ones to `ready`.
+   * Shares a hash tag with `ready`, so one script moves between them on a cluster.
+   */
+  timers: string;
+  /** Sorted set of worker processes, scored by when their lease expires (renewed every second or so). */
+  workers: string;
   /** Pub/sub channel telling workers an endpoint's settings changed (e.g. its rate limit). */
   changedChannel: string;
+  /** Held (SET NX PX) by the worker running a reconcile pass, so a fleet runs one at a time. */
+  reconcileLock: string;
 }
 
 export function queueKeys(prefix: string): QueueKeys {
   return {
     bullPrefix: prefix,
     sentinel: `${prefix}:sentinel`,
-    activeEndpoints: `${prefix}:active-endpoints`,
-    workChannel: `${prefix}:work`,
+    ready: `${prefix}:{sched}:ready`,
+    timers: `${prefix}:{sched}:timers`,
+    workers: `${prefix}:workers`,
     changedChannel: `${prefix}:endpoint-changed`,
+    reconcileLock: `${prefix}:reconcile-lock`,
   };
+}
+
+/** Set of the endpoints a worker process may hold jobs of (in flight), so the others can take them back if it dies. */
+export function workerEndpointsKey(prefix: string, workerId: string): string {
+  return `${prefix}:worker:${workerId}:endpoints`;
 }
 
 // The endpoint id is a Redis Cluster hash tag, so one endpoint's keys share a slot.

@@ -1,10 +1,13 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { Logger } from '@herald/core';
+
+/** A connection to a single Redis or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * How a connection behaves while Redis is unreachable:
- * - `consumer` (the worker): commands wait out a reconnect, as BullMQ's
- *   blocking commands need (`maxRetriesPerRequest: null`).
+ * - `consumer` (the worker): commands wait out a reconnect, as blocking
+ *   commands need (`maxRetriesPerRequest: null`).
  * - `producer` (ingest, the api): a command fails at once while Redis is
  *   unreachable and a command cut off by a disconnect is never re-sent, so a
  *   request never waits on Redis and a job whose add failed does not appear
@@ -18,23 +21,67 @@ export interface CreateRedisOptions {
   logger: Logger;
 }
 
-/** A Redis connection for one role of one service. BullMQ Workers duplicate a consumer connection for their blocking one. */
-export function createRedis(url: string, connectionName: string, { role, logger }: CreateRedisOptions): Redis {
-  const redis = new Redis(url, {
+/** The nodes of a `redis-cluster://` (or `rediss-cluster://`) URL, or null for a plain Redis URL. */
+export function clusterNodesOf(url: string): { nodes: ClusterNode[]; options: RedisOptions } | null {
+  const match = /^(rediss?)-cluster:\/\/(?:([^@/]*)@)?([^/?#]+)/.exec(url);
+  if (!match) return null;
+  const [, scheme, auth, hosts] = match;
+  const [username, password] = auth ? auth.split(':').map(decodeURIComponent) : [];
+  const nodes = hosts!.split(',').map((hostPort) => {
+    const at = hostPort.lastIndexOf(':');
+    return at === -1 ? { host: hostPort, port: 6379 } : { host: hostPort.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(at + 1)) };
+  });
+  return {
+    nodes,
+    options: { ...(username ? { username } : {}), ...(password ? { password } : {}), ...(scheme === 'rediss' ? { tls: {} } : {}) },
+  };
+}
+
+/**
+ * A connection for one role of one service. `REDIS_URL` names a single Redis
+ * (`redis://…`, `rediss://…`) or a cluster by some of its nodes
+ * (`redis-cluster://host:port,host:port`). Commands issued in the same turn of
+ * the event loop go out together (auto-pipelining; with a cluster, grouped by
+ * node), so callers send single-key commands and let the client batch them.
+ */
+export function createRedis(url: string, connectionName: string, { role, logger }: CreateRedisOptions): RedisClient {
+  const options: RedisOptions = {
     connectionName,
     enableReadyCheck: true,
+    enableAutoPipelining: true,
     // Keep retrying quietly with a cap; readiness reports the outage meanwhile.
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...(role === 'consumer'
       ? { maxRetriesPerRequest: null }
       : { maxRetriesPerRequest: 0, enableOfflineQueue: false, autoResendUnfulfilledCommands: false }),
-  });
+  };
+  const cluster = clusterNodesOf(url);
+  const redis: RedisClient = cluster
+    ? new Cluster(cluster.nodes, {
+        enableAutoPipelining: true,
+        enableReadyCheck: true,
+        enableOfflineQueue: role === 'consumer',
+        clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+        redisOptions: { ...options, ...cluster.options },
+      })
+    : new Redis(url, options);
   logConnectionErrors(redis, connectionName, logger);
   return redis;
 }
 
+/** A connection of its own for blocking commands (BZPOPMIN), same server and role as `redis`. */
+export function duplicateForBlocking(redis: RedisClient, connectionName: string, logger: Logger): RedisClient {
+  const override = { connectionName, enableAutoPipelining: false };
+  const copy =
+    redis instanceof Cluster
+      ? redis.duplicate(undefined, { enableAutoPipelining: false, redisOptions: { ...redis.options.redisOptions, ...override } })
+      : redis.duplicate(override);
+  logConnectionErrors(copy, connectionName, logger);
+  return copy;
+}
+
 /** Logs the first error of each outage (ioredis emits one per reconnect attempt), and the recovery. */
-export function logConnectionErrors(redis: Redis, connectionName: string, logger: Logger): void {
+export function logConnectionErrors(redis: RedisClient, connectionName: string, logger: Logger): void {
   let down = false;
   redis.on('error', (error: Error) => {
     if (down) return;
@@ -45,5 +92,23 @@ export function logConnectionErrors(redis: Redis, connectionName: string, logger
     if (!down) return;
     down = false;
     logger.info('redis connection restored', { connection: connectionName });
+  });
+}
+
+/**
+ * Resolves once the connection is ready, or after `timeoutMs` whatever its
+ * state (a producer that starts while Redis is away runs without it: its
+ * commands fail fast and the reconciler covers them).
+ */
+export async function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    }
   });
 }

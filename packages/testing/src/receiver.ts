@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
+  /** When the sender closed the connection before the answer was sent (e.g. it was killed), if it did. */
+  abortedAt?: number;
 }
 
 /** How the receiver answers a request: a status, headers, body, and an optional delay. */
@@ -50,6 +52,9 @@ export async function startReceiver(
         receivedAt: Date.now(),
       };
       const index = requests.push(received) - 1;
+      res.on('close', () => {
+        if (!res.writableEnded) received.abortedAt = Date.now();
+      });
       for (const w of waiters.filter((w) => requests.length >= w.count)) w.resolve();
       const reply = answer(received, index);
       const send = () => {

@@ -12,15 +12,17 @@ export interface WorkerProcess {
   /** Resolves with the exit code (or the signal that ended it). */
   exited: Promise<number | NodeJS.Signals>;
   output(): string;
+  /** Its `/healthz`, `/readyz`, `/metrics` address, once it logged it (needs LOG_LEVEL info or lower). */
+  url(): Promise<string>;
 }
 
 /**
  * Spawns the real worker with this environment. It runs in an empty folder,
  * so no developer `.env` leaks into the test.
  */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
+export function spawnWorker(env: Record<string, string>, nodeArgs: string[] = []): WorkerProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'herald-worker-'));
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env, HERALD_WORKER_PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,5 +33,13 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'SIGKILL')),
   );
-  return { child, exited, output: () => output };
+  const url = async () => {
+    for (let i = 0; i < 300; i++) {
+      const found = /"worker started"[^\n]*"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*"worker started"/.exec(output);
+      if (found) return (found[1] ?? found[2])!;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the worker did not log its address:\n${output}`);
+  };
+  return { child, exited, output: () => output, url };
 }

@@ -48,8 +48,8 @@ describe('operations: queue dashboard and metrics', () => {
     });
     expect(sample(worker, 'herald_attempt_duration_seconds_count', 'result="succeeded"')).toBeGreaterThanOrEqual(3);
     expect(sample(worker, 'herald_ingest_to_delivery_seconds_count')).toBeGreaterThanOrEqual(3);
-    expect(worker).toContain('herald_active_workers');
-    expect(worker).toContain('herald_queue_depth');
+    expect(worker).toMatch(/herald_deliveries_in_flight\{[^}]*\} 0/);
+    expect(worker).toMatch(/herald_endpoints_waiting\{[^}]*state="ready"[^}]*\} \d+/);
     expect(worker).toContain('herald_dead_letters_total');
     expect(ingest).toContain('herald_dependency_errors_total');
   });

@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '@herald/core';
 import { sendError } from '@herald/http';
-import { openEndpointQueue, queueKeys } from '@herald/queue';
+import { endpointsWithWork, openEndpointQueue } from '@herald/queue';
 import type { ApiDeps } from '../deps.js';
 
 const BASE_PATH = '/admin/queues';
@@ -85,7 +85,7 @@ export function queueDashboard({ config, redis }: ApiDeps): { router: Router; cl
   let queues = new Map<string, Queue>();
 
   async function refresh(): Promise<void> {
-    const ids = (await redis.smembers(queueKeys(prefix).activeEndpoints)).sort().slice(0, MAX_QUEUES);
+    const ids = await endpointsWithWork(redis, prefix, MAX_QUEUES);
     const next = new Map<string, Queue>();
     for (const id of ids) {
       next.set(id, queues.get(id) ?? openEndpointQueue(redis, prefix, id));

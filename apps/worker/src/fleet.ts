@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@herald/core';
+import { queueKeys, workerEndpointsKey, type EndpointQueues, type RedisClient } from '@herald/queue';
+
+export interface FleetOptions {
+  redis: RedisClient;
+  prefix: string;
+  queues: EndpointQueues;
+  /**
+   * HERALD_WORKER_LEASE_MS: a worker process that has not renewed its lease
+   * for this long is taken for dead, and the others move its in-flight jobs
+   * back to waiting. Renewed four times per lease.
+   */
+  leaseMs: number;
+  logger: Logger;
+  /** Told when a dead worker's jobs were handed back (the endpoint is ready again). */
+  onReleased?: (endpointId: string, jobs: number) => void;
+}
+
+/**
+ * This worker process's membership of the fleet. Each process holds a lease
+ * (`workers`, scored by expiry) and lists the endpoints it holds jobs of
+ * (`worker:<id>:endpoints`, written before it takes a job of one). Every
+ * process looks for expired leases as it renews its own; the one that removes
+ * a dead process's lease (ZREM answers 1 to exactly one) moves that process's
+ * jobs — those still locked with its token, or no longer locked at all — back
+ * to waiting and marks their endpoints ready. So a killed worker's in-flight
+ * deliveries run again within about one lease, on whichever process is free.
+ */
+export class Fleet {
+  /** This process's id, also the lock token of every job it takes. */
+  readonly id = `w_${randomUUID()}`;
+  private readonly keys: ReturnType<typeof queueKeys>;
+  private readonly endpointsKey: string;
+  /** Endpoints this process holds jobs of now, with how many. */
+  private readonly held = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private renewing?: Promise<void>;
+
+  constructor(private readonly options: FleetOptions) {
+    this.keys = queueKeys(options.prefix);
+    this.endpointsKey = workerEndpointsKey(options.prefix, this.id);
+  }
+
+  /** Takes the lease and keeps renewing it (and looking for dead workers). */
+  async start(): Promise<void> {
+    await this.renew();
+    this.timer = setInterval(() => {
+      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+    }, Math.max(50, Math.round(this.options.leaseMs / 4)));
+    this.timer.unref();
+  }
+
+  /** Registers that this process is about to take jobs of an endpoint (must resolve before it does). */
+  async hold(endpointId: string): Promise<void> {
+    if (!this.held.has(endpointId)) await this.options.redis.sadd(this.endpointsKey, endpointId);
+    this.held.set(endpointId, (this.held.get(endpointId) ?? 0) + 1);
+  }
+
+  /** This process holds one job fewer of the endpoint. */
+  release(endpointId: string): void {
+    const count = (this.held.get(endpointId) ?? 1) - 1;
+    if (count > 0) {
+      this.held.set(endpointId, count);
+      return;
+    }
+    this.held.delete(endpointId);
+    // Harmless if lost: a stale entry only makes a reaper look at a queue with nothing of ours in it.
+    this.options.redis.srem(this.endpointsKey, endpointId).catch(() => undefined);
+  }
+
+  /** Renews this process's lease and hands back the jobs of processes whose lease expired. */
+  private async renew(): Promise<void> {
+    const { redis, leaseMs, logger } = this.options;
+    try {
+      const now = Date.now();
+      await redis.zadd(this.keys.workers, now + leaseMs, this.id);
+      const dead = await redis.zrangebyscore(this.keys.workers, '-inf', now);
+      for (const id of dead) {
+        if (id !== this.id && (await redis.zrem(this.keys.workers, id)) === 1) await this.reap(id);
+      }
+    } catch (error) {
+      logger.warn('renewing the worker lease failed', { error });
+    }
+  }
+
+  /** Moves a dead worker's jobs back to waiting. */
+  private async reap(deadId: string): Promise<void> {
+    const { redis, queues, logger } = this.options;
+    const key = workerEndpointsKey(this.options.prefix, deadId);
+    const endpoints = await redis.smembers(key);
+    let jobs = 0;
+    for (const endpointId of endpoints) {
+      const released = await queues.releaseOrphans(endpointId, (lock) => lock === deadId || lock === null);
+      if (released > 0) {
+        await redis.zadd(this.keys.ready, 'NX', Date.now(), endpointId);
+        this.options.onReleased?.(endpointId, released);
+      }
+      jobs += released;
+    }
+    await redis.del(key);
+    logger.warn('worker presumed dead: its jobs were handed back', { dead_worker: deadId, endpoints: endpoints.length, jobs });
+  }
+
+  /** Leaves the fleet (after this process finished its jobs). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    await Promise.all([this.options.redis.zrem(this.keys.workers, this.id), this.options.redis.del(this.endpointsKey)]).catch(() => undefined);
+  }
+}
