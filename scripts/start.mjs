@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: prepares .env, builds, migrates, then runs api, ingest and worker as
+// `npm start`: prepares .env, runs its own PostgreSQL and Redis if there are none to use
+// (scripts/lib/local-services.mjs), builds, migrates, then runs api, ingest and worker as
 // child processes until one of them exits or we are asked to stop.
 // Plain Node ESM, no dependencies: it has to work before anything is built.
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,9 +11,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, parseEnv } from 'node:util';
+import { STATE_DIR_NAME, planLocalServices, resetLocalData, startLocalServices } from './lib/local-services.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const envFile = path.join(root, '.env');
+const stateDir = path.join(root, STATE_DIR_NAME);
 
 /** Each service, the variable naming its port (see packages/core/src/config.ts) and its default. */
 const SERVICES = {
@@ -28,14 +31,18 @@ const STOP_TIMEOUT_MS = 40_000;
 const HELP = `Usage: npm start [-- options]   (or: node scripts/start.mjs [options])
 
 Ensures .env holds HERALD_ENCRYPTION_KEY and HERALD_ROOT_TOKEN (generating missing ones),
-builds (turbo), creates the database and applies migrations (scripts/db-setup.mjs),
-then runs the services until Ctrl-C / SIGTERM or until one of them exits.
+runs its own PostgreSQL and/or Redis (data in ${STATE_DIR_NAME}/) when DATABASE_URL/REDIS_URL
+are unset and none answers at the default address, builds (turbo), creates the database and
+applies migrations (scripts/db-setup.mjs), then runs the services until Ctrl-C / SIGTERM or
+until one of them exits.
 
 Options:
   --only <list>   start only these services, comma-separated: api,ingest,worker
   --no-build      skip \`npx turbo run build\`
   --no-migrate    skip \`node scripts/db-setup.mjs\`
   --env-only      only ensure .env has the generated secrets, then exit
+  --reset         first delete ${STATE_DIR_NAME}/ (the data of npm start's own PostgreSQL and
+                  Redis), after asking
   -h, --help      show this help`;
 
 const log = (message) => process.stdout.write(`[start] ${message}\n`);
@@ -53,6 +60,7 @@ function parseCli() {
         'no-build': { type: 'boolean' },
         'no-migrate': { type: 'boolean' },
         'env-only': { type: 'boolean' },
+        reset: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -73,6 +81,7 @@ function parseCli() {
     build: !values['no-build'],
     migrate: !values['no-migrate'],
     envOnly: Boolean(values['env-only']),
+    reset: Boolean(values.reset),
   };
 }
 
@@ -182,9 +191,51 @@ async function waitReady(name, port, isStopping) {
   throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS / 1000} s (${url}: ${last})`);
 }
 
+/**
+ * Asks a yes/no question on stdin (a terminal, or a line piped in); no answer counts as no.
+ *
+ * @param {string} question
+ * @returns {Promise<boolean>}
+ */
+function confirm(question) {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((resolve) => {
+    let answered = false;
+    prompt.question(question, (answer) => {
+      answered = true;
+      prompt.close();
+      // A piped answer is not echoed: end the question's line ourselves.
+      if (!process.stdin.isTTY) process.stdout.write('\n');
+      resolve(/^\s*y(es)?\s*$/i.test(answer));
+    });
+    // Ctrl-C at the question (readline catches it on a terminal) is a no.
+    prompt.once('SIGINT', () => prompt.close());
+    prompt.once('close', () => {
+      if (answered) return;
+      process.stdout.write('\n');
+      resolve(false);
+    });
+  });
+}
+
+/** `--reset`: deletes .herald/ once the user says yes; a no stops here. */
+async function reset() {
+  if (!existsSync(stateDir)) {
+    log(`--reset: there is no ${STATE_DIR_NAME}/ to delete`);
+    return;
+  }
+  const yes = await confirm(
+    `[start] --reset deletes ${STATE_DIR_NAME}/, the data of npm start's own PostgreSQL and Redis (every tenant, endpoint and event in them). Delete it? [y/N] `,
+  );
+  if (!yes) fail(`--reset: ${STATE_DIR_NAME}/ is left as it was; nothing started`);
+  await resetLocalData(stateDir);
+  log(`deleted ${STATE_DIR_NAME}/`);
+}
+
 async function main() {
   const options = parseCli();
 
+  if (options.reset) await reset();
   ensureSecrets();
   if (options.envOnly) return;
   loadDotEnv();
@@ -195,24 +246,27 @@ async function main() {
     const problem = await checkPortFree(port);
     if (problem) fail(`${SERVICES[name].portVar} ${port} for ${name}: ${problem}`);
   }
+  // Before the build: a machine that lacks PostgreSQL or Redis learns it at once.
+  const planned = await planLocalServices(process.env, stateDir);
+  if (!planned.ok) fail(planned.message);
+  Object.assign(process.env, planned.plan.env);
 
   if (options.build) {
     const filters = options.services.length < Object.keys(SERVICES).length ? options.services.map((name) => `--filter=@herald/${name}`) : [];
     runStep('build', 'npx', ['turbo', 'run', 'build', ...filters]);
-  }
-  if (options.migrate) {
-    const setup = path.join(root, 'scripts', 'db-setup.mjs');
-    if (!existsSync(setup)) fail('scripts/db-setup.mjs is missing (packages/db provides it); use --no-migrate to skip');
-    runStep('database', process.execPath, [setup]);
   }
   for (const name of options.services) {
     if (!existsSync(path.join(root, entryOf(name)))) fail(`${entryOf(name)} is missing: build first (drop --no-build)`);
   }
 
   const children = new Map();
+  /** npm start's own PostgreSQL and Redis, once running; stopped after the services. */
+  let local;
+  /** Settles once they are running (or failed to): a stop asked for meanwhile waits for it. */
+  let localStarting = Promise.resolve(undefined);
   let stopping = false;
 
-  /** SIGTERMs every running child, waits for all (SIGKILL after the timeout), then exits. */
+  /** SIGTERMs every running child, waits for all (SIGKILL after the timeout), stops our own servers, then exits. */
   const stopAll = async (code) => {
     if (stopping) return;
     stopping = true;
@@ -229,6 +283,11 @@ async function main() {
     }, STOP_TIMEOUT_MS);
     await Promise.all(running.map((child) => child.exited));
     clearTimeout(timer);
+    await localStarting;
+    if (local) {
+      log(`stopping our own ${local.names}...`);
+      await local.stop();
+    }
     log('stopped');
     process.exit(code);
   };
@@ -249,10 +308,28 @@ async function main() {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  // Last resort if this script dies unexpectedly: leave no service behind.
+  // Last resort if this script dies unexpectedly (or fails on the way): leave nothing behind.
   process.on('exit', () => {
     for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    local?.stopNow();
   });
+
+  if (planned.plan.local.length > 0) {
+    localStarting = startLocalServices(planned.plan, stateDir, log).then((started) => {
+      if (started.ok) local = started.services;
+      return started;
+    });
+    const started = await localStarting;
+    if (!started.ok) fail(started.message);
+    if (stopping) return;
+    Object.assign(process.env, started.services.env);
+    log(started.services.summary);
+  }
+  if (options.migrate) {
+    const setup = path.join(root, 'scripts', 'db-setup.mjs');
+    if (!existsSync(setup)) fail('scripts/db-setup.mjs is missing (packages/db provides it); use --no-migrate to skip');
+    runStep('database', process.execPath, [setup]);
+  }
 
   for (const name of options.services) {
     // Own process group: a terminal Ctrl-C reaches only us, and we stop the services in order.

@@ -2,9 +2,9 @@
 // `npm test`: the whole suite (typecheck + unit + integration) through turbo.
 // Extra arguments go to turbo, e.g. `npm test -- --filter=@herald/core`.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reachable } from './lib/net.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,19 +12,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function target(url, fallbackPort) {
   const parsed = new URL(url);
   return { host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(parsed.port) || fallbackPort };
-}
-
-function reachable({ host, port }) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 2_000 });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }
 
 const deps = [
