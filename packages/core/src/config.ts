@@ -62,6 +62,7 @@ export const EnvSchema = z.object({
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
   HERALD_JOB_LOCK_MS: positiveMs(4_000),
   HERALD_WORKER_IDLE_MS: positiveMs(30_000),
+  HERALD_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000).default(12 * 60 * 60 * 1000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** The id prefixes (docs/api.md, "Conventions"), one per kind of resource. */
-export type IdPrefix = 'tnt' | 'key' | 'ep' | 'evt' | 'dlv' | 'att';
+export type IdPrefix = 'tnt' | 'key' | 'ses' | 'ep' | 'evt' | 'dlv' | 'att';
 
 let lastMs = 0;
 let lastRandom: Buffer = Buffer.alloc(10);
