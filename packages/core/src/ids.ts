@@ -63,6 +63,15 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
 }
 
+/**
+ * The smallest id of this kind made at `ms` or later: every id made before
+ * `ms` sorts below it, every one made at or after it sorts at or above it.
+ * For turning a time range into an id range.
+ */
+export function idFloorAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, Math.floor(ms)))}`;
+}
+
 /** Whether `value` looks like an id of this kind (prefix and 26 ULID characters). */
 export function isId(prefix: IdPrefix, value: string): boolean {
   return new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value);

@@ -1,6 +1,6 @@
 export { AppError } from './errors.js';
 export type { ErrorDetail } from './errors.js';
-export { newId, isId } from './ids.js';
+export { idFloorAt, newId, isId } from './ids.js';
 export type { IdPrefix } from './ids.js';
 export { createSecretBox, parseEncryptionKey } from './secrets.js';
 export type { SecretBox } from './secrets.js';

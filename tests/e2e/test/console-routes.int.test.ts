@@ -49,6 +49,20 @@ describe('routes for the console', () => {
     expectError(await call(stack.api.url, 'GET', `/api/v1/endpoints/${endpointId}/stats/hourly`, { token: other.read }), 404, 'not_found');
   });
 
+  it('GET /api/v1/outbox filters by creation time exactly, whichever way the ids bound the walk', async () => {
+    const ids = async (q: string) => (await call(stack.api.url, 'GET', `/api/v1/outbox?${q}`, { token: tenant.read })).body.data.map((d: { id: string }) => d.id);
+    const all = await ids('');
+    expect(all).toHaveLength(3);
+    const created = (await call(stack.api.url, 'GET', `/api/v1/outbox/${all[1]}`, { token: tenant.read })).body.created_at as string;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(await ids(`until=${created}`)).toEqual(all.slice(2));
+    expect(await ids(`since=${created}`)).toEqual(all.slice(0, 2));
+    expect(await ids(`since=${created}&until=${iso(Date.parse(created) + 1)}`)).toEqual([all[1]]);
+    expect(await ids(`until=${iso(Date.now() - 30 * 60_000)}`)).toEqual([]);
+    expect(await ids(`since=${iso(Date.now() + 30 * 60_000)}`)).toEqual([]);
+    expect(await ids(`since=${iso(Date.now() - 30 * 60_000)}&limit=1`)).toEqual([all[0]]);
+  });
+
   it('GET /api/v1/outbox/replay/preview: counts what the same bulk replay would take, changing nothing', async () => {
     const preview = (q: string) => call(stack.api.url, 'GET', `/api/v1/outbox/replay/preview${q}`, { token: tenant.read });
     expect((await preview(`?endpoint_id=${endpointId}`)).body).toEqual({ matching: 1, replayable: 1 });

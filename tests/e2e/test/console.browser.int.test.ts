@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser: DOM types for them.
 import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
@@ -195,7 +197,7 @@ describe('the web console in Chromium', () => {
 
     // The session is read-only at the API too, with a valid CSRF token.
     const status = await page.evaluate(async () => {
-      const session = await (await fetch('/api/v1/sessions/current')).json();
+      const session = (await (await fetch('/api/v1/sessions/current')).json()) as { csrf_token: string };
       const res = await fetch('/api/v1/event-types', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
@@ -225,10 +227,10 @@ describe('the web console in Chromium', () => {
     const answers = await page.evaluate(async () => {
       const post = async (headers: Record<string, string>, body: string) => {
         const res = await fetch('/api/v1/event-types', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        return { status: res.status, body: await res.json() };
+        return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
       };
       const good = JSON.stringify({ name: 'csrf.probe' });
-      const { csrf_token: token } = await (await fetch('/api/v1/sessions/current')).json();
+      const { csrf_token: token } = (await (await fetch('/api/v1/sessions/current')).json()) as { csrf_token: string };
       return {
         none: await post({}, good),
         malformedNone: await post({}, '{"name": '),

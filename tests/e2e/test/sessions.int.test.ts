@@ -8,7 +8,7 @@ function send(
   method: string,
   path: string,
   { cookie, headers = {}, body }: { cookie?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: any; setCookie: string[] }> {
+): Promise<{ status: number; body: any; headers: Headers; setCookie: string[] }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}${path}`,
@@ -31,7 +31,9 @@ function send(
           } catch {
             // keep text
           }
-          resolve({ status: res.statusCode!, body: parsed, setCookie: res.headers['set-cookie'] ?? [] });
+          const headers = new Headers();
+          for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(key, value);
+          resolve({ status: res.statusCode!, body: parsed, headers, setCookie: res.headers['set-cookie'] ?? [] });
         });
       },
     );
