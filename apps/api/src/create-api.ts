@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
-import { createPrismaClient, createSqlPool, findActiveApiKeyByDigest } from '@herald/db';
+import { createPrismaClient, createSqlPool, findActiveApiKeyByDigest, findActiveSessionByDigest } from '@herald/db';
 import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
 import { SigningKeyCache } from '@herald/delivery';
@@ -11,6 +11,7 @@ import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
 import { USER_AGENT } from './version.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
+import { consoleRoutes } from './routes/console.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { endpointActionRoutes } from './routes/endpoint-actions.routes.js';
 import { endpointActivityRoutes } from './routes/endpoint-activity.routes.js';
@@ -19,6 +20,7 @@ import { eventTypeRoutes } from './routes/event-types.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { outboxRoutes } from './routes/outbox.routes.js';
 import { queueDashboard } from './routes/queue-dashboard.routes.js';
+import { sessionRoutes } from './routes/sessions.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
 
 export interface RunningApi {
@@ -66,12 +68,13 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
 
   const routes = new RouteTable({
     rootToken: config.HERALD_ROOT_TOKEN,
-    authenticate: authenticate({
-      digest: (key) => secretBox.digestApiKey(key),
-      findByDigest: (digest) => findActiveApiKeyByDigest(sql, digest),
-    }),
+    authenticate: authenticate(
+      { digest: (key) => secretBox.digestApiKey(key), findByDigest: (digest) => findActiveApiKeyByDigest(sql, digest) },
+      { digest: (token) => secretBox.digestApiKey(token), findByDigest: (digest) => findActiveSessionByDigest(sql, digest) },
+    ),
   });
   tenantRoutes(routes, deps);
+  sessionRoutes(routes, deps);
   apiKeyRoutes(routes, deps);
   eventTypeRoutes(routes, deps);
   endpointRoutes(routes, deps);
@@ -90,7 +93,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
       { name: 'redis', check: () => redis.ping() },
     ],
-    routers: [routes.router, docs, dashboard.router],
+    routers: [routes.router, docs, dashboard.router, consoleRoutes()],
   });
   const server = await listen(app, options.port ?? config.HERALD_API_PORT);
   const url = `http://127.0.0.1:${boundPort(server)}`;

@@ -12,3 +12,11 @@ export function generateApiKey(scope: KeyScope): { key: string; prefix: string }
   const key = `herald_${scope}_${randomBytes(32).toString('base64url')}`;
   return { key, prefix: key.slice(0, 20) };
 }
+
+/**
+ * A new console session token: `herald_session_` + 256 random bits. It lives
+ * only in the caller's HttpOnly cookie; Herald stores its digest, as for keys.
+ */
+export function generateSessionToken(): string {
+  return `herald_session_${randomBytes(32).toString('base64url')}`;
+}

@@ -69,6 +69,7 @@ export const EnvSchema = z.object({
   HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   HERALD_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(256),
   HERALD_WORKER_LEASE_MS: z.coerce.number().int().min(500).default(5_000),
+  HERALD_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000).default(12 * 60 * 60 * 1000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });
 

@@ -1,4 +1,4 @@
-import { isId, newId } from './ids.js';
+import { idFloorAt, isId, newId } from './ids.js';
 
 describe('newId', () => {
   it('is prefixed and recognisable', () => {
@@ -14,5 +14,16 @@ describe('newId', () => {
     expect([...ids].sort()).toEqual(ids);
     expect([...more].sort()).toEqual(more);
     expect(new Set(more).size).toBe(1000);
+  });
+});
+
+describe('idFloorAt', () => {
+  it('sorts below every id made at or after its time and above every id made before', () => {
+    // Later than any id made so far in this process: newId never goes back in time.
+    const at = Date.now() + 10 * 365 * 86_400_000;
+    const floor = idFloorAt('dlv', at);
+    expect(newId('dlv', at - 1) < floor).toBe(true);
+    expect(floor <= newId('dlv', at + 1)).toBe(true);
+    expect(floor).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{10}$/);
   });
 });

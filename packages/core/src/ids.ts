@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** The id prefixes (docs/api.md, "Conventions"), one per kind of resource. */
-export type IdPrefix = 'tnt' | 'key' | 'ep' | 'evt' | 'dlv' | 'att';
+export type IdPrefix = 'tnt' | 'key' | 'ses' | 'ep' | 'evt' | 'dlv' | 'att';
 
 let lastMs = 0;
 let lastRandom: Buffer = Buffer.alloc(10);
@@ -61,6 +61,15 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
     lastRandom = randomBytes(10);
   }
   return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
+}
+
+/**
+ * The smallest id of this kind made at `ms` or later: every id made before
+ * `ms` sorts below it, every one made at or after it sorts at or above it.
+ * For turning a time range into an id range.
+ */
+export function idFloorAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, Math.floor(ms)))}`;
 }
 
 /** Whether `value` looks like an id of this kind (prefix and 26 ULID characters). */

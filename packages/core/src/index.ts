@@ -1,6 +1,6 @@
 export { AppError } from './errors.js';
 export type { ErrorDetail } from './errors.js';
-export { newId, isId } from './ids.js';
+export { idFloorAt, newId, isId } from './ids.js';
 export type { IdPrefix } from './ids.js';
 export { createSecretBox, parseEncryptionKey } from './secrets.js';
 export type { SecretBox } from './secrets.js';
@@ -8,7 +8,7 @@ export { ConfigError, EnvSchema, loadDotEnv, parseEnv } from './config.js';
 export type { Env, EnvKey } from './config.js';
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { generateApiKey } from './api-keys.js';
+export { generateApiKey, generateSessionToken } from './api-keys.js';
 export type { KeyScope } from './api-keys.js';
 export { MicroBatcher } from './micro-batch.js';
 export type { MicroBatcherOptions } from './micro-batch.js';

@@ -9,7 +9,7 @@ const SECRET_KEY = /secret|password|token|authorization|signature|api[_-]?key|^k
 // also percent-encoded (a secret pasted into a URL path is logged with the path).
 const B64 = '(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])';
 const SECRET_VALUE = new RegExp(
-  `whsec_${B64}+|herald_(?:${KEY_SCOPES.join('|')})_[A-Za-z0-9_-]+|v1(?:,|%2[Cc])${B64}{43,}|Bearer\\s+\\S+`,
+  `whsec_${B64}+|herald_(?:${[...KEY_SCOPES, 'session'].join('|')})_[A-Za-z0-9_-]+|v1(?:,|%2[Cc])${B64}{43,}|Bearer\\s+\\S+`,
   'g',
 );
 

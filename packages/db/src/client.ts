@@ -7,6 +7,7 @@ import { PrismaClient } from './generated/prisma/client.js';
 export { Prisma, ApiKeyScope, AttemptStatus, DeliveryStatus } from './generated/prisma/client.js';
 export type {
   ApiKey,
+  Session,
   Attempt,
   Delivery,
   Endpoint,

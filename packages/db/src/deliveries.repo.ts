@@ -1,3 +1,4 @@
+import { idFloorAt } from '@herald/core';
 import { describeReason, type AttemptFields, type DeliveryReason } from '@herald/delivery';
 import type { Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
@@ -162,7 +163,19 @@ export interface DeliveryFilter {
   until?: Date;
 }
 
-/** Deliveries of a tenant, newest first, after the cursor's id. */
+/**
+ * How far a delivery's id time may be from its `created_at`: the id is made by
+ * the service, `created_at` by PostgreSQL's clock, in the same statement.
+ */
+const ID_CLOCK_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * Deliveries of a tenant, newest first, after the cursor's id. A time range
+ * also bounds the ids (ids are time-ordered), widened by ID_CLOCK_MARGIN_MS:
+ * `created_at` still decides, but the index walk starts and stops near the
+ * range instead of passing every newer delivery (PostgreSQL's LIMIT plan
+ * assumes matching rows are spread evenly, and old ones are not).
+ */
 export async function listDeliveries(
   db: PrismaClient,
   tenantId: string,
@@ -170,6 +183,9 @@ export async function listDeliveries(
   limit: number,
   afterId: string | null,
 ): Promise<Delivery[]> {
+  const untilId = filter.until ? idFloorAt('dlv', filter.until.getTime() + ID_CLOCK_MARGIN_MS) : null;
+  const below = afterId && untilId ? (afterId < untilId ? afterId : untilId) : (afterId ?? untilId);
+  const from = filter.since ? idFloorAt('dlv', filter.since.getTime() - ID_CLOCK_MARGIN_MS) : null;
   return db.delivery.findMany({
     where: {
       tenantId,
@@ -177,7 +193,7 @@ export async function listDeliveries(
       ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
       ...(filter.eventType ? { eventType: filter.eventType } : {}),
       ...(filter.since || filter.until ? { createdAt: { gte: filter.since, lt: filter.until } } : {}),
-      ...(afterId ? { id: { lt: afterId } } : {}),
+      ...(below || from ? { id: { ...(below ? { lt: below } : {}), ...(from ? { gte: from } : {}) } } : {}),
     },
     orderBy: { id: 'desc' },
     take: limit + 1,

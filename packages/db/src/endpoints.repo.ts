@@ -311,3 +311,47 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
     SELECT * FROM d, a`;
   return row!;
 }
+
+/** One hour of an endpoint's activity. */
+export interface EndpointHour {
+  /** The start of the hour (UTC). */
+  start: Date;
+  delivered: number;
+  failed: number;
+  dead: number;
+}
+
+/**
+ * An endpoint's activity per UTC hour, for the `hours` hours up to and
+ * including the current one, oldest first, empty hours included: succeeded
+ * and failed attempts by when they were made, and dead deliveries by when
+ * they last changed (which is when they died).
+ */
+export async function endpointHourly(db: PrismaClient, tenantId: string, endpointId: string, hours: number, now: Date = new Date()): Promise<EndpointHour[]> {
+  const HOUR = 3_600_000;
+  const first = Math.floor(now.getTime() / HOUR) * HOUR - (hours - 1) * HOUR;
+  const since = new Date(first);
+  const rows = await db.$queryRaw<{ start: Date; delivered: number; failed: number; dead: number }[]>`
+    WITH a AS (
+      SELECT date_trunc('hour', created_at, 'UTC') AS start,
+        count(*) FILTER (WHERE status = 'succeeded')::int AS delivered,
+        count(*) FILTER (WHERE status = 'failed')::int AS failed
+      FROM attempts
+      WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND created_at >= ${since}::timestamptz
+      GROUP BY 1
+    ), d AS (
+      SELECT date_trunc('hour', updated_at, 'UTC') AS start, count(*)::int AS dead
+      FROM deliveries
+      WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND status = 'dead' AND updated_at >= ${since}::timestamptz
+      GROUP BY 1
+    )
+    SELECT coalesce(a.start, d.start) AS start, coalesce(a.delivered, 0) AS delivered,
+      coalesce(a.failed, 0) AS failed, coalesce(d.dead, 0) AS dead
+    FROM a FULL JOIN d ON a.start = d.start`;
+  const byHour = new Map(rows.map((r) => [r.start.getTime(), r]));
+  return Array.from({ length: hours }, (_, i) => {
+    const start = first + i * HOUR;
+    const row = byHour.get(start);
+    return { start: new Date(start), delivered: row?.delivered ?? 0, failed: row?.failed ?? 0, dead: row?.dead ?? 0 };
+  });
+}

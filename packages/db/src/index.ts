@@ -9,6 +9,7 @@ export type {
   Event,
   Delivery,
   Attempt,
+  Session,
 } from './client.js';
 export {
   DEFAULT_DATABASE_URL,
@@ -25,6 +26,8 @@ export type { ApplyMigrationsResult } from './migrate.js';
 export { createTenant, listTenants } from './tenants.repo.js';
 export type { NewApiKey } from './tenants.repo.js';
 export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
+export { createSession, deleteSession, findActiveSessionByDigest } from './sessions.repo.js';
+export type { ActiveSession, NewSession } from './sessions.repo.js';
 export type { ActiveApiKey } from './api-keys.repo.js';
 export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes, parseEventTypeCursorKey } from './event-types.repo.js';
 export type { EventTypeCursor, NewEventType } from './event-types.repo.js';
@@ -37,8 +40,8 @@ export {
   listEndpoints,
 } from './endpoints.repo.js';
 export type { EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
-export { changeEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
-export type { ChangeEndpointOutcome, EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
+export { changeEndpoint, endpointHourly, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
+export type { ChangeEndpointOutcome, EndpointChanges, EndpointHour, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';
 export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewEvent, StoredEvent } from './events.repo.js';
 export {
@@ -57,7 +60,7 @@ export { deleteEventType, updateEventType } from './event-types.repo.js';
 export type { DeleteEventTypeOutcome, EventTypeChanges } from './event-types.repo.js';
 export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
 export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
-export { findDeliveryDetail, findEventWithDeliveries, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
-export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome } from './outbox.repo.js';
+export { findDeliveryDetail, findEventWithDeliveries, previewReplay, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
+export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome, ReplayPreview } from './outbox.repo.js';
 export { createSqlPool, withTransaction } from './sql.js';
 export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';

@@ -1,4 +1,4 @@
-import type { Attempt, Delivery, DeliveryStatus, Event, PrismaClient } from './generated/prisma/client.js';
+import { Prisma, type Attempt, type Delivery, type DeliveryStatus, type Event, type PrismaClient } from './generated/prisma/client.js';
 
 /** A delivery with its event and every attempt, oldest first. */
 export type DeliveryDetail = Delivery & { event: Event; attemptsList: Attempt[] };
@@ -62,6 +62,19 @@ export interface ReplayFilter {
   until?: Date;
 }
 
+/** The deliveries (`d`) of the tenant a replay filter matches: the one definition, for the replay and its preview. */
+function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
+  return Prisma.sql`d.tenant_id = ${tenantId}
+      AND d.status = ${filter.status}::"DeliveryStatus"
+      AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
+      AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
+      AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
+      AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})`;
+}
+
+/** Whether a replay takes a matching delivery: its endpoint (`e`) is live and enabled. */
+const REPLAY_TAKES = Prisma.sql`e.enabled AND e.deleted_at IS NULL`;
+
 /**
  * Puts every matching delivery of live, enabled endpoints back to `pending`
  * (attempts 0) in one statement, and returns them. Matching is by status, so
@@ -73,12 +86,23 @@ export async function replayDeliveries(db: PrismaClient, tenantId: string, filte
     SET status = 'pending', attempts = 0, max_attempts = e.max_attempts, next_attempt_at = now(),
         delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now()
     FROM endpoints e
-    WHERE d.tenant_id = ${tenantId} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
-      AND e.enabled AND e.deleted_at IS NULL
-      AND d.status = ${filter.status}::"DeliveryStatus"
-      AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
-      AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
-      AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
-      AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})
+    WHERE ${replayMatch(tenantId, filter)} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id AND ${REPLAY_TAKES}
     RETURNING d.id, d.tenant_id AS "tenantId", d.endpoint_id AS "endpointId", d.max_attempts AS "maxAttempts"`;
+}
+
+/** What a replay with this filter would do now, without doing it. */
+export interface ReplayPreview {
+  /** Deliveries the filter matches. */
+  matching: number;
+  /** Of those, the ones a replay would take now (live, enabled endpoint). */
+  replayable: number;
+}
+
+/** Counts what {@link replayDeliveries} would match and take with this filter, changing nothing. */
+export async function previewReplay(db: PrismaClient, tenantId: string, filter: ReplayFilter): Promise<ReplayPreview> {
+  const [row] = await db.$queryRaw<ReplayPreview[]>`
+    SELECT count(*)::int AS matching, count(*) FILTER (WHERE ${REPLAY_TAKES})::int AS replayable
+    FROM deliveries d JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+    WHERE ${replayMatch(tenantId, filter)}`;
+  return row!;
 }

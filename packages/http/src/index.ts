@@ -8,9 +8,21 @@ export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { readinessHandler } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export { requestContext, requestLog } from './request-context.js';
-export { authenticate, confirmPrincipal, principalOf, requireRootToken, requireScope } from './auth.js';
+export {
+  authenticate,
+  clearSessionCookie,
+  confirmPrincipal,
+  CSRF_HEADER,
+  csrfTokenFor,
+  principalOf,
+  requireRootToken,
+  requireScope,
+  SESSION_COOKIE,
+  sessionTokenOf,
+  setSessionCookie,
+} from './auth.js';
 export { acceptBody, assertBodyAccepted, jsonBody, MAX_JSON_DEPTH, pathTooDeep } from './json-body.js';
-export type { ApiKeyLookup, Principal } from './auth.js';
+export type { ApiKeyLookup, Principal, SessionLookup } from './auth.js';
 export { RouteTable } from './route-table.js';
 export type { ResponseSpec, RouteAuth, RouteHandler, RouteInput, RouteSpec, RouteTableOptions } from './route-table.js';
 export { buildOpenApiDocument } from './openapi.js';

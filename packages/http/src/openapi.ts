@@ -51,7 +51,13 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const security =
-      route.auth === 'public' ? [] : route.auth === 'root' ? [{ rootToken: [] }] : [{ apiKey: [] }];
+      route.auth === 'public'
+        ? []
+        : route.auth === 'root'
+          ? [{ rootToken: [] }]
+          : route.service === 'ingest'
+            ? [{ apiKey: [] }]
+            : [{ apiKey: [] }, { sessionCookie: [] }];
     const responses: Record<string, unknown> = errorResponses(route);
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = {
@@ -89,6 +95,12 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (scopes admin, read, ingest).' },
         rootToken: { type: 'http', scheme: 'bearer', description: 'HERALD_ROOT_TOKEN: manages tenants only.' },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'herald_session',
+          description: 'A console session (POST /api/v1/sessions), with the scope of the key it was made from. Writes also need the X-CSRF-Token header.',
+        },
       },
     },
   };

@@ -52,6 +52,8 @@ export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }
   attempts: z.array(AttemptDetailOutSchema),
 });
 
+export type DeliveryDetailOut = z.infer<typeof DeliveryDetailOutSchema>;
+
 export const ReplayFilterInSchema = z.strictObject({
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
@@ -59,6 +61,15 @@ export const ReplayFilterInSchema = z.strictObject({
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
 });
+
+/** The filter of a bulk replay, as a query: what `GET /api/v1/outbox/replay/preview` counts. */
+export const ReplayPreviewQuerySchema = z.object(ReplayFilterInSchema.shape);
+
+export const ReplayPreviewOutSchema = z.object({
+  matching: z.number().int().describe('Deliveries of the tenant that match the filter.'),
+  replayable: z.number().int().describe('Of those, how many a replay with this filter would take now (their endpoint is live and enabled).'),
+});
+export type ReplayPreviewOut = z.infer<typeof ReplayPreviewOutSchema>;
 
 export const ReplayedOutSchema = z.object({ replayed: z.number().int() });
 

@@ -251,3 +251,21 @@ export const EndpointAttemptOutSchema = z.object({
   created_at: IsoTimestampOut,
 });
 export type EndpointAttemptOut = z.infer<typeof EndpointAttemptOutSchema>;
+
+/** Longest history `GET /api/v1/endpoints/{id}/stats/hourly` answers: a week. */
+export const MAX_HOURLY_BUCKETS = 168;
+
+export const EndpointHourlyQuerySchema = z.object({
+  hours: z.coerce.number().int().min(1).max(MAX_HOURLY_BUCKETS).default(24).describe('How many hours, the current one included.'),
+});
+
+export const EndpointHourOutSchema = z.object({
+  start: IsoTimestampOut.describe('The start of the hour (UTC).'),
+  delivered: z.number().int().describe('Attempts in this hour that succeeded (each delivers its delivery).'),
+  failed: z.number().int().describe('Attempts in this hour that failed.'),
+  dead: z.number().int().describe('Deliveries that are dead and last changed in this hour (when they died).'),
+});
+export type EndpointHourOut = z.infer<typeof EndpointHourOutSchema>;
+
+export const EndpointHourlyOutSchema = z.object({ hours: z.array(EndpointHourOutSchema).describe('Oldest first, one per hour.') });
+export type EndpointHourlyOut = z.infer<typeof EndpointHourlyOutSchema>;

@@ -28,3 +28,13 @@ export type EventTypeOut = z.infer<typeof EventTypeOutSchema>;
 
 export const EventTypeDeletedOutSchema = z.object({ name: z.string(), deleted: z.literal(true) });
 export type EventTypeDeletedOut = z.infer<typeof EventTypeDeletedOutSchema>;
+
+/** A schema (and optionally a sample payload) to check without saving anything. */
+export const EventTypeCheckInSchema = z.strictObject({
+  schema: JsonObjectSchema.nullable(),
+  payload: JsonObjectSchema.optional(),
+});
+export type EventTypeCheckIn = z.infer<typeof EventTypeCheckInSchema>;
+
+export const EventTypeCheckOutSchema = z.object({ valid: z.literal(true) });
+export type EventTypeCheckOut = z.infer<typeof EventTypeCheckOutSchema>;

@@ -36,7 +36,11 @@ export {
   EndpointBulkOutSchema,
   EndpointBulkResultSchema,
   EndpointDeletedOutSchema,
+  EndpointHourlyOutSchema,
+  EndpointHourlyQuerySchema,
+  EndpointHourOutSchema,
   EndpointParamsSchema,
+  MAX_HOURLY_BUCKETS,
   EndpointStatsOutSchema,
   EndpointStatsQuerySchema,
   EndpointTestInSchema,
@@ -54,6 +58,8 @@ export type {
   EndpointBulkOut,
   EndpointBulkResult,
   EndpointDeletedOut,
+  EndpointHourlyOut,
+  EndpointHourOut,
   EndpointStatsOut,
   EndpointTestIn,
   EndpointTestOut,
@@ -74,12 +80,16 @@ export {
   OutboxQuerySchema,
   ReplayedOutSchema,
   ReplayFilterInSchema,
+  ReplayPreviewOutSchema,
+  ReplayPreviewQuerySchema,
 } from './deliveries.js';
-export type { DeliveryOut } from './deliveries.js';
+export type { DeliveryDetailOut, DeliveryOut, ReplayPreviewOut } from './deliveries.js';
 export { ERROR_STATUS, ErrorBodySchema } from './errors.js';
 export type { ErrorBody, ErrorCode } from './errors.js';
 export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';
 export { API_KEY_WARNING, ApiKeyCreatedOutSchema, ApiKeyInSchema, ApiKeyOutSchema, ApiKeyRevokedOutSchema } from './api-keys.js';
 export type { ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, ApiKeyRevokedOut } from './api-keys.js';
-export { EventTypeDeletedOutSchema } from './event-types.js';
-export type { EventTypeDeletedOut } from './event-types.js';
+export { EventTypeCheckInSchema, EventTypeCheckOutSchema, EventTypeDeletedOutSchema } from './event-types.js';
+export type { EventTypeCheckIn, EventTypeCheckOut, EventTypeDeletedOut } from './event-types.js';
+export { SessionEndedOutSchema, SessionInSchema, SessionOutSchema } from './sessions.js';
+export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';

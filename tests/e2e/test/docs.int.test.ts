@@ -11,7 +11,7 @@ const API_DOC = 'docs/api.md';
  * Routes docs/api.md documents that the OpenAPI document does not list: the
  * operational ones, served outside the route table.
  */
-const OPERATIONAL_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /docs', 'GET /admin/queues'];
+const OPERATIONAL_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /docs', 'GET /admin/queues', 'GET /console'];
 
 // A path parameter's name is documentation, not identity: `/x/{id}` and `/x/{delivery_id}` are one route.
 const sameRoute = (route: string) => route.replace(/\{\w+\}/g, '{}');

@@ -34,7 +34,8 @@ describe('OpenAPI document and docs page', () => {
     for (const op of operations) expect(Array.isArray(op.security)).toBe(true);
     expect(doc.paths['/api/v1/openapi.json'].get.security).toEqual([]);
     expect(doc.paths['/api/v1/tenants'].post.security).toEqual([{ rootToken: [] }]);
-    expect(doc.paths['/api/v1/api-keys'].post.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/api/v1/api-keys'].post.security).toEqual([{ apiKey: [] }, { sessionCookie: [] }]);
+    expect(doc.paths['/api/v1/events'].post.security).toEqual([{ apiKey: [] }]);
   });
 
   it('serves /docs as HTML that loads nothing from another host', async () => {

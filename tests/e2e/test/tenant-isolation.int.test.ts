@@ -30,6 +30,7 @@ const ID_ROUTES: [method: string, path: string, body?: unknown][] = [
   ['POST', '/api/v1/endpoints/{id}/rotate-secret', { overlap_seconds: 0 }],
   ['POST', '/api/v1/endpoints/{id}/test', {}],
   ['GET', '/api/v1/endpoints/{id}/stats'],
+  ['GET', '/api/v1/endpoints/{id}/stats/hourly'],
   ['GET', '/api/v1/endpoints/{id}/attempts'],
   ['DELETE', '/api/v1/api-keys/{id}'],
   ['GET', '/api/v1/outbox/{delivery_id}'],

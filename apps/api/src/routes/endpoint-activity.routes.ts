@@ -1,14 +1,17 @@
 import { AppError } from '@herald/core';
-import { endpointStats, findEndpoint, listEndpointAttempts } from '@herald/db';
+import { endpointHourly, endpointStats, findEndpoint, listEndpointAttempts } from '@herald/db';
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   EndpointAttemptOutSchema,
+  EndpointHourlyOutSchema,
+  EndpointHourlyQuerySchema,
   EndpointParamsSchema,
   EndpointStatsOutSchema,
   EndpointStatsQuerySchema,
   ListQuerySchema,
   pageSchema,
   windowMs,
+  type EndpointHourlyOut,
   type EndpointStatsOut,
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
@@ -43,6 +46,27 @@ export function endpointActivityRoutes(routes: RouteTable, { db }: ApiDeps): voi
         p50_latency_ms: s.p50LatencyMs,
         p99_latency_ms: s.p99LatencyMs,
       };
+      res.json(answer);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/endpoints/{id}/stats/hourly',
+      summary: 'Succeeded and failed attempts and dead deliveries of an endpoint per UTC hour (default the last 24 hours)',
+      tag: 'Endpoints',
+      auth: 'read',
+      params: EndpointParamsSchema,
+      query: EndpointHourlyQuerySchema,
+      responses: { 200: { description: 'One bucket per hour, oldest first.', schema: EndpointHourlyOutSchema } },
+    },
+    async ({ params, query }, _req, res) => {
+      const { tenantId } = principalOf(res);
+      const endpoint = await findEndpoint(db, tenantId, params.id);
+      if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
+      const hours = await endpointHourly(db, tenantId, endpoint.id, query.hours);
+      const answer: EndpointHourlyOut = { hours: hours.map((h) => ({ start: h.start.toISOString(), delivered: h.delivered, failed: h.failed, dead: h.dead })) };
       res.json(answer);
     },
   );

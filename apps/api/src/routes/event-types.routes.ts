@@ -3,6 +3,8 @@ import { AppError } from '@herald/core';
 import { createEventType, deleteEventType, eventTypeCursorKey, findEventTypes, listEventTypes, parseEventTypeCursorKey, updateEventType } from '@herald/db';
 import { decodeCursor, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
+  EventTypeCheckInSchema,
+  EventTypeCheckOutSchema,
   EventTypeDeletedOutSchema,
   EventTypeInSchema,
   EventTypeOutSchema,
@@ -10,6 +12,7 @@ import {
   ListQuerySchema,
   pageSchema,
   TEST_EVENT_TYPE,
+  type EventTypeCheckOut,
   type EventTypeDeletedOut,
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
@@ -61,6 +64,30 @@ export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }:
       const created = await createEventType(db, principalOf(res).tenantId, body);
       if (!created) throw new AppError('conflict', `Event type '${body.name}' already exists.`);
       res.status(201).json(eventTypeOut(created));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/event-types/check',
+      summary: 'Check a JSON Schema (and a sample payload against it) as creating or changing an event type would, saving nothing',
+      tag: 'Event types',
+      auth: 'admin',
+      body: EventTypeCheckInSchema,
+      responses: { 200: { description: 'The schema can be used and the payload, if given, satisfies it.', schema: EventTypeCheckOutSchema } },
+    },
+    ({ body }, _req, res) => {
+      assertUsableSchema(body.schema);
+      const violations = body.schema && body.payload ? payloadSchemas.validate(body.schema, body.payload) : [];
+      if (violations.length > 0) {
+        throw AppError.unprocessable(
+          'The payload does not match the schema.',
+          violations.map((v) => ({ path: v.path ? `payload.${v.path}` : 'payload', message: v.message })),
+        );
+      }
+      const answer: EventTypeCheckOut = { valid: true };
+      res.json(answer);
     },
   );
 

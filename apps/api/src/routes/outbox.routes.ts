@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import { findDeliveryDetail, listDeliveries, replayDeliveries, replayDelivery, type ReplayedDelivery } from '@herald/db';
+import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, replayDelivery, type ReplayedDelivery, type ReplayFilter } from '@herald/db';
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   envelopeBody,
@@ -11,12 +11,26 @@ import {
   pageSchema,
   ReplayedOutSchema,
   ReplayFilterInSchema,
+  ReplayPreviewOutSchema,
+  ReplayPreviewQuerySchema,
+  type ReplayPreviewOut,
 } from '@herald/schemas';
 import { bestEffort } from '../best-effort.js';
 import type { ApiDeps } from '../deps.js';
 import { attemptDetailOut, deliveryOut } from '../mappers.js';
 
 const DeliveryParams = z.object({ delivery_id: z.string() });
+
+/** A bulk replay's filter as the body (or the preview's query) gives it. */
+function replayFilter(input: z.output<typeof ReplayFilterInSchema>): ReplayFilter {
+  return {
+    endpointId: input.endpoint_id,
+    eventType: input.event_type,
+    status: input.status,
+    since: input.since ? new Date(input.since) : undefined,
+    until: input.until ? new Date(input.until) : undefined,
+  };
+}
 
 /** The outbox: every delivery and where it stands; dead letters and replay. */
 export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
@@ -121,15 +135,26 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       responses: { 202: { description: 'How many deliveries were queued again.', schema: ReplayedOutSchema } },
     },
     async ({ body }, _req, res) => {
-      const replayed = await replayDeliveries(db, principalOf(res).tenantId, {
-        endpointId: body.endpoint_id,
-        eventType: body.event_type,
-        status: body.status,
-        since: body.since ? new Date(body.since) : undefined,
-        until: body.until ? new Date(body.until) : undefined,
-      });
+      const replayed = await replayDeliveries(db, principalOf(res).tenantId, replayFilter(body));
       await enqueue(replayed);
       res.status(202).json({ replayed: replayed.length });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/outbox/replay/preview',
+      summary: 'Count what POST /api/v1/outbox/replay would replay with the same filter, changing nothing',
+      tag: 'Outbox',
+      auth: 'read',
+      query: ReplayPreviewQuerySchema,
+      responses: { 200: { description: 'How many deliveries match, and how many a replay would take now.', schema: ReplayPreviewOutSchema } },
+    },
+    async ({ query }, _req, res) => {
+      const preview = await previewReplay(db, principalOf(res).tenantId, replayFilter(query));
+      const answer: ReplayPreviewOut = { matching: preview.matching, replayable: preview.replayable };
+      res.json(answer);
     },
   );
 }
