@@ -22,8 +22,8 @@ export {
   withDatabase,
 } from './migrate.js';
 export type { ApplyMigrationsResult } from './migrate.js';
-export { createTenant, listTenants } from './tenants.repo.js';
-export type { NewApiKey } from './tenants.repo.js';
+export { createTenant, listTenants, updateTenant } from './tenants.repo.js';
+export type { NewApiKey, TenantChanges } from './tenants.repo.js';
 export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
 export type { ActiveApiKey } from './api-keys.repo.js';
 export { createEventType, eventTypeCursorKey, findEventTypes, listEventTypes, parseEventTypeCursorKey } from './event-types.repo.js';
@@ -36,7 +36,7 @@ export {
   findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
+export type { EndpointFilter, EndpointKeyPair, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
 export { changeEndpoint, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
 export type { ChangeEndpointOutcome, EndpointChanges, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';

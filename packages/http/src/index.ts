@@ -9,7 +9,7 @@ export { readinessHandler } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export { requestContext, requestLog } from './request-context.js';
 export { authenticate, confirmPrincipal, principalOf, requireRootToken, requireScope } from './auth.js';
-export { acceptBody, assertBodyAccepted, jsonBody, MAX_JSON_DEPTH, pathTooDeep } from './json-body.js';
+export { acceptBody, assertBodyAccepted, jsonBody, MAX_JSON_DEPTH, pathTooDeep, rawBodyText } from './json-body.js';
 export type { ApiKeyLookup, Principal } from './auth.js';
 export { RouteTable } from './route-table.js';
 export type { ResponseSpec, RouteAuth, RouteHandler, RouteInput, RouteSpec, RouteTableOptions } from './route-table.js';
