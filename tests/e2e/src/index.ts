@@ -2,3 +2,4 @@ export { call, createTenant, startStack } from './stack.js';
 export type { Stack } from './stack.js';
 export { spawnWorker } from './worker-process.js';
 export type { WorkerProcess } from './worker-process.js';
+export { pythonWithFlask, runPython } from './python.js';

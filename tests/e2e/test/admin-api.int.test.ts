@@ -36,6 +36,7 @@ describe('admin API on the real stack', () => {
       expect(res.body).toEqual({
         id: expect.stringMatching(/^tnt_[0-9A-Z]{26}$/),
         name: 'Acme',
+        external_id: null,
         created_at: expect.stringMatching(ISO_UTC),
         api_keys: {
           admin: expect.stringMatching(/^herald_admin_[A-Za-z0-9_-]{43}$/),
