@@ -14,7 +14,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 /** Runs a bash script without blocking (the stack it calls runs in this process); resolves its output. */
 function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env: { ...process.env, ...env } });
+    // A clean non-interactive bash, as a reader would paste into: no BASH_ENV start-up file (CI may set one).
+    const { BASH_ENV: _startup, ENV: _posixStartup, ...inherited } = process.env;
+    const child = spawn('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', script], { cwd: root, env: { ...inherited, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
