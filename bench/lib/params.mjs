@@ -4,7 +4,7 @@
 export const FULL = {
   runs: 3,
   // Phase 0 (signing): timed loops of calls per scheme and payload.
-  signingCalls: 20_000,
+  signingCalls: 10_000,
   signingRuns: 5,
   maxEvents: 20_000,
   minEvents: 1_000,

@@ -1,4 +1,4 @@
-import { batchPayloadTexts, singlePayloadText, storedPayloadText } from './payload-text.js';
+import { batchPayloadTexts, sameJson, singlePayloadText, storedPayloadText } from './payload-text.js';
 
 describe('singlePayloadText', () => {
   it.each([
@@ -43,5 +43,20 @@ describe('storedPayloadText', () => {
     expect(storedPayloadText(undefined, { b: 1 })).toBe('{"b":1}');
     expect(storedPayloadText('{"b":2}', { b: 1 })).toBe('{"b":1}');
     expect(storedPayloadText('{"b":', { b: 1 })).toBe('{"b":1}');
+  });
+});
+
+describe('sameJson', () => {
+  it.each([
+    ['{"a":[1,{"b":null}],"c":"x"}', '{"a":[1,{"b":null}],"c":"x"}', true],
+    ['{"a":1,"b":2}', '{"b":2,"a":1}', false],
+    ['{"a":1}', '{"a":1,"b":2}', false],
+    ['[1,2]', '[1,2,3]', false],
+    ['{"a":[]}', '{"a":{}}', false],
+    ['{"a":0}', '{"a":-0}', false],
+    ['{"a":"1"}', '{"a":1}', false],
+    ['{"a":null}', '{"a":{}}', false],
+  ])('%s and %s: %p', (x, y, expected) => {
+    expect(sameJson(JSON.parse(x), JSON.parse(y))).toBe(expected);
   });
 });
