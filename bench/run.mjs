@@ -30,11 +30,12 @@ import { isolation } from './phases/isolation.mjs';
 import { latency } from './phases/latency.mjs';
 import { profile } from './phases/profile.mjs';
 import { resources } from './phases/resources.mjs';
+import { signing } from './phases/signing.mjs';
 import { throughput } from './phases/throughput.mjs';
 import { writeReport } from './report/index.mjs';
 
 /** The phases in the order they run: { name, run(ctx), usesBaseline? }. */
-const PHASES = [throughput, latency, isolation, resources, profile, fanin];
+const PHASES = [signing, throughput, latency, isolation, resources, profile, fanin];
 const PHASE_NAMES = PHASES.map((p) => p.name);
 
 const HELP = `Usage: npm run bench [-- options]   (or: node bench/run.mjs [options])

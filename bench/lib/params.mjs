@@ -3,6 +3,9 @@
 // of a scenario), so a slow machine still finishes in ~20 minutes and a fast one sends 20,000.
 export const FULL = {
   runs: 3,
+  // Phase 0 (signing): timed loops of calls per scheme and payload.
+  signingCalls: 10_000,
+  signingRuns: 5,
   maxEvents: 20_000,
   minEvents: 1_000,
   runSeconds: 12,
@@ -40,6 +43,8 @@ export const FULL = {
 export const QUICK = {
   ...FULL,
   runs: 1,
+  signingCalls: 5_000,
+  signingRuns: 3,
   maxEvents: 5_000,
   minEvents: 500,
   runSeconds: 5,

@@ -9,12 +9,13 @@ import * as isolation from './isolation.mjs';
 import * as latency from './latency.mjs';
 import * as profile from './profile.mjs';
 import * as resources from './resources.mjs';
+import * as signing from './signing.mjs';
 import * as throughput from './throughput.mjs';
 
 /** Sections of the Markdown report, in order (profile's "Hot spots" last, after fan-in). */
-const SECTIONS = [throughput, latency, isolation, resources, fanin, profile];
+const SECTIONS = [signing, throughput, latency, isolation, resources, fanin, profile];
 /** Headlines, in order (fan-in's before resources'). */
-const HEADLINES = [throughput, latency, isolation, fanin, resources, profile];
+const HEADLINES = [throughput, latency, isolation, fanin, resources, profile, signing];
 
 const passFail = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 

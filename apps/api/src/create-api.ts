@@ -20,6 +20,7 @@ import { eventTypeRoutes } from './routes/event-types.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { outboxRoutes } from './routes/outbox.routes.js';
 import { queueDashboard } from './routes/queue-dashboard.routes.js';
+import { schemaVersionRoutes } from './routes/schema-versions.routes.js';
 import { sessionRoutes } from './routes/sessions.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
 
@@ -61,7 +62,13 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     payloadSchemas: new PayloadSchemas(),
     redis,
     transport,
-    sender: { transport, signingKeys: new SigningKeyCache(secretBox), headerPrefix: config.HERALD_HEADER_PREFIX, userAgent: USER_AGENT },
+    sender: {
+      transport,
+      signingKeys: new SigningKeyCache(secretBox),
+      headerPrefix: config.HERALD_HEADER_PREFIX,
+      userAgent: USER_AGENT,
+      environment: config.HERALD_ENVIRONMENT ?? null,
+    },
     enqueuer: new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX }),
     resolve: options.resolve,
   };
@@ -82,6 +89,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   endpointActivityRoutes(routes, deps);
   outboxRoutes(routes, deps);
   eventRoutes(routes, deps);
+  schemaVersionRoutes(routes);
   const docs = docsRoutes(routes, deps, [IngestEventRoute, IngestBatchRoute]);
   const dashboard = queueDashboard(deps);
 

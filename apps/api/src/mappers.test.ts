@@ -22,9 +22,16 @@ const endpoint: Endpoint = {
   secretPrefix: 'whsec_abcdef',
   previousSecretCiphertext: 'CIPHERTEXT-of-the-old-secret',
   previousSecretExpiresAt: at,
+  signature: { scheme: 'hmac-sha256', header: 'X-Signature', prefix: 'sha256=', encoding: 'hex', timestamp_header: null },
+  bodyFormat: 'payload',
+  schemaVersion: '2025-01-01',
+  signingKeyCiphertext: 'CIPHERTEXT-of-the-ed25519-key',
+  signingPublicKey: 'whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=',
+  previousSigningKeyCiphertext: 'CIPHERTEXT-of-the-old-ed25519-key',
   firstFailureAt: at,
   lastDeliveryAt: null,
   lastDeliveryStatus: null,
+  lastResponseStatus: 410,
   createdAt: at,
   updatedAt: at,
   deletedAt: null,
@@ -35,7 +42,17 @@ describe('endpointOut', () => {
     const out = endpointOut(endpoint);
     expect(EndpointOutSchema.strict().parse(out)).toEqual(out);
     expect(JSON.stringify(out)).not.toMatch(/CIPHERTEXT/);
-    expect(out).toMatchObject({ enabled: false, disabled_reason: 'gone', signing_secret_prefix: 'whsec_abcdef', last_delivery_at: null });
+    expect(out).toMatchObject({
+      enabled: false,
+      disabled_reason: 'gone',
+      signing_secret_prefix: 'whsec_abcdef',
+      signing_public_key: 'whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=',
+      signature: { scheme: 'hmac-sha256', header: 'X-Signature', prefix: 'sha256=', encoding: 'hex', timestamp_header: null },
+      body: 'payload',
+      schema_version: '2025-01-01',
+      last_delivery_at: null,
+      last_response_status: 410,
+    });
   });
 });
 

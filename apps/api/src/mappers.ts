@@ -1,10 +1,10 @@
 import type { ApiKey, Attempt, AttemptWithEventType, Delivery, Endpoint, EventType, Tenant } from '@herald/db';
-import type { ApiKeyOut, DeliveryOut, EndpointAttemptOut, EndpointOut, EventTypeOut, TenantOut } from '@herald/schemas';
+import { SignatureSchema, type ApiKeyOut, type BodyFormat, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function tenantOut(t: Tenant): TenantOut {
-  return { id: t.id, name: t.name, created_at: t.createdAt.toISOString() };
+  return { id: t.id, name: t.name, external_id: t.externalId, created_at: t.createdAt.toISOString() };
 }
 
 export function eventTypeOut(e: EventType): EventTypeOut {
@@ -31,11 +31,16 @@ export function endpointOut(e: Endpoint): EndpointOut {
     rate_limit_per_second: e.rateLimitPerSecond,
     headers: e.headers as Record<string, string>,
     metadata: e.metadata as Record<string, unknown>,
+    signature: SignatureSchema.parse(e.signature),
+    body: e.bodyFormat as BodyFormat,
+    schema_version: e.schemaVersion,
     signing_secret_prefix: e.secretPrefix,
+    signing_public_key: e.signingPublicKey,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
     last_delivery_at: iso(e.lastDeliveryAt),
     last_delivery_status: e.lastDeliveryStatus,
+    last_response_status: e.lastResponseStatus,
   };
 }
 
@@ -85,7 +90,7 @@ export function attemptOut(a: AttemptWithEventType): EndpointAttemptOut {
   };
 }
 
-/** One attempt in full, with the body that was sent (the event's envelope, stored once on the event). */
+/** One attempt in full, with the body that was sent (rebuilt from the event and the attempt's recorded format). */
 export function attemptDetailOut(a: Attempt, requestBody: string) {
   return {
     id: a.id,

@@ -52,8 +52,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     cache,
     enqueuer,
     logger,
-    store: createEventStore(sql, config.HERALD_SCHEMA_VERSION),
-    schemaVersion: config.HERALD_SCHEMA_VERSION,
+    store: createEventStore(sql),
     payloadSchemas: new PayloadSchemas(),
     onResults: (results) => {
       for (const r of results) eventsIngested.inc({ outcome: !r.ok ? 'refused' : r.value.duplicate ? 'duplicate' : 'accepted' });
@@ -64,6 +63,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     logger,
     metrics: registry,
     bodyLimitBytes: config.HERALD_MAX_PAYLOAD_BYTES,
+    keepRawBody: true,
     readiness: [
       { name: 'postgres', check: () => sql.query('SELECT 1') },
       // Ingest answers on PostgreSQL alone (jobs Redis misses are queued by the reconciler).

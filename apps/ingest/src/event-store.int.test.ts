@@ -26,7 +26,7 @@ describe('createEventStore: group commit across requests', () => {
     await db.tenant.create({ data: { id: tenantId, name: 'S', eventTypes: { create: [{ name: 'a.b' }] } } });
     await db.apiKey.create({ data: { id: 'key_store', tenantId, name: 'k', scope: 'ingest', keyPrefix: 'p', keyDigest: 'digest_store' } });
     await db.endpoint.create({
-      data: { id: 'ep_store', tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p' },
+      data: { id: 'ep_store', tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' },
     });
     version = String((await db.tenant.findUniqueOrThrow({ where: { id: tenantId } })).configVersion);
   });
@@ -47,7 +47,7 @@ describe('createEventStore: group commit across requests', () => {
   });
 
   it('stores the calls of one turn with one statement and answers each caller its own events', async () => {
-    const store = createEventStore(sql, 'v1');
+    const store = createEventStore(sql);
     const guard = { keyId: 'key_store', version };
     const calls = [[event()], [event(), event()], [event('same')], [event('same')]];
     statements.length = 0;
@@ -66,7 +66,7 @@ describe('createEventStore: group commit across requests', () => {
   });
 
   it('keeps calls under different guards apart: a stale one stores nothing, the current one is stored', async () => {
-    const store = createEventStore(sql, 'v1');
+    const store = createEventStore(sql);
     const before = await db.event.count({ where: { tenantId } });
     const [stale, current] = await Promise.all([
       store(tenantId, [event()], { keyId: 'key_store', version: String(BigInt(version) - 1n) }),

@@ -19,11 +19,11 @@ const OWN_STATEMENT_ROWS = 50;
  * (group commit across requests): a statement costs PostgreSQL ~0.2 ms of CPU
  * whether it holds one event or fifty. Each request still gets its own result.
  */
-export function createEventStore(sql: Sql, schemaVersion: string): StoreEvents {
+export function createEventStore(sql: Sql): StoreEvents {
   const batcher = new MicroBatcher<StoreCall, InsertEventsOutcome>(
     async (calls) => {
       const { tenantId, guard } = calls[0]!;
-      const outcome = await insertEvents(sql, tenantId, schemaVersion, calls.flatMap((c) => c.rows), guard);
+      const outcome = await insertEvents(sql, tenantId, calls.flatMap((c) => c.rows), guard);
       if (!outcome.ok) return calls.map(() => outcome);
       let offset = 0;
       return calls.map((c) => ({ ok: true, stored: outcome.stored.slice(offset, (offset += c.rows.length)) }));
@@ -31,5 +31,5 @@ export function createEventStore(sql: Sql, schemaVersion: string): StoreEvents {
     { key: ({ tenantId, guard }) => `${tenantId}\n${guard.keyId}\n${guard.version}` },
   );
   return (tenantId, rows, guard) =>
-    rows.length >= OWN_STATEMENT_ROWS ? insertEvents(sql, tenantId, schemaVersion, rows, guard) : batcher.add({ tenantId, rows, guard });
+    rows.length >= OWN_STATEMENT_ROWS ? insertEvents(sql, tenantId, rows, guard) : batcher.add({ tenantId, rows, guard });
 }

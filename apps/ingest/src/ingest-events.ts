@@ -10,13 +10,17 @@ export interface IngestDeps {
   sql: Sql;
   cache: IngestCache;
   store: StoreEvents;
-  /** HERALD_SCHEMA_VERSION, for the jobs that carry the event (the store writes it too). */
-  schemaVersion: string;
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   payloadSchemas: PayloadSchemas;
   /** Told of every result (for metrics). */
   onResults?: (results: readonly IngestResult[]) => void;
+}
+
+/** One valid event, and its payload's JSON text to store (the producer's own when it could be kept). */
+export interface IngestItem {
+  event: EventIn;
+  payload: string;
 }
 
 /** Each event's result: accepted, or refused with the error shape. */
@@ -37,16 +41,17 @@ const MAX_ROUNDS = 3;
  * (one statement, which also re-checks the key and the cached settings), and
  * only after that commit puts the delivery jobs into their endpoints' queues.
  */
-export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, events: readonly EventIn[]): Promise<IngestResult[]> {
+export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, items: readonly IngestItem[]): Promise<IngestResult[]> {
   const { sql, cache } = deps;
   const { tenantId } = caller;
+  const events = items.map((item) => item.event);
   const names = [...new Set(events.map((e) => e.event_type))];
   let results: (IngestResult | null)[] = [];
   let rows: NewEvent[] = [];
   let stored: StoredEvent[] = [];
   for (let round = 1; ; round++) {
     const view = await cache.view(tenantId, names);
-    ({ results, rows } = validate(deps, events, view.targets));
+    ({ results, rows } = validate(deps, items, view.targets));
     const guard = { keyId: caller.keyId, version: view.version };
     let failure: GuardFailure | null;
     if (rows.length === 0) {
@@ -65,7 +70,7 @@ export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, event
     if (round === MAX_ROUNDS) throw AppError.unavailable("The tenant's settings are changing; retry the request.");
   }
   const rowIndex = results.flatMap((r, i) => (r ? [] : [i]));
-  const jobs = stored.flatMap((s, k) => (s.status === 'inserted' ? deliveryJobs(tenantId, deps.schemaVersion, rows[k]!) : []));
+  const jobs = stored.flatMap((s, k) => (s.status === 'inserted' ? deliveryJobs(tenantId, rows[k]!) : []));
   try {
     await deps.enqueuer.enqueue(jobs);
   } catch (error) {
@@ -94,12 +99,12 @@ export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, event
 /** Each event refused (unknown type, payload against the schema) or turned into a row to store. */
 function validate(
   deps: IngestDeps,
-  events: readonly EventIn[],
+  items: readonly IngestItem[],
   registered: ReadonlyMap<string, IngestTarget>,
 ): { results: (IngestResult | null)[]; rows: NewEvent[] } {
   const rows: NewEvent[] = [];
   const now = new Date();
-  const results = events.map((e): IngestResult | null => {
+  const results = items.map(({ event: e, payload }): IngestResult | null => {
     const eventType = registered.get(e.event_type);
     if (!eventType) {
       const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
@@ -119,7 +124,7 @@ function validate(
       id: newId('evt'),
       eventType: e.event_type,
       idempotencyKey: e.event_id ?? null,
-      payload: JSON.stringify(e.payload),
+      payload,
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
       createdAt: now,
       deliveries: eventType.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
@@ -130,7 +135,7 @@ function validate(
 }
 
 /** The jobs of a stored event: one per delivery, carrying the event when its payload is small enough. */
-function deliveryJobs(tenantId: string, schemaVersion: string, row: NewEvent): DeliveryJobSpec[] {
+function deliveryJobs(tenantId: string, row: NewEvent): DeliveryJobSpec[] {
   const inline = row.payload.length <= INLINE_PAYLOAD_MAX_CHARS;
   return row.deliveries.map((d) => ({
     deliveryId: d.id,
@@ -142,7 +147,6 @@ function deliveryJobs(tenantId: string, schemaVersion: string, row: NewEvent): D
           event: {
             eventId: row.id,
             eventType: row.eventType,
-            schemaVersion,
             createdAt: row.createdAt.toISOString(),
             payload: row.payload,
           },

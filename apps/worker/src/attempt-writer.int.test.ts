@@ -16,7 +16,7 @@ describe('AttemptWriter', () => {
     db = createPrismaClient({ databaseUrl: database.url });
     sql = createSqlPool({ databaseUrl: database.url });
     await db.tenant.create({ data: { id: tenantId, name: 'W', eventTypes: { create: [{ name: 'a.b' }] } } });
-    await db.endpoint.create({ data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p' } });
+    await db.endpoint.create({ data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' } });
     // The attempts below are dated early in 2026: the endpoint was last changed before them.
     await sql.query(`UPDATE endpoints SET updated_at = '2025-12-31T00:00:00Z' WHERE id = $1`, [endpointId]);
   });
@@ -30,7 +30,7 @@ describe('AttemptWriter', () => {
   async function attempt(at: number, ok: boolean): Promise<AttemptRecord> {
     const eventId = newId('evt');
     const deliveryId = newId('dlv');
-    await db.event.create({ data: { id: eventId, tenantId, eventType: 'a.b', payload: '{}', schemaVersion: '1' } });
+    await db.event.create({ data: { id: eventId, tenantId, eventType: 'a.b', payload: '{}' } });
     await db.delivery.create({ data: { id: deliveryId, tenantId, eventId, endpointId, eventType: 'a.b', status: 'pending', maxAttempts: 3 } });
     return {
       tenantId,
@@ -42,6 +42,7 @@ describe('AttemptWriter', () => {
         attempt: 1,
         status: ok ? 'succeeded' : 'failed',
         requestHeaders: {},
+        requestFormat: { body: 'payload' },
         responseStatus: ok ? 200 : 500,
         responseHeaders: {},
         responseBody: '',

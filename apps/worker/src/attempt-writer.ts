@@ -30,6 +30,7 @@ interface Settled {
   at: number;
   status: string;
   ok: boolean;
+  responseStatus: number | null;
 }
 
 // Endpoints whose newest written attempt time is remembered; beyond this many the memory starts afresh.
@@ -132,7 +133,13 @@ export class AttemptWriter {
     for (const { record } of batch) {
       const { attempt } = record;
       const list = this.settled.get(attempt.endpointId) ?? [];
-      list.push({ tenantId: record.tenantId, at: attempt.createdAt.getTime(), status: attempt.status, ok: attempt.status === 'succeeded' });
+      list.push({
+        tenantId: record.tenantId,
+        at: attempt.createdAt.getTime(),
+        status: attempt.status,
+        ok: attempt.status === 'succeeded',
+        responseStatus: attempt.responseStatus,
+      });
       this.settled.set(attempt.endpointId, list);
     }
     for (const p of batch) p.resolve();
@@ -192,6 +199,7 @@ export class AttemptWriter {
         at: new Date(newest.at),
         status: newest.status,
         ok: newest.ok,
+        responseStatus: newest.responseStatus,
         firstFailed: firstFailed === null ? null : new Date(firstFailed),
       });
     }

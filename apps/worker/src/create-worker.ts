@@ -78,7 +78,13 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     finish: (tenantId, deliveryId, status, reason) => finishDelivery(sql, tenantId, deliveryId, status, reason),
     attempts,
     health,
-    sender: { transport, signingKeys: new SigningKeyCache(secretBox), headerPrefix: config.HERALD_HEADER_PREFIX, userAgent: `Herald/${VERSION}` },
+    sender: {
+      transport,
+      signingKeys: new SigningKeyCache(secretBox),
+      headerPrefix: config.HERALD_HEADER_PREFIX,
+      userAgent: `Herald/${VERSION}`,
+      environment: config.HERALD_ENVIRONMENT ?? null,
+    },
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });

@@ -25,6 +25,13 @@ const endpoint: DeliveryEndpoint = {
   secretCiphertext: secretBox.encrypt(secret),
   previousSecretCiphertext: null,
   previousSecretExpiresAt: null,
+  signature: { scheme: 'standard-webhooks' },
+  bodyFormat: 'envelope',
+  schemaVersion: '2025-01-01',
+  signingKeyCiphertext: null,
+  previousSigningKeyCiphertext: null,
+  tenantName: 'Acme',
+  tenantExternalId: null,
 };
 
 /** A stored delivery as PostgreSQL would return it. */
@@ -37,7 +44,7 @@ function stored(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
     status: 'pending',
     attempts: 0,
     maxAttempts: 3,
-    event: { id: 'evt_1', tenantId: 'tnt_1', eventType: 'order.created', schemaVersion: '2025-01-01', createdAt: new Date(), payload: '{"n":1}' },
+    event: { id: 'evt_1', tenantId: 'tnt_1', eventType: 'order.created', createdAt: new Date(), payload: '{"n":1}' },
     endpoint,
     ...overrides,
   };
@@ -70,6 +77,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
       signingKeys: new SigningKeyCache(secretBox),
       headerPrefix: 'X-Herald',
       userAgent: 'Herald/test',
+      environment: null,
     },
     retry: { baseMs: 1_000, maxDelayMs: 60_000 },
     logger: createLogger({ service: 'test', level: 'error' }),
@@ -89,7 +97,7 @@ function inlineRun(ageMs = 0): DeliveryRun {
     endpointId: 'ep_1',
     maxAttempts: 3,
     firstTry: true,
-    event: { eventId: 'evt_1', eventType: 'order.created', schemaVersion: '2025-01-01', createdAt: new Date(Date.now() - ageMs).toISOString(), payload: '{"n":1}' },
+    event: { eventId: 'evt_1', eventType: 'order.created', createdAt: new Date(Date.now() - ageMs).toISOString(), payload: '{"n":1}' },
   };
 }
 

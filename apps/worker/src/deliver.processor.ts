@@ -106,7 +106,6 @@ async function load(deps: DeliverDeps, run: DeliveryRun): Promise<DeliveryContex
       id: event.eventId,
       tenantId,
       eventType: event.eventType,
-      schemaVersion: event.schemaVersion,
       createdAt: new Date(event.createdAt),
       payload: event.payload,
     },

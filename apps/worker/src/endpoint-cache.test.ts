@@ -12,7 +12,7 @@ function controlledSql() {
         pending.push({
           ids,
           answer: (url) =>
-            resolve({ rows: ids.map((id) => ({ id, tenant_id: 'tnt_a', url, enabled: true, headers: {}, timeout_ms: 1000, secret_ciphertext: 'c' })) }),
+            resolve({ rows: ids.map((id) => ({ id, tenant_id: 'tnt_a', url, enabled: true, headers: {}, timeout_ms: 1000, secret_ciphertext: 'c', signature: { scheme: 'standard-webhooks' }, body_format: 'envelope', schema_version: '2025-01-01', tenant_name: 'A' })) }),
         });
       }),
   } as unknown as Sql;

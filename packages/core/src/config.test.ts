@@ -42,6 +42,20 @@ describe('parseEnv', () => {
     expect(parseEnv(['HERALD_ENCRYPTION_KEY'], { HERALD_ENCRYPTION_KEY: key })).toEqual({ HERALD_ENCRYPTION_KEY: key });
   });
 
+  it('stops on HERALD_SCHEMA_VERSION set to anything but the first version, which it no longer reads', () => {
+    expect(parseEnv(['HERALD_SCHEMA_VERSION'], {})).toEqual({});
+    expect(parseEnv(['HERALD_SCHEMA_VERSION'], { HERALD_SCHEMA_VERSION: '2025-01-01' })).toEqual({ HERALD_SCHEMA_VERSION: '2025-01-01' });
+    expect(() => parseEnv(['HERALD_SCHEMA_VERSION'], { HERALD_SCHEMA_VERSION: '2024-06-01' })).toThrow(
+      /^Invalid configuration: HERALD_SCHEMA_VERSION is no longer read: each endpoint is pinned to an envelope version/,
+    );
+  });
+
+  it('takes HERALD_ENVIRONMENT as a short name, unset by default', () => {
+    expect(parseEnv(['HERALD_ENVIRONMENT'], {})).toEqual({});
+    expect(parseEnv(['HERALD_ENVIRONMENT'], { HERALD_ENVIRONMENT: 'staging' })).toEqual({ HERALD_ENVIRONMENT: 'staging' });
+    expect(() => parseEnv(['HERALD_ENVIRONMENT'], { HERALD_ENVIRONMENT: 'pro duction' })).toThrow(/^Invalid configuration: HERALD_ENVIRONMENT must be/);
+  });
+
   it('ignores variables the service did not pick', () => {
     expect(() => parseEnv(['LOG_LEVEL'], { HERALD_API_PORT: 'nope' })).not.toThrow();
   });

@@ -59,7 +59,22 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be a valid header name prefix')
     .default('X-Herald'),
-  HERALD_SCHEMA_VERSION: z.string().min(1).default('2025-01-01'),
+  /**
+   * Gone: envelope versions are pinned per endpoint (`schema_version`). Still
+   * parsed so an install that set it to something else stops with a message
+   * instead of silently sending another `schema_version` than it used to;
+   * the first version's id, what it always meant by default, is harmless.
+   */
+  HERALD_SCHEMA_VERSION: z
+    .literal('2025-01-01', {
+      error: 'is no longer read: each endpoint is pinned to an envelope version (schema_version); remove it (docs/operations.md, "Envelope versions")',
+    })
+    .optional(),
+  /** Sent to receivers as the envelope's `environment` (from version 2026-12-01); null when unset. */
+  HERALD_ENVIRONMENT: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1..64 of letters, digits and . _ - (e.g. production, staging)')
+    .optional(),
   HERALD_ENCRYPTION_KEY: z
     .string()
     .min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)')

@@ -20,6 +20,8 @@ export interface EndpointOutcome {
   status: string;
   /** Whether the newest attempt succeeded (a success ends a failure run). */
   ok: boolean;
+  /** The newest attempt's HTTP status, null without a response. */
+  responseStatus: number | null;
   /** The first failure after the last success among these attempts, if the newest failed. */
   firstFailed: Date | null;
 }
@@ -41,18 +43,19 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
     text: `
     WITH inserted AS (
       INSERT INTO attempts (id, tenant_id, delivery_id, endpoint_id, event_id, attempt, status, request_headers,
-                            response_status, response_headers, response_body, latency_ms, error, created_at)
+                            response_status, response_headers, response_body, latency_ms, error, created_at, request_format)
       SELECT t.id, t.tenant_id, t.delivery_id, t.endpoint_id, t.event_id, t.attempt, t.status::"AttemptStatus",
-             t.request_headers::jsonb, t.response_status, t.response_headers::jsonb, t.response_body, t.latency_ms, t.error, t.created_at
+             t.request_headers::jsonb, t.response_status, t.response_headers::jsonb, t.response_body, t.latency_ms, t.error, t.created_at,
+             t.request_format::jsonb
       FROM unnest(
         $1::text[], $2::text[], $3::text[],
         $4::text[], $5::text[], $6::int[],
         $7::text[], $8::text[],
         $9::int[], $10::text[],
         $11::text[], $12::int[], $13::text[],
-        $14::timestamptz[]
+        $14::timestamptz[], $20::text[]
       ) AS t(id, tenant_id, delivery_id, endpoint_id, event_id, attempt, status, request_headers,
-             response_status, response_headers, response_body, latency_ms, error, created_at)
+             response_status, response_headers, response_body, latency_ms, error, created_at, request_format)
       ON CONFLICT (id) DO NOTHING
       RETURNING 1
     )
@@ -87,6 +90,7 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
       u.map((x) => x.lastResponseStatus),
       u.map((x) => x.lastError),
       u.map((x) => iso(x.deliveredAt)),
+      a.map((x) => JSON.stringify(x.requestFormat)),
     ],
   });
 }
@@ -105,13 +109,13 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
     name: 'herald_update_endpoint_outcomes',
     text: `
     UPDATE endpoints e
-    SET last_delivery_at = v.at, last_delivery_status = v.status,
+    SET last_delivery_at = v.at, last_delivery_status = v.status, last_response_status = v.response_status,
         first_failure_at = CASE
           WHEN v.ok THEN NULL
           WHEN NOT e.enabled OR v.first_failed < e.updated_at THEN e.first_failure_at
           ELSE COALESCE(e.first_failure_at, v.first_failed) END
-    FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::boolean[], $6::timestamptz[])
-      AS v(id, tenant_id, at, status, ok, first_failed)
+    FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::boolean[], $6::timestamptz[], $7::int[])
+      AS v(id, tenant_id, at, status, ok, first_failed, response_status)
     WHERE e.id = v.id AND e.tenant_id = v.tenant_id
     RETURNING e.id, e.tenant_id, e.first_failure_at`,
     values: [
@@ -121,6 +125,7 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
       outcomes.map((o) => o.status),
       outcomes.map((o) => o.ok),
       outcomes.map((o) => iso(o.firstFailed)),
+      outcomes.map((o) => o.responseStatus),
     ],
   });
   return rows.map((r) => ({ endpointId: r.id, tenantId: r.tenant_id, firstFailureAt: r.first_failure_at }));

@@ -23,7 +23,7 @@ export async function listEndpointAttempts(
 
 /** A test send: its event, the one-attempt delivery and that attempt. */
 export interface TestSend {
-  event: { id: string; eventType: string; payload: string; schemaVersion: string; createdAt: Date };
+  event: { id: string; eventType: string; payload: string; createdAt: Date };
   deliveryId: string;
   attempt: Omit<NewAttempt, 'deliveryId' | 'eventId' | 'attempt'>;
   /** 2xx: the delivery is delivered, otherwise dead (test sends are never retried). */
@@ -67,12 +67,13 @@ export async function recordTestSend(db: PrismaClient, tenantId: string, send: T
         eventId: event.id,
         attempt: 1,
         requestHeaders: attempt.requestHeaders as Prisma.InputJsonObject,
+        requestFormat: attempt.requestFormat as unknown as Prisma.InputJsonObject,
         responseHeaders: (attempt.responseHeaders ?? undefined) as Prisma.InputJsonObject | undefined,
       },
     }),
     db.endpoint.updateMany({
       where: { tenantId, id: attempt.endpointId },
-      data: { lastDeliveryAt: attempt.createdAt, lastDeliveryStatus: attempt.status },
+      data: { lastDeliveryAt: attempt.createdAt, lastDeliveryStatus: attempt.status, lastResponseStatus: responseStatus },
     }),
   ]);
 }

@@ -1,28 +1,46 @@
 import { idFloorAt } from '@herald/core';
 import { describeReason, type AttemptFields, type DeliveryReason } from '@herald/delivery';
+import { SignatureSchema, type BodyFormat, type EndpointSignature } from '@herald/schemas';
 import type { Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
 
-/** An endpoint as the worker needs it for a delivery (deleted and disabled ones included, so it can tell). */
-export type DeliveryEndpoint = Pick<
-  Endpoint,
-  | 'id'
-  | 'tenantId'
-  | 'url'
-  | 'enabled'
-  | 'disabledReason'
-  | 'deletedAt'
-  | 'timeoutMs'
-  | 'rateLimitPerSecond'
-  | 'headers'
-  | 'secretCiphertext'
-  | 'previousSecretCiphertext'
-  | 'previousSecretExpiresAt'
+/**
+ * An endpoint as a delivery attempt needs it (deleted and disabled ones
+ * included, so the worker can tell), with its tenant's name and external id
+ * for the envelope. Read in one statement, so one attempt's request is always
+ * built from one consistent state of the endpoint: its scheme, keys, body
+ * format and version change together or not at all. Never mutated: a newer
+ * read is a new object.
+ */
+export type DeliveryEndpoint = Readonly<
+  Pick<
+    Endpoint,
+    | 'id'
+    | 'tenantId'
+    | 'url'
+    | 'enabled'
+    | 'disabledReason'
+    | 'deletedAt'
+    | 'timeoutMs'
+    | 'rateLimitPerSecond'
+    | 'headers'
+    | 'secretCiphertext'
+    | 'previousSecretCiphertext'
+    | 'previousSecretExpiresAt'
+    | 'schemaVersion'
+    | 'signingKeyCiphertext'
+    | 'previousSigningKeyCiphertext'
+  > & {
+    signature: EndpointSignature;
+    bodyFormat: BodyFormat;
+    tenantName: string;
+    tenantExternalId: string | null;
+  }
 >;
 
 /** Everything one delivery attempt needs, loaded in one query. */
 export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'status' | 'attempts' | 'maxAttempts'> & {
-  event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'schemaVersion' | 'createdAt' | 'payload'>;
+  event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'createdAt' | 'payload'>;
   endpoint: DeliveryEndpoint;
 };
 
@@ -40,7 +58,15 @@ const ENDPOINT_COLUMNS = [
   'secret_ciphertext',
   'previous_secret_ciphertext',
   'previous_secret_expires_at',
+  'signature',
+  'body_format',
+  'schema_version',
+  'signing_key_ciphertext',
+  'previous_signing_key_ciphertext',
 ] as const;
+
+/** The endpoint columns (table alias `p`) and its tenant's (alias `t`), as selected. */
+const ENDPOINT_SELECT = [...ENDPOINT_COLUMNS.map((c) => `p.${c}`), 't.name AS tenant_name', 't.external_id AS tenant_external_id'].join(', ');
 
 /** The columns above as pg returns them. */
 interface EndpointRow {
@@ -56,6 +82,13 @@ interface EndpointRow {
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
+  signature: unknown;
+  body_format: string;
+  schema_version: string;
+  signing_key_ciphertext: string | null;
+  previous_signing_key_ciphertext: string | null;
+  tenant_name: string;
+  tenant_external_id: string | null;
 }
 
 function endpointOf(r: EndpointRow): DeliveryEndpoint {
@@ -72,6 +105,14 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
     secretCiphertext: r.secret_ciphertext,
     previousSecretCiphertext: r.previous_secret_ciphertext,
     previousSecretExpiresAt: r.previous_secret_expires_at,
+    // Written only through SignatureSchema by the api; a row that does not parse is corrupt and fails loudly.
+    signature: SignatureSchema.parse(r.signature),
+    bodyFormat: r.body_format as BodyFormat,
+    schemaVersion: r.schema_version,
+    signingKeyCiphertext: r.signing_key_ciphertext,
+    previousSigningKeyCiphertext: r.previous_signing_key_ciphertext,
+    tenantName: r.tenant_name,
+    tenantExternalId: r.tenant_external_id,
   };
 }
 
@@ -87,11 +128,10 @@ export async function loadDeliveryContexts(
   const { rows } = await sql.query({
     name: 'herald_load_delivery_contexts',
     text: `SELECT d.id AS delivery_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
-            e.event_type, e.schema_version, e.created_at AS event_created_at, e.payload,
-            ${ENDPOINT_COLUMNS.map((c) => `p.${c}`).join(', ')}
+            e.event_type, e.created_at AS event_created_at, e.payload, ${ENDPOINT_SELECT}
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
      JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id
-     JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id`,
+     JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id JOIN tenants t ON t.id = p.tenant_id`,
     values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
   });
   const contexts = new Map<string, DeliveryContext>();
@@ -104,7 +144,7 @@ export async function loadDeliveryContexts(
       status: r.status,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
-      event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, schemaVersion: r.schema_version, createdAt: r.event_created_at, payload: r.payload },
+      event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, createdAt: r.event_created_at, payload: r.payload },
       endpoint: endpointOf(r),
     });
   }
@@ -115,7 +155,7 @@ export async function loadDeliveryContexts(
 export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): Promise<Map<string, DeliveryEndpoint>> {
   const { rows } = await sql.query<EndpointRow>({
     name: 'herald_load_delivery_endpoints',
-    text: `SELECT ${ENDPOINT_COLUMNS.join(', ')} FROM endpoints WHERE id = ANY($1::text[])`,
+    text: `SELECT ${ENDPOINT_SELECT} FROM endpoints p JOIN tenants t ON t.id = p.tenant_id WHERE p.id = ANY($1::text[])`,
     values: [[...ids]],
   });
   return new Map(rows.map((r) => [r.id, endpointOf(r)]));

@@ -1,9 +1,10 @@
 import { describeReason, type DisabledReason } from '@herald/delivery';
-import { filtersSelecting } from '@herald/schemas';
+import { filtersSelecting, type BodyFormat, type EndpointSignature } from '@herald/schemas';
 import type { Endpoint, PrismaClient } from './generated/prisma/client.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { withTransaction, type Queryable, type Sql } from './sql.js';
 
+/** A new endpoint's row. */
 export interface NewEndpoint {
   id: string;
   url: string;
@@ -18,15 +19,30 @@ export interface NewEndpoint {
   metadata: Record<string, unknown>;
   secretCiphertext: string;
   secretPrefix: string;
+  signature: EndpointSignature;
+  bodyFormat: BodyFormat;
+  schemaVersion: string;
+  /** The ed25519 key pair, for an endpoint created with standard-webhooks-ed25519. */
+  keyPair: EndpointKeyPair | null;
+}
+
+/** An endpoint's ed25519 key pair as stored: the `whsk_` key encrypted, the `whpk_` key as is. */
+export interface EndpointKeyPair {
+  privateKeyCiphertext: string;
+  publicKey: string;
 }
 
 export async function createEndpoint(db: PrismaClient, tenantId: string, input: NewEndpoint): Promise<Endpoint> {
+  const { keyPair, ...fields } = input;
   return db.endpoint.create({
     data: {
-      ...input,
+      ...fields,
       tenantId,
       headers: input.headers as Prisma.InputJsonObject,
       metadata: input.metadata as Prisma.InputJsonObject,
+      signature: input.signature as Prisma.InputJsonObject,
+      signingKeyCiphertext: keyPair?.privateKeyCiphertext ?? null,
+      signingPublicKey: keyPair?.publicKey ?? null,
     },
   });
 }
@@ -167,12 +183,21 @@ export interface EndpointChanges {
   rateLimitPerSecond?: number | null;
   headers?: Record<string, string>;
   metadata?: Record<string, unknown>;
+  signature?: EndpointSignature;
+  bodyFormat?: BodyFormat;
+  schemaVersion?: string;
+  /**
+   * A key pair to give the endpoint unless it already has one (it is changing
+   * to standard-webhooks-ed25519): written in the same statement as the
+   * scheme, so no attempt ever sees the scheme without its key.
+   */
+  keyPair?: EndpointKeyPair;
   /** true re-enables (clearing why it was disabled and its failure run); false disables it by hand. */
   enabled?: boolean;
 }
 
 // Each changeable field's column and type.
-const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled'>, [column: string, type: string]> = {
+const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair'>, [column: string, type: string]> = {
   url: ['url', 'text'],
   name: ['name', 'text'],
   description: ['description', 'text'],
@@ -182,6 +207,9 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled'>, [column:
   rateLimitPerSecond: ['rate_limit_per_second', 'int'],
   headers: ['headers', 'jsonb'],
   metadata: ['metadata', 'jsonb'],
+  signature: ['signature', 'jsonb'],
+  bodyFormat: ['body_format', 'text'],
+  schemaVersion: ['schema_version', 'text'],
 };
 
 /** What became of an endpoint change. */
@@ -211,13 +239,22 @@ export async function changeEndpoint(sql: Sql, tenantId: string, id: string, cha
       [tenantId, id],
     );
     if (rows.length === 0) return { outcome: 'not_found' };
-    const fields = Object.entries(changes).filter(([key, value]) => key !== 'enabled' && value !== undefined) as [
+    const fields = Object.entries(changes).filter(([key, value]) => key !== 'enabled' && key !== 'keyPair' && value !== undefined) as [
       keyof typeof CHANGE_COLUMNS,
       unknown,
     ][];
-    if (fields.length > 0) {
+    if (fields.length > 0 || changes.keyPair) {
       const set = fields.map(([key], i) => `${CHANGE_COLUMNS[key][0]} = $${i + 3}::${CHANGE_COLUMNS[key][1]}`);
       const values = fields.map(([key, value]) => (CHANGE_COLUMNS[key][1] === 'jsonb' ? JSON.stringify(value) : value));
+      if (changes.keyPair) {
+        // Both halves only where there is no key yet: an endpoint keeps its key pair across scheme changes.
+        const at = values.length + 3;
+        set.push(
+          `signing_key_ciphertext = COALESCE(signing_key_ciphertext, $${at}::text)`,
+          `signing_public_key = CASE WHEN signing_key_ciphertext IS NULL THEN $${at + 1}::text ELSE signing_public_key END`,
+        );
+        values.push(changes.keyPair.privateKeyCiphertext, changes.keyPair.publicKey);
+      }
       await client.query(`UPDATE endpoints SET ${set.join(', ')}, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id, ...values]);
     }
     const wasEnabled = rows[0]!.enabled;
@@ -225,7 +262,7 @@ export async function changeEndpoint(sql: Sql, tenantId: string, id: string, cha
     if (changes.enabled === true && !wasEnabled) await enableEndpoint(client, tenantId, id);
     if (changes.enabled === false && wasEnabled) disabled = { deadDeliveries: (await disableEndpoint(client, tenantId, id, 'manual')) ?? 0 };
     const toggled = changes.enabled !== undefined && changes.enabled !== wasEnabled;
-    return { outcome: 'changed', changed: fields.length > 0 || toggled, disabled };
+    return { outcome: 'changed', changed: fields.length > 0 || changes.keyPair !== undefined || toggled, disabled };
   });
 }
 
@@ -249,27 +286,42 @@ export async function enableEndpoint(sql: Queryable, tenantId: string, id: strin
 export interface SecretRotation {
   secretCiphertext: string;
   secretPrefix: string;
-  /** Until when the outgoing secret still signs too; null drops it at once. */
+  /** Its next key pair, used only if the endpoint has one (it is or was standard-webhooks-ed25519). */
+  keyPair: EndpointKeyPair;
+  /** Until when the outgoing secret (and key) still sign too; null drops them at once. */
   previousSecretExpiresAt: Date | null;
 }
 
 /**
  * Makes a new secret current and, with an overlap, the current one previous
- * (an older previous secret is dropped). One UPDATE reading the row's own
- * current secret, so two rotations at once cannot lose a secret that was
- * shown to a caller. Resolves false if it is not a live endpoint of this tenant.
+ * (an older previous secret is dropped); an endpoint with an ed25519 key pair
+ * has its key pair rotated the same way. One UPDATE reading the row's own
+ * current secret and key, so two rotations at once cannot lose a secret that
+ * was shown to a caller. Resolves the endpoint's public key after the
+ * rotation (null without a key pair), or null if it is not a live endpoint of
+ * this tenant.
  */
-export async function rotateEndpointSecret(db: PrismaClient, tenantId: string, id: string, rotation: SecretRotation): Promise<boolean> {
+export async function rotateEndpointSecret(
+  db: PrismaClient,
+  tenantId: string,
+  id: string,
+  rotation: SecretRotation,
+): Promise<{ signingPublicKey: string | null } | null> {
   const expiresAt = rotation.previousSecretExpiresAt?.toISOString() ?? null;
-  const count = await db.$executeRaw`
+  const { privateKeyCiphertext, publicKey } = rotation.keyPair;
+  const rows = await db.$queryRaw<{ signing_public_key: string | null }[]>`
     UPDATE endpoints SET
       previous_secret_ciphertext = CASE WHEN ${expiresAt}::timestamptz IS NULL THEN NULL ELSE secret_ciphertext END,
+      previous_signing_key_ciphertext = CASE WHEN ${expiresAt}::timestamptz IS NULL THEN NULL ELSE signing_key_ciphertext END,
       previous_secret_expires_at = ${expiresAt}::timestamptz,
       secret_ciphertext = ${rotation.secretCiphertext},
       secret_prefix = ${rotation.secretPrefix},
+      signing_key_ciphertext = CASE WHEN signing_key_ciphertext IS NULL THEN NULL ELSE ${privateKeyCiphertext}::text END,
+      signing_public_key = CASE WHEN signing_key_ciphertext IS NULL THEN NULL ELSE ${publicKey}::text END,
       updated_at = now()
-    WHERE tenant_id = ${tenantId} AND id = ${id} AND deleted_at IS NULL`;
-  return count === 1;
+    WHERE tenant_id = ${tenantId} AND id = ${id} AND deleted_at IS NULL
+    RETURNING signing_public_key`;
+  return rows.length === 1 ? { signingPublicKey: rows[0]!.signing_public_key } : null;
 }
 
 /** Raw numbers behind an endpoint's stats. */

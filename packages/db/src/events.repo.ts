@@ -5,7 +5,7 @@ export interface NewEvent {
   id: string;
   eventType: string;
   idempotencyKey: string | null;
-  /** JSON text of the payload. */
+  /** The payload's JSON text as the producer sent it. */
   payload: string;
   occurredAt: Date | null;
   /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
@@ -62,7 +62,6 @@ export async function checkIngestGuard(sql: Sql, tenantId: string, guard: Ingest
 export async function insertEvents(
   sql: Sql,
   tenantId: string,
-  schemaVersion: string,
   events: readonly NewEvent[],
   guard: IngestGuard,
 ): Promise<InsertEventsOutcome> {
@@ -70,20 +69,20 @@ export async function insertEvents(
   const { rows } = await sql.query<{ key_active: boolean; current: boolean; ids: string[] }>({
     name: 'herald_insert_events',
     text: `WITH guard AS (
-       ${guardSql('$13', '$1', '$14')}
+       ${guardSql('$12', '$1', '$13')}
      ), input AS (
-       SELECT t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $15::timestamptz[])
+       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[])
          AS t(id, event_type, idempotency_key, payload, occurred_at, created_at)
        WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
-       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, schema_version, created_at)
-       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, $2, created_at FROM input
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at FROM input
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING id
      ), fanned AS (
        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at)
        SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, 'pending', d.max_attempts, now()
-       FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::int[])
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[])
          AS d(id, event_id, endpoint_id, event_type, max_attempts)
        WHERE d.event_id IN (SELECT id FROM stored)
        RETURNING 1
@@ -91,7 +90,6 @@ export async function insertEvents(
      SELECT g.key_active, g.current, ARRAY(SELECT id FROM stored) AS ids FROM guard g`,
     values: [
       tenantId,
-      schemaVersion,
       events.map((e) => e.id),
       events.map((e) => e.eventType),
       events.map((e) => e.idempotencyKey),

@@ -23,8 +23,8 @@ export {
   withDatabase,
 } from './migrate.js';
 export type { ApplyMigrationsResult } from './migrate.js';
-export { createTenant, listTenants } from './tenants.repo.js';
-export type { NewApiKey } from './tenants.repo.js';
+export { createTenant, listTenants, updateTenant } from './tenants.repo.js';
+export type { NewApiKey, TenantChanges } from './tenants.repo.js';
 export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
 export { createSession, deleteSession, findActiveSessionByDigest } from './sessions.repo.js';
 export type { ActiveSession, NewSession } from './sessions.repo.js';
@@ -39,7 +39,7 @@ export {
   findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
-export type { EndpointFilter, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
+export type { EndpointFilter, EndpointKeyPair, FanOutTarget, IngestTarget, IngestTargets, NewEndpoint } from './endpoints.repo.js';
 export { changeEndpoint, endpointHourly, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
 export type { ChangeEndpointOutcome, EndpointChanges, EndpointHour, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';

@@ -12,7 +12,7 @@ export interface NewApiKey {
 /** Creates a tenant with its first keys and the built-in `webhook.test` event type, atomically. */
 export async function createTenant(
   db: PrismaClient,
-  tenant: { id: string; name: string },
+  tenant: { id: string; name: string; externalId: string | null },
   keys: NewApiKey[],
   builtInEventTypes: { name: string; description: string }[],
 ): Promise<Tenant> {
@@ -20,6 +20,7 @@ export async function createTenant(
     data: {
       id: tenant.id,
       name: tenant.name,
+      externalId: tenant.externalId,
       apiKeys: { create: keys },
       eventTypes: { create: builtInEventTypes },
     },
@@ -33,4 +34,16 @@ export async function listTenants(db: PrismaClient, limit: number, afterId: stri
     orderBy: { id: 'desc' },
     take: limit + 1,
   });
+}
+
+/** Fields a tenant PATCH may change; `externalId: null` removes it. */
+export interface TenantChanges {
+  name?: string;
+  externalId?: string | null;
+}
+
+/** Changes a tenant; null when there is no such tenant. */
+export async function updateTenant(db: PrismaClient, id: string, changes: TenantChanges): Promise<Tenant | null> {
+  const [tenant] = await db.tenant.updateManyAndReturn({ where: { id }, data: changes });
+  return tenant ?? null;
 }

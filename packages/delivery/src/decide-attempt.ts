@@ -1,5 +1,6 @@
 import type { OutboundResult } from '@herald/outbound';
 import { describeReason, type DeliveryReason, type DisabledReason } from './delivery-reason.js';
+import type { RequestFormat } from './request-format.js';
 import type { SentAttempt } from './send-attempt.js';
 import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -72,6 +73,8 @@ export function decideAttempt(facts: AttemptFacts, policy: RetryPolicy, random: 
 export interface AttemptFields {
   status: 'succeeded' | 'failed';
   requestHeaders: Record<string, string>;
+  /** How the body was made (the body itself is rebuilt from the event with it). */
+  requestFormat: RequestFormat;
   responseStatus: number | null;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
@@ -86,6 +89,7 @@ export function attemptFields(sent: SentAttempt, decision: AttemptDecision): Att
   return {
     status: decision.attempt,
     requestHeaders: sent.headers,
+    requestFormat: sent.format,
     responseStatus: response?.status ?? null,
     responseHeaders: response?.headers ?? null,
     responseBody: response?.body ?? null,

@@ -1,6 +1,4 @@
-import { createSigningKey, generateSecret } from '@herald/signing';
 import { reservedHeaderReason } from './reserved-headers.js';
-import { buildWebhookRequest } from './webhook-request.js';
 
 describe('reservedHeaderReason', () => {
   it.each([
@@ -36,23 +34,5 @@ describe('reservedHeaderReason', () => {
     ['Acme-Hooks', 'Acme-Hook'],
   ])('leaves %s to the endpoint under the prefix %s', (name, prefix) => {
     expect(reservedHeaderReason(name, prefix)).toBeNull();
-  });
-});
-
-describe('buildWebhookRequest', () => {
-  it("keeps Herald's headers when a stored endpoint has reserved ones, and passes the others", () => {
-    const { headers } = buildWebhookRequest({
-      event: { id: 'evt_1', tenantId: 'tnt_1', eventType: 'a.b', schemaVersion: '2025-01-01', createdAt: new Date(0), payload: '{}' },
-      keys: [createSigningKey(generateSecret())],
-      attempt: 2,
-      endpointHeaders: { 'X-Herald-Delivery': 'pinned', 'webhook-id': 'pinned', 'Content-Length': '1', 'X-Team': 'crm' },
-      headerPrefix: 'X-Herald',
-      userAgent: 'Herald/test',
-      now: new Date(),
-    });
-    expect(headers['X-Herald-Delivery']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(headers['webhook-id']).toBe('evt_1');
-    expect(headers).not.toHaveProperty('Content-Length');
-    expect(headers['X-Team']).toBe('crm');
   });
 });

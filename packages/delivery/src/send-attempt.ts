@@ -1,16 +1,14 @@
 import type { OutboundResult, Transport } from '@herald/outbound';
-import type { SigningKeyCache } from './signing-keys.js';
-import { buildWebhookRequest, type WebhookEvent } from './webhook-request.js';
+import type { KeyedEndpoint, SigningKeyCache } from './signing-keys.js';
+import type { RequestFormat } from './request-format.js';
+import { buildWebhookRequest, type RequestEndpoint, type WebhookEvent } from './webhook-request.js';
 
-/** What sending needs of an endpoint. */
-export interface AttemptTarget {
+/** What sending needs of an endpoint: one read of it (DeliveryEndpoint in packages/db is one). */
+export interface AttemptTarget extends Omit<RequestEndpoint, 'headers'>, KeyedEndpoint {
   url: string;
   timeoutMs: number;
-  /** The endpoint's own headers, sent last. */
+  /** The endpoint's own headers (a JSON object of strings), sent last. */
   headers: unknown;
-  secretCiphertext: string;
-  previousSecretCiphertext: string | null;
-  previousSecretExpiresAt: Date | null;
 }
 
 /** How attempts are sent: the one transport, the signing keys, and Herald's headers. */
@@ -21,32 +19,40 @@ export interface AttemptSender {
   headerPrefix: string;
   /** `Herald/<version>`. */
   userAgent: string;
+  /** HERALD_ENVIRONMENT, or null. */
+  environment: string | null;
 }
 
 /** One attempt as it went out and what came back. */
 export interface SentAttempt {
   headers: Record<string, string>;
   body: string;
+  /** How the body was made, for the attempt's record. */
+  format: RequestFormat;
   result: OutboundResult;
   /** When the answer (or the failure) came. */
   finishedAt: Date;
 }
 
-/** Builds and signs one attempt for the endpoint as it is now, and sends it. Never throws for the receiver's sake. */
+/**
+ * Builds and signs one attempt for the endpoint as given (read once by the
+ * caller), and sends it. Never throws for the receiver's sake.
+ */
 export async function sendAttempt(
   sender: AttemptSender,
   { event, endpoint, attempt }: { event: WebhookEvent; endpoint: AttemptTarget; attempt: number },
 ): Promise<SentAttempt> {
   const now = new Date();
-  const { body, headers } = buildWebhookRequest({
+  const { body, headers, format } = buildWebhookRequest({
     event,
+    endpoint: { ...endpoint, headers: endpoint.headers as Record<string, string> },
     keys: sender.signingKeys.forEndpoint(endpoint, now),
     attempt,
-    endpointHeaders: endpoint.headers as Record<string, string>,
     headerPrefix: sender.headerPrefix,
     userAgent: sender.userAgent,
+    environment: sender.environment,
     now,
   });
   const result = await sender.transport.post({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeoutMs });
-  return { headers, body, result, finishedAt: new Date() };
+  return { headers, body, format, result, finishedAt: new Date() };
 }

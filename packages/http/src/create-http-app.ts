@@ -14,6 +14,8 @@ export interface HttpAppOptions {
   metrics: Registry;
   /** Limit for JSON bodies; larger ones are answered 413 (after the route's auth guards). */
   bodyLimitBytes: number;
+  /** Keep each JSON body's raw text for `rawBodyText` (ingest). */
+  keepRawBody?: boolean;
   /**
    * The service's own routers, mounted in order after the operational routes.
    * A route that reads `req.body` runs `acceptBody` first (RouteTable does,
@@ -29,7 +31,7 @@ export interface HttpAppOptions {
  * else and the one error handler. `index.ts` only listens, so tests drive the
  * same app.
  */
-export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, routers }: HttpAppOptions): Express {
+export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, keepRawBody, routers }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -40,7 +42,7 @@ export function createHttpApp({ logger, readiness, metrics, bodyLimitBytes, rout
   });
   app.get('/readyz', readinessHandler(readiness));
   app.get('/metrics', metricsHandler(metrics));
-  app.use(jsonBody(bodyLimitBytes));
+  app.use(jsonBody(bodyLimitBytes, { keepRaw: keepRawBody }));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);
   const dependencyErrors = new Counter({

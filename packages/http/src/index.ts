@@ -21,7 +21,7 @@ export {
   sessionTokenOf,
   setSessionCookie,
 } from './auth.js';
-export { acceptBody, assertBodyAccepted, jsonBody, MAX_JSON_DEPTH, pathTooDeep } from './json-body.js';
+export { acceptBody, assertBodyAccepted, jsonBody, MAX_JSON_DEPTH, pathTooDeep, rawBodyText } from './json-body.js';
 export type { ApiKeyLookup, Principal, SessionLookup } from './auth.js';
 export { RouteTable } from './route-table.js';
 export type { ResponseSpec, RouteAuth, RouteHandler, RouteInput, RouteSpec, RouteTableOptions } from './route-table.js';

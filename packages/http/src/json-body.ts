@@ -40,21 +40,54 @@ function depthProblem(body: unknown): AppError | null {
   ]);
 }
 
+/** What {@link jsonBody} keeps of a body when asked: its bytes as received, and their charset. */
+interface RawBody {
+  bytes: Buffer;
+  charset: string;
+}
+
 /**
  * Parses JSON bodies up to `limitBytes` and checks their depth, but answers
  * nothing itself: a body it cannot accept (malformed, too large, too deep) is
  * kept for {@link assertBodyAccepted}, which each route runs after its auth
  * guards. So a caller without valid credentials only ever learns that (401, 403),
  * whatever it sent, and an oversized body from such a caller gets 401 too.
+ *
+ * With `keepRaw`, the bytes the JSON was parsed from are kept too, for
+ * {@link rawBodyText} (ingest stores a payload's own text, not a
+ * re-serialisation of it). Keeping a reference to the buffer costs nothing.
  */
-export function jsonBody(limitBytes: number): RequestHandler {
-  const parse = express.json({ limit: limitBytes, type: ['application/json', 'application/*+json'] });
+export function jsonBody(limitBytes: number, { keepRaw = false }: { keepRaw?: boolean } = {}): RequestHandler {
+  const parse = express.json({
+    limit: limitBytes,
+    type: ['application/json', 'application/*+json'],
+    verify: keepRaw
+      ? (_req, res, bytes, charset) => {
+          (res as Response).locals.rawBody = { bytes, charset } satisfies RawBody;
+        }
+      : undefined,
+  });
   return (req: Request, res: Response, next: NextFunction): void => {
     parse(req, res, (error?: unknown) => {
       res.locals.bodyProblem = error ?? depthProblem(req.body);
       next();
     });
   };
+}
+
+/**
+ * The text the request's JSON body was parsed from (decoded as the parser
+ * did, a leading byte order mark dropped), or undefined when it was not kept
+ * or its charset is one this runtime cannot decode.
+ */
+export function rawBodyText(res: Response): string | undefined {
+  const raw = res.locals.rawBody as RawBody | undefined;
+  if (!raw) return undefined;
+  try {
+    return new TextDecoder(raw.charset || 'utf-8').decode(raw.bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Throws what {@link jsonBody} found wrong with this request's body, if anything. */

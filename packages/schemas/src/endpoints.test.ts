@@ -1,6 +1,15 @@
 import { validateHeaderValue } from 'node:http';
 import { z } from 'zod';
-import { EndpointHeadersSchema, EndpointInSchema, EndpointPatchSchema, EventFilterSchema, matchesEventType } from './endpoints.js';
+import {
+  EndpointHeadersSchema,
+  EndpointInSchema,
+  EndpointPatchSchema,
+  EventFilterSchema,
+  matchesEventType,
+  SignatureInSchema,
+  SignatureSchema,
+} from './endpoints.js';
+import { LATEST_ENVELOPE_VERSION } from './events.js';
 
 const minimal = { url: 'https://crm.example.com/webhook', events: ['lead.created'] };
 
@@ -24,6 +33,9 @@ describe('EndpointInSchema', () => {
       rate_limit_per_second: null,
       headers: {},
       metadata: {},
+      signature: { scheme: 'standard-webhooks' },
+      body: 'envelope',
+      schema_version: LATEST_ENVELOPE_VERSION,
     });
   });
 
@@ -39,6 +51,9 @@ describe('EndpointInSchema', () => {
       rate_limit_per_second: 10000,
       headers: { 'X-Team': 'crm' },
       metadata: { owner: { team: 'growth' } },
+      signature: { scheme: 'hmac-sha256', header: 'X-Hub-Signature-256', prefix: 'sha256=' },
+      body: 'payload',
+      schema_version: '2025-01-01',
     };
     expect(EndpointInSchema.parse(full)).toEqual(full);
   });
@@ -198,5 +213,39 @@ describe('matchesEventType', () => {
     [[], 'lead.created', false],
   ])('%j selects %s: %s', (filters, eventType, expected) => {
     expect(matchesEventType(filters, eventType)).toBe(expected);
+  });
+});
+
+describe('SignatureSchema (what is acceptable, 422 otherwise) and SignatureInSchema (the shape, 400 otherwise)', () => {
+  it('fills in the hmac-sha256 defaults', () => {
+    expect(SignatureSchema.parse({ scheme: 'hmac-sha256', header: 'X-Webhook-Signature' })).toEqual({
+      scheme: 'hmac-sha256',
+      header: 'X-Webhook-Signature',
+      prefix: '',
+      encoding: 'hex',
+      timestamp_header: null,
+    });
+    expect(SignatureSchema.parse({ scheme: 'standard-webhooks-ed25519' })).toEqual({ scheme: 'standard-webhooks-ed25519' });
+  });
+
+  it.each([
+    [{ scheme: 'rsa' }, 'scheme'],
+    [{ scheme: 'hmac-sha256' }, 'header'],
+    [{ scheme: 'hmac-sha256', header: 'X Sig' }, 'header'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig:' }, 'header'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig', prefix: 'sha256=\n' }, 'prefix'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig', prefix: 'a\u0000' }, 'prefix'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig', prefix: ' sha256=' }, 'prefix'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig', encoding: 'base32' }, 'encoding'],
+    [{ scheme: 'hmac-sha256', header: 'X-Sig', timestamp_header: 'X Time' }, 'timestamp_header'],
+    [{ scheme: 'standard-webhooks', header: 'X-Sig' }, ''],
+  ])('refuses %j at %p', (signature, path) => {
+    expect(failingPaths(SignatureSchema, signature)).toEqual([path]);
+  });
+
+  it('lets any strings through the shape, so their refusal can be a 422', () => {
+    expect(SignatureInSchema.safeParse({ scheme: 'rsa', header: 'X Sig', prefix: '\n' }).success).toBe(true);
+    expect(failingPaths(SignatureInSchema, { scheme: 1 })).toEqual(['scheme']);
+    expect(failingPaths(SignatureInSchema, { scheme: 'hmac-sha256', colour: 'red' })).toEqual(['']);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
 import { TEST_EVENT_TYPE } from './event-types.js';
+import { ENVELOPE_VERSIONS, LATEST_ENVELOPE_VERSION } from './events.js';
 
 /** `exact.name`, a family `prefix.*`, or `*`. */
 export const EventFilterSchema = z.union([
@@ -31,6 +32,84 @@ export const EndpointHeadersSchema = z
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
 
+/** How an endpoint's requests are signed (docs/api.md, "Signature schemes"). */
+export const SIGNATURE_SCHEMES = ['standard-webhooks', 'standard-webhooks-ed25519', 'hmac-sha256'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+/** What an endpoint's request body is: Herald's envelope, or the producer's payload bytes alone. */
+export const BODY_FORMATS = ['envelope', 'payload'] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+
+/** How the hmac-sha256 scheme writes its digest. */
+export const HMAC_ENCODINGS = ['hex', 'base64'] as const;
+
+// RFC 9110 token characters: what an HTTP header name may be made of.
+const HEADER_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+const SignatureHeaderNameSchema = z
+  .string()
+  .max(100)
+  .regex(HEADER_TOKEN, "must be a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
+
+/**
+ * An endpoint's signature as accepted and stored, defaults filled in. A body
+ * that breaks it is well-formed but unacceptable: the api answers 422 with
+ * `signature.<field>` (the request's shape is checked first, by
+ * {@link SignatureInSchema}). Which header names Herald reserves depends on
+ * HERALD_HEADER_PREFIX, so the api checks that too.
+ */
+export const SignatureSchema = z.discriminatedUnion('scheme', [
+  z.strictObject({ scheme: z.literal('standard-webhooks') }),
+  z.strictObject({ scheme: z.literal('standard-webhooks-ed25519') }),
+  z.strictObject({
+    scheme: z.literal('hmac-sha256'),
+    header: SignatureHeaderNameSchema,
+    prefix: z
+      .string()
+      .max(64)
+      // A header value cannot carry control characters, and HTTP trims surrounding spaces.
+      .regex(/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/, 'must be printable ASCII without control characters or surrounding spaces')
+      .default(''),
+    encoding: z.enum(HMAC_ENCODINGS).default('hex'),
+    timestamp_header: SignatureHeaderNameSchema.nullable().default(null),
+  }),
+]);
+export type EndpointSignature = z.infer<typeof SignatureSchema>;
+
+/** The default signature: today's Standard Webhooks `v1`. */
+export const DEFAULT_SIGNATURE: EndpointSignature = { scheme: 'standard-webhooks' };
+
+/**
+ * `signature` as a request carries it: an object of strings (else 400). Whether
+ * its values are acceptable is {@link SignatureSchema}'s question (422).
+ */
+export const SignatureInSchema = z
+  .strictObject({
+    scheme: z.string().meta({ enum: [...SIGNATURE_SCHEMES], description: 'standard-webhooks (v1, HMAC), standard-webhooks-ed25519 (v1a), or hmac-sha256.' }),
+    header: z.string().optional().meta({ description: 'hmac-sha256 only, required: the header carrying the signature (not one Herald reserves).' }),
+    prefix: z.string().optional().meta({ description: "hmac-sha256 only: written before the digest, e.g. 'sha256='. Default empty." }),
+    encoding: z.string().optional().meta({ enum: [...HMAC_ENCODINGS], description: 'hmac-sha256 only: hex (default) or base64.' }),
+    timestamp_header: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'hmac-sha256 only: when set, Unix seconds are sent in this header and `{timestamp}.{body}` is signed.' }),
+  })
+  .meta({ description: 'How requests are signed; an unacceptable value is answered 422.' });
+export type SignatureIn = z.infer<typeof SignatureInSchema>;
+
+/** `body` as a request carries it; anything but a BODY_FORMATS value is answered 422. */
+const BodyFormatInSchema = z.string().meta({
+  enum: [...BODY_FORMATS],
+  description: "envelope (Herald's JSON envelope) or payload (the producer's payload bytes exactly as ingested).",
+});
+
+/** `schema_version` as a request carries it; an unpublished version is answered 422. */
+const SchemaVersionInSchema = z.string().meta({
+  enum: ENVELOPE_VERSIONS.map((v) => v.id),
+  description: 'The envelope version this endpoint gets (GET /api/v1/schema-versions); new endpoints get the newest.',
+});
+
 /** Longest endpoint URL accepted. */
 export const MAX_ENDPOINT_URL_LENGTH = 2048;
 
@@ -57,6 +136,9 @@ export const EndpointInSchema = z.strictObject({
   rate_limit_per_second: z.number().int().min(1).max(10000).nullable().default(null),
   headers: EndpointHeadersSchema.default({}),
   metadata: JsonObjectSchema.default({}),
+  signature: SignatureInSchema.default(DEFAULT_SIGNATURE),
+  body: BodyFormatInSchema.default('envelope'),
+  schema_version: SchemaVersionInSchema.default(LATEST_ENVELOPE_VERSION),
 });
 export type EndpointIn = z.infer<typeof EndpointInSchema>;
 
@@ -72,6 +154,9 @@ export const EndpointPatchSchema = z.strictObject({
   rate_limit_per_second: z.number().int().min(1).max(10000).nullable().optional(),
   headers: EndpointHeadersSchema.optional(),
   metadata: JsonObjectSchema.optional(),
+  signature: SignatureInSchema.optional(),
+  body: BodyFormatInSchema.optional(),
+  schema_version: SchemaVersionInSchema.optional(),
 });
 export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
 
@@ -93,11 +178,19 @@ export const EndpointOutSchema = z.object({
   rate_limit_per_second: z.number().int().nullable(),
   headers: z.record(z.string(), z.string()),
   metadata: JsonObjectSchema,
+  signature: SignatureSchema,
+  body: z.enum(BODY_FORMATS),
+  schema_version: z.string(),
   signing_secret_prefix: z.string(),
+  signing_public_key: z
+    .string()
+    .nullable()
+    .describe('The whpk_ ed25519 public key receivers verify v1a signatures with (not a secret); null unless the scheme is or was standard-webhooks-ed25519.'),
   created_at: IsoTimestampOut,
   updated_at: IsoTimestampOut,
   last_delivery_at: IsoTimestampOut.nullable(),
   last_delivery_status: z.string().nullable(),
+  last_response_status: z.number().int().nullable().describe('HTTP status of the newest attempt; null without one, or when it got no response.'),
 });
 export type EndpointOut = z.infer<typeof EndpointOutSchema>;
 
@@ -176,7 +269,7 @@ export const RotateSecretInSchema = z.strictObject({
     .min(0)
     .max(MAX_SECRET_OVERLAP_SECONDS)
     .default(86_400)
-    .describe('How long deliveries are also signed with the old secret; 0 drops it at once.'),
+    .describe('How long the old secret (and key pair) keeps signing; 0 drops it at once. What is sent meanwhile depends on the scheme.'),
 });
 export type RotateSecretIn = z.infer<typeof RotateSecretInSchema>;
 
@@ -184,6 +277,7 @@ export const RotateSecretOutSchema = z.object({
   id: z.string(),
   signing_secret: z.string(),
   signing_secret_prefix: z.string(),
+  signing_public_key: z.string().nullable().describe('The new whpk_ public key when the endpoint has an ed25519 key pair, else null.'),
   previous_secret_expires_at: IsoTimestampOut.nullable().describe('Until then deliveries carry both signatures; null when overlap_seconds was 0.'),
   _warning: z.literal(SECRET_WARNING),
 });

@@ -1,4 +1,16 @@
-import { envelopeBody, EnvelopeSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
+import {
+  ENVELOPE_V1,
+  ENVELOPE_V2,
+  ENVELOPE_VERSIONS,
+  envelopeVersion,
+  EnvelopeSchema,
+  EventBatchInSchema,
+  EventInSchema,
+  LATEST_ENVELOPE_VERSION,
+  MAX_BATCH_EVENTS,
+  schemaVersionsOut,
+  type EnvelopeSource,
+} from './events.js';
 import { DeliverJobSchema } from './jobs.js';
 import { EventTypeNameSchema, ListQuerySchema } from './common.js';
 
@@ -79,55 +91,80 @@ describe('EventBatchInSchema', () => {
   });
 });
 
-describe('envelopeBody', () => {
-  const base = {
-    schemaVersion: '2025-01-01',
+describe('envelope versions', () => {
+  const event = {
     id: 'evt_01JH0000000000000000000000',
     eventType: 'company.profile_updated',
     tenantId: 'tnt_01JH0000000000000000000000',
     createdAt: new Date('2026-01-08T10:00:00.000Z'),
+    payload: '{"company_id":"US-123456"}',
   };
+  const context = { endpointId: 'ep_01JH0000000000000000000000', environment: 'staging', tenant: { name: 'Acme', externalId: 'acct_42' } };
+  const source = (change: Partial<typeof event> = {}): EnvelopeSource => ({ event: { ...event, ...change }, context });
 
-  it('is JSON with exactly the envelope fields, in order, and parses as EnvelopeSchema', () => {
-    const body = envelopeBody({ ...base, payload: '{"company_id":"US-123456"}' });
-    const parsed = JSON.parse(body);
-    expect(Object.keys(parsed)).toEqual(['schema_version', 'event_id', 'event_type', 'tenant_id', 'created_at', 'payload']);
-    expect(Object.keys(parsed)).toEqual(Object.keys(EnvelopeSchema.shape));
-    expect(EnvelopeSchema.strict().parse(parsed)).toEqual(parsed);
-    expect(parsed).toEqual({
-      schema_version: '2025-01-01',
-      event_id: 'evt_01JH0000000000000000000000',
-      event_type: 'company.profile_updated',
-      tenant_id: 'tnt_01JH0000000000000000000000',
-      created_at: '2026-01-08T10:00:00.000Z',
-      payload: { company_id: 'US-123456' },
-    });
+  it('2025-01-01 is exactly the envelope Herald sent before versions existed', () => {
+    const body = ENVELOPE_V1.body(source());
     expect(body).toBe(
       '{"schema_version":"2025-01-01","event_id":"evt_01JH0000000000000000000000","event_type":"company.profile_updated",' +
         '"tenant_id":"tnt_01JH0000000000000000000000","created_at":"2026-01-08T10:00:00.000Z","payload":{"company_id":"US-123456"}}',
     );
+    expect(Object.keys(JSON.parse(body))).toEqual(Object.keys(EnvelopeSchema.shape));
+    expect(EnvelopeSchema.strict().parse(JSON.parse(body))).toEqual(JSON.parse(body));
   });
 
-  it('inserts the stored payload text byte for byte: key order, spacing, unicode and escapes kept', () => {
-    const payload = '{"z": 1, "a": {"ü": "Zoë 🚀", "esc": "\\u00e9\\n"}, "big": 12345678901234567890, "f": 1.0}';
-    const body = envelopeBody({ ...base, payload });
-    expect(body.endsWith(`,"payload":${payload}}`)).toBe(true);
+  it('2026-12-01 adds environment, tenant {id, name, external_id} and endpoint_id, in its schema order', () => {
+    const body = ENVELOPE_V2.body(source());
     const parsed = JSON.parse(body);
-    expect(Object.keys(parsed.payload)).toEqual(['z', 'a', 'big', 'f']);
-    expect(parsed.payload.a).toEqual({ ü: 'Zoë 🚀', esc: 'é\n' });
+    expect(parsed).toEqual({
+      schema_version: '2026-12-01',
+      event_id: event.id,
+      event_type: event.eventType,
+      created_at: '2026-01-08T10:00:00.000Z',
+      environment: 'staging',
+      tenant: { id: event.tenantId, name: 'Acme', external_id: 'acct_42' },
+      endpoint_id: context.endpointId,
+      payload: { company_id: 'US-123456' },
+    });
+    expect(Object.keys(parsed)).toEqual(Object.keys(ENVELOPE_V2.schema.shape));
+    expect(ENVELOPE_V2.schema.strict().parse(parsed)).toEqual(parsed);
+    const bare = JSON.parse(ENVELOPE_V2.body({ event, context: { ...context, environment: null, tenant: { name: 'A', externalId: null } } }));
+    expect([bare.environment, bare.tenant.external_id]).toEqual([null, null]);
+  });
+
+  it.each(ENVELOPE_VERSIONS.map((v) => [v.id, v] as const))('%s inserts the stored payload text byte for byte', (_id, version) => {
+    const payload = '{"z": 1, "a": {"ü": "Zoë 🚀", "esc": "\\u00e9\\n"}, "big": 12345678901234567890, "f": 1.0}';
+    const body = version.body(source({ payload }));
+    expect(body.endsWith(`,"payload":${payload}}`)).toBe(true);
+    expect(Object.keys(JSON.parse(body).payload)).toEqual(['z', 'a', 'big', 'f']);
   });
 
   it('escapes the string fields so they cannot break out of the JSON', () => {
-    const body = envelopeBody({ ...base, schemaVersion: 'v"1\\', eventType: 'a"b', payload: '{}' });
+    const body = ENVELOPE_V2.body({ event: { ...event, eventType: 'a"b', payload: '{}' }, context: { ...context, tenant: { name: 'x","y', externalId: '\\' } } });
     const parsed = JSON.parse(body);
-    expect(parsed.schema_version).toBe('v"1\\');
     expect(parsed.event_type).toBe('a"b');
-    expect(Object.keys(parsed)).toHaveLength(6);
+    expect(parsed.tenant).toEqual({ id: event.tenantId, name: 'x","y', external_id: '\\' });
   });
 
   it('writes created_at as ISO 8601 UTC whatever the Date', () => {
-    const body = envelopeBody({ ...base, createdAt: new Date(Date.UTC(2026, 0, 8, 23, 59, 59, 7)), payload: '{}' });
+    const body = ENVELOPE_V1.body(source({ createdAt: new Date(Date.UTC(2026, 0, 8, 23, 59, 59, 7)) }));
     expect(JSON.parse(body).created_at).toBe('2026-01-08T23:59:59.007Z');
+  });
+
+  it('finds versions by id, the newest being the latest', () => {
+    expect(envelopeVersion('2025-01-01')).toBe(ENVELOPE_V1);
+    expect(envelopeVersion('2024-01-01')).toBeUndefined();
+    expect(LATEST_ENVELOPE_VERSION).toBe(ENVELOPE_VERSIONS.at(-1)!.id);
+    expect(new Set(ENVELOPE_VERSIONS.map((v) => v.id)).size).toBe(ENVELOPE_VERSIONS.length);
+  });
+
+  it('lists versions newest first with their JSON Schema, fields in send order', () => {
+    const listed = schemaVersionsOut();
+    expect(listed.map((v) => v.id)).toEqual(ENVELOPE_VERSIONS.map((v) => v.id).reverse());
+    expect(listed.filter((v) => v.latest).map((v) => v.id)).toEqual([LATEST_ENVELOPE_VERSION]);
+    for (const listedVersion of listed) {
+      const version = envelopeVersion(listedVersion.id)!;
+      expect(Object.keys(listedVersion.schema.properties as object)).toEqual(Object.keys(JSON.parse(version.body(source()))));
+    }
   });
 });
 

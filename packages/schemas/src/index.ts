@@ -9,8 +9,16 @@ export {
   TimestampSchema,
 } from './common.js';
 export type { ListQuery, Page } from './common.js';
-export { ApiKeyScopeSchema, KEY_SCOPES, TenantCreatedOutSchema, TenantInSchema, TenantOutSchema } from './tenants.js';
-export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut } from './tenants.js';
+export {
+  ApiKeyScopeSchema,
+  KEY_SCOPES,
+  TenantCreatedOutSchema,
+  TenantInSchema,
+  TenantOutSchema,
+  TenantParamsSchema,
+  TenantPatchSchema,
+} from './tenants.js';
+export type { ApiKeyScope, TenantCreatedOut, TenantIn, TenantOut, TenantPatch } from './tenants.js';
 export { EventTypeInSchema, EventTypeOutSchema, EventTypePatchSchema, TEST_EVENT_TYPE } from './event-types.js';
 export type { EventTypeIn, EventTypeOut, EventTypePatch } from './event-types.js';
 export {
@@ -26,8 +34,23 @@ export {
   matchesEventType,
   MAX_ENDPOINT_URL_LENGTH,
   SECRET_WARNING,
+  BODY_FORMATS,
+  DEFAULT_SIGNATURE,
+  HMAC_ENCODINGS,
+  SIGNATURE_SCHEMES,
+  SignatureInSchema,
+  SignatureSchema,
 } from './endpoints.js';
-export type { EndpointCreatedOut, EndpointIn, EndpointOut, EndpointPatch } from './endpoints.js';
+export type {
+  BodyFormat,
+  EndpointCreatedOut,
+  EndpointIn,
+  EndpointOut,
+  EndpointPatch,
+  EndpointSignature,
+  SignatureIn,
+  SignatureScheme,
+} from './endpoints.js';
 export {
   AttemptStatusSchema,
   ENDPOINT_BULK_MAX_IDS,
@@ -67,8 +90,21 @@ export type {
   RotateSecretIn,
   RotateSecretOut,
 } from './endpoints.js';
-export { envelopeBody, EnvelopeSchema, EventAcceptedOutSchema, EventBatchInSchema, EventInSchema, MAX_BATCH_EVENTS } from './events.js';
-export type { Envelope, EnvelopeEvent, EventAcceptedOut, EventIn } from './events.js';
+export {
+  ENVELOPE_V1,
+  ENVELOPE_V2,
+  ENVELOPE_VERSIONS,
+  envelopeVersion,
+  EnvelopeSchema,
+  EventAcceptedOutSchema,
+  EventBatchInSchema,
+  EventInSchema,
+  LATEST_ENVELOPE_VERSION,
+  MAX_BATCH_EVENTS,
+  SchemaVersionOutSchema,
+  schemaVersionsOut,
+} from './events.js';
+export type { Envelope, EnvelopeContext, EnvelopeEvent, EnvelopeSource, EnvelopeVersion, EventAcceptedOut, EventIn, SchemaVersionOut } from './events.js';
 export { DeliverJobSchema, INLINE_PAYLOAD_MAX_CHARS, InlineEventSchema } from './jobs.js';
 export type { DeliverJob, InlineEvent } from './jobs.js';
 export {

@@ -9,7 +9,6 @@ import { z } from 'zod';
 export const InlineEventSchema = z.object({
   eventId: z.string(),
   eventType: z.string(),
-  schemaVersion: z.string(),
   /** ISO timestamp, as stored. */
   createdAt: z.string(),
   /** Payload JSON text, as stored. */

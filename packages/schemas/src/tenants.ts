@@ -10,12 +10,25 @@ export const KEY_SCOPES = ['admin', 'read', 'ingest'] as const;
 export const ApiKeyScopeSchema = z.enum(KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 
+/** The producer's own id of the account a tenant stands for; receivers see it in envelopes from 2026-12-01. */
+const ExternalIdSchema = z.string().min(1).max(255).describe("Your own id of this account (e.g. its id in your billing system); sent to receivers as tenant.external_id.");
+
 export const TenantInSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
+  external_id: ExternalIdSchema.nullable().default(null),
 });
 export type TenantIn = z.infer<typeof TenantInSchema>;
 
-export const TenantOutSchema = z.object({ id: z.string(), name: z.string(), created_at: IsoTimestampOut });
+/** Any create field, optional; `external_id: null` removes it. */
+export const TenantPatchSchema = z.strictObject({
+  name: TenantInSchema.shape.name.optional(),
+  external_id: ExternalIdSchema.nullable().optional(),
+});
+export type TenantPatch = z.infer<typeof TenantPatchSchema>;
+
+export const TenantParamsSchema = z.object({ id: z.string().describe('A tenant id, tnt_...') });
+
+export const TenantOutSchema = z.object({ id: z.string(), name: z.string(), external_id: z.string().nullable(), created_at: IsoTimestampOut });
 export type TenantOut = z.infer<typeof TenantOutSchema>;
 
 /** The answer to tenant creation: the only time its keys are shown. */

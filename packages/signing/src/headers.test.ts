@@ -15,6 +15,8 @@ describe('header names', () => {
       delivery: 'X-Herald-Delivery',
       attempt: 'X-Herald-Attempt',
       schemaVersion: 'X-Herald-Schema-Version',
+      tenant: 'X-Herald-Tenant',
+      endpoint: 'X-Herald-Endpoint',
     });
   });
 
@@ -24,6 +26,8 @@ describe('header names', () => {
       delivery: 'X-Acme-Delivery',
       attempt: 'X-Acme-Attempt',
       schemaVersion: 'X-Acme-Schema-Version',
+      tenant: 'X-Acme-Tenant',
+      endpoint: 'X-Acme-Endpoint',
     });
   });
 

@@ -13,6 +13,8 @@ export interface HeraldHeaderNames {
   delivery: string;
   attempt: string;
   schemaVersion: string;
+  tenant: string;
+  endpoint: string;
 }
 
 // RFC 9110 token characters; anything else makes every outgoing request invalid.
@@ -33,5 +35,7 @@ export function heraldHeaderNames(prefix = 'X-Herald'): HeraldHeaderNames {
     delivery: `${prefix}-Delivery`,
     attempt: `${prefix}-Attempt`,
     schemaVersion: `${prefix}-Schema-Version`,
+    tenant: `${prefix}-Tenant`,
+    endpoint: `${prefix}-Endpoint`,
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { ASYMMETRIC_SIGNATURE_VERSION, computeEd25519Signature, createEd25519SigningKey, PRIVATE_KEY_PREFIX, type Ed25519SigningKey } from './ed25519.js';
 import { toSigningKey, type SigningKey } from './signing-key.js';
 
 /** What {@link sign} needs; `timestamp` is Unix seconds, `body` the exact bytes sent. */
@@ -20,7 +21,7 @@ export function computeSignature(key: SigningKey, id: string, timestamp: number,
   return createHmac('sha256', key.key).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
 
-function assertTimestamp(timestamp: number): void {
+export function assertTimestamp(timestamp: number): void {
   // A fractional or negative timestamp would be signed as written but parsed
   // differently by receivers, giving a signature nobody can verify.
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
@@ -39,25 +40,36 @@ export function sign({ secret, id, timestamp, body }: SignInput): string {
   return `${SIGNATURE_VERSION},${computeSignature(toSigningKey(secret), id, timestamp, body)}`;
 }
 
+/** A key `webhook-signature` can be signed with: a `whsec_` secret (`v1`) or a `whsk_` ed25519 key (`v1a`), as text or decoded. */
+export type WebhookSigningKey = string | SigningKey | Ed25519SigningKey;
+
+/** One `webhook-signature` entry: `v1,<HMAC>` or `v1a,<ed25519>` depending on the key. */
+function signatureEntry(key: WebhookSigningKey, id: string, timestamp: number, body: string | Uint8Array): string {
+  if (typeof key === 'string' && key.startsWith(PRIVATE_KEY_PREFIX)) key = createEd25519SigningKey(key);
+  if (typeof key !== 'string' && key.kind === 'herald-ed25519-signing-key') {
+    return `${ASYMMETRIC_SIGNATURE_VERSION},${computeEd25519Signature(key, id, timestamp, body)}`;
+  }
+  return `${SIGNATURE_VERSION},${computeSignature(toSigningKey(key), id, timestamp, body)}`;
+}
+
 /**
- * Builds the `webhook-signature` header value: one `v1,` signature per secret,
- * space-separated, so during a rotation overlap receivers holding either the
- * old or the new secret accept the message.
+ * Builds the `webhook-signature` header value: one signature per key (`v1,`
+ * for a `whsec_` secret, `v1a,` for a `whsk_` ed25519 key), space-separated,
+ * so during a rotation overlap receivers holding either the old or the new
+ * secret (or public key) accept the message.
  *
- * @param secrets - at least one secret; pass {@link SigningKey}s on hot paths.
- * @throws RangeError when `secrets` is empty or `timestamp` is not whole Unix seconds.
+ * @param keys - at least one; pass decoded keys on hot paths.
+ * @throws RangeError when `keys` is empty or `timestamp` is not whole Unix seconds.
  */
 export function signatureHeader(
-  secrets: ReadonlyArray<string | SigningKey>,
+  keys: ReadonlyArray<WebhookSigningKey>,
   id: string,
   timestamp: number,
   body: string | Uint8Array,
 ): string {
-  if (secrets.length === 0) {
+  if (keys.length === 0) {
     throw new RangeError('at least one secret is needed to sign');
   }
   assertTimestamp(timestamp);
-  return secrets
-    .map((secret) => `${SIGNATURE_VERSION},${computeSignature(toSigningKey(secret), id, timestamp, body)}`)
-    .join(' ');
+  return keys.map((key) => signatureEntry(key, id, timestamp, body)).join(' ');
 }

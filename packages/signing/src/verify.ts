@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './headers.js';
+import { ASYMMETRIC_SIGNATURE_VERSION, createEd25519PublicKey, ed25519SignatureMatches, type Ed25519PublicKey } from './ed25519.js';
 import { computeSignature, SIGNATURE_VERSION } from './sign.js';
 import { toSigningKey, type SigningKey } from './signing-key.js';
 import { WebhookVerificationError } from './webhook-verification-error.js';
@@ -14,8 +15,10 @@ export type HeaderSource = Readonly<Record<string, string | readonly string[] | 
 
 /** What {@link verify} needs. */
 export interface VerifyInput {
-  /** The endpoint secret; several during a rotation overlap, any of which may match. */
-  secret: string | SigningKey | ReadonlyArray<string | SigningKey>;
+  /** The endpoint secret (`whsec_`, checks `v1` signatures); several during a rotation overlap, any of which may match. */
+  secret?: string | SigningKey | ReadonlyArray<string | SigningKey>;
+  /** The endpoint's ed25519 public key (`whpk_`, checks `v1a` signatures); several during a rotation overlap. */
+  publicKey?: string | Ed25519PublicKey | ReadonlyArray<string | Ed25519PublicKey>;
   headers: HeaderSource;
   /** The raw request body exactly as received, before any JSON parsing. */
   body: string | Uint8Array;
@@ -32,9 +35,9 @@ function isHeadersLike(headers: HeaderSource): headers is HeadersLike {
   return typeof (headers as { get?: unknown }).get === 'function';
 }
 
-// Array.isArray does not narrow readonly arrays, hence this guard.
-function isSecretList(secret: VerifyInput['secret']): secret is ReadonlyArray<string | SigningKey> {
-  return Array.isArray(secret);
+// Array.isArray does not narrow readonly arrays, hence this helper.
+function listOf<T>(value: T | ReadonlyArray<T> | undefined): readonly T[] {
+  return value === undefined ? [] : Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
 function readHeader(headers: HeaderSource, name: string): string | undefined {
@@ -54,8 +57,8 @@ function readHeader(headers: HeaderSource, name: string): string | undefined {
 }
 
 /**
- * Checks that a webhook came from the holder of the secret, recently, and was
- * not altered, then parses its body.
+ * Checks that a webhook came from the holder of the secret (or of the private
+ * half of the public key), recently, and was not altered, then parses its body.
  *
  * @returns the body parsed as JSON; validate its shape before trusting fields.
  * @throws WebhookVerificationError with a `reason` when the message must be refused.
@@ -63,6 +66,7 @@ function readHeader(headers: HeaderSource, name: string): string | undefined {
  */
 export function verify({
   secret,
+  publicKey,
   headers,
   body,
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
@@ -71,10 +75,10 @@ export function verify({
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
     throw new RangeError(`toleranceSeconds must be a non-negative number, got ${toleranceSeconds}`);
   }
-  const secrets: ReadonlyArray<string | SigningKey> = isSecretList(secret) ? secret : [secret];
-  const keys = secrets.map(toSigningKey);
-  if (keys.length === 0) {
-    throw new RangeError('at least one secret is needed to verify');
+  const keys = listOf(secret).map(toSigningKey);
+  const publicKeys = listOf(publicKey).map((k) => (typeof k === 'string' ? createEd25519PublicKey(k) : k));
+  if (keys.length === 0 && publicKeys.length === 0) {
+    throw new RangeError('at least one secret or public key is needed to verify');
   }
 
   const id = readHeader(headers, WEBHOOK_ID_HEADER);
@@ -99,18 +103,20 @@ export function verify({
 
   // Unknown versions are skipped rather than refused so a sender can add a
   // newer scheme alongside v1 without breaking existing receivers.
-  const passed = signatureHeader.split(' ').flatMap((entry) => {
+  const passed = signatureHeader.split(' ').map((entry) => {
     const comma = entry.indexOf(',');
-    return comma !== -1 && entry.slice(0, comma) === SIGNATURE_VERSION ? [Buffer.from(entry.slice(comma + 1))] : [];
+    return comma === -1 ? { version: '', value: '' } : { version: entry.slice(0, comma), value: entry.slice(comma + 1) };
   });
-
+  const hmacs = passed.filter((p) => p.version === SIGNATURE_VERSION).map((p) => Buffer.from(p.value));
+  const ed25519s = passed.filter((p) => p.version === ASYMMETRIC_SIGNATURE_VERSION).map((p) => p.value);
   // The timestamp header text is hashed as a number, as signers format it;
   // a zero-padded header therefore fails, as it does in other libraries.
-  const matched = keys.some((key) => {
-    const expected = Buffer.from(computeSignature(key, id, timestamp, body));
-    // timingSafeEqual throws on unequal lengths, and length reveals nothing secret.
-    return passed.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
-  });
+  const matched =
+    keys.some((key) => {
+      const expected = Buffer.from(computeSignature(key, id, timestamp, body));
+      // timingSafeEqual throws on unequal lengths, and length reveals nothing secret.
+      return hmacs.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
+    }) || publicKeys.some((key) => ed25519s.some((signature) => ed25519SignatureMatches(key, id, timestamp, body, signature)));
   if (!matched) {
     throw new WebhookVerificationError('invalid_signature', 'no matching signature found');
   }

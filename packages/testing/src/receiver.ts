@@ -6,7 +6,10 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The body decoded as UTF-8. */
   body: string;
+  /** The body's bytes exactly as received. */
+  bytes: Buffer;
   receivedAt: number;
   /** When the sender closed the connection before the answer was sent (e.g. it was killed), if it did. */
   abortedAt?: number;
@@ -44,11 +47,13 @@ export async function startReceiver(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
       const received: ReceivedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: bytes.toString('utf8'),
+        bytes,
         receivedAt: Date.now(),
       };
       const index = requests.push(received) - 1;

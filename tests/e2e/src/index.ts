@@ -3,3 +3,4 @@ export type { Stack } from './stack.js';
 export { spawnWorker } from './worker-process.js';
 export type { WorkerProcess } from './worker-process.js';
 export { CHROMIUM_PATH, launchChromium } from './browser.js';
+export { pythonWithFlask, runPython } from './python.js';

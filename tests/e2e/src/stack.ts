@@ -111,8 +111,12 @@ export async function call(
 }
 
 /** Creates a tenant through the api and returns its keys. */
-export async function createTenant(stack: Stack, name = 'Acme'): Promise<{ id: string; admin: string; read: string; ingest: string }> {
-  const res = await call(stack.api.url, 'POST', '/api/v1/tenants', { token: stack.rootToken, body: { name } });
+export async function createTenant(
+  stack: Stack,
+  name = 'Acme',
+  extra: { external_id?: string } = {},
+): Promise<{ id: string; admin: string; read: string; ingest: string }> {
+  const res = await call(stack.api.url, 'POST', '/api/v1/tenants', { token: stack.rootToken, body: { name, ...extra } });
   if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, ...res.body.api_keys };
 }

@@ -36,6 +36,7 @@ describe('admin API on the real stack', () => {
       expect(res.body).toEqual({
         id: expect.stringMatching(/^tnt_[0-9A-Z]{26}$/),
         name: 'Acme',
+        external_id: null,
         created_at: expect.stringMatching(ISO_UTC),
         api_keys: {
           admin: expect.stringMatching(/^herald_admin_[A-Za-z0-9_-]{43}$/),
@@ -52,8 +53,24 @@ describe('admin API on the real stack', () => {
 
       const listed = await api('GET', '/api/v1/tenants?limit=100', { token: stack.rootToken });
       const acme = listed.body.data.find((t: { id: string }) => t.id === res.body.id);
-      expect(acme).toEqual({ id: res.body.id, name: 'Acme', created_at: res.body.created_at });
+      expect(acme).toEqual({ id: res.body.id, name: 'Acme', external_id: null, created_at: res.body.created_at });
       expect(JSON.stringify(listed.body)).not.toContain(admin);
+    });
+
+    it('sets external_id on create, changes name and external_id by PATCH (null removes it), and refuses what is not one', async () => {
+      const created = await api('POST', '/api/v1/tenants', { token: stack.rootToken, body: { name: 'Globex', external_id: 'acct_7' } });
+      expect(created.body).toMatchObject({ name: 'Globex', external_id: 'acct_7' });
+      const path = `/api/v1/tenants/${created.body.id}`;
+      const renamed = await api('PATCH', path, { token: stack.rootToken, body: { name: 'Globex Corp' } });
+      expect(renamed.body).toEqual({ id: created.body.id, name: 'Globex Corp', external_id: 'acct_7', created_at: created.body.created_at });
+      expect((await api('PATCH', path, { token: stack.rootToken, body: { external_id: null } })).body.external_id).toBeNull();
+      expectError(await api('PATCH', path, { token: stack.rootToken, body: { external_id: 'x'.repeat(256) } }), 400, 'validation_failed');
+      expectError(await api('PATCH', path, { token: stack.rootToken, body: { name: '  ' } }), 400, 'validation_failed');
+      expectError(await api('PATCH', '/api/v1/tenants/tnt_missing', { token: stack.rootToken, body: { name: 'X' } }), 404, 'not_found');
+      const tenant = await createTenant(stack, 'Keyholder');
+      expectError(await api('PATCH', path, { token: tenant.admin, body: { name: 'Stolen' } }), 401, 'unauthorized');
+      const listed = await api('GET', '/api/v1/tenants?limit=100', { token: stack.rootToken });
+      expect(listed.body.data.find((t: { id: string }) => t.id === created.body.id)).toMatchObject({ name: 'Globex Corp', external_id: null });
     });
 
     it('refuses a bad tenant body with 400', async () => {

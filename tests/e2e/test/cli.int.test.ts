@@ -211,8 +211,10 @@ describe('herald CLI against a real stack', () => {
     const list = await as(tenant, ['endpoints', 'list']);
     expect(list.code).toBe(0);
     const [header, row, ...rest] = list.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+NAME\s+URL\s+EVENTS\s+STATE\s+LAST DELIVERY$/);
-    expect(row).toMatch(new RegExp(`^${endpointId}\\s+receiver \\d+\\s+${receiver.url}\\s+${type.replace('.', '\\.')}\\s+enabled\\s+failed 20`));
+    expect(header).toMatch(/^ID\s+NAME\s+URL\s+EVENTS\s+STATE\s+SIGNATURE\s+LAST DELIVERY$/);
+    expect(row).toMatch(
+      new RegExp(`^${endpointId}\\s+receiver \\d+\\s+${receiver.url}\\s+${type.replace('.', '\\.')}\\s+enabled\\s+standard-webhooks\\s+failed \\(HTTP 500\\) 20`),
+    );
     expect(rest).toEqual([]);
     expect((await as(tenant, ['endpoints', 'list', '--enabled', 'false'])).stdout).toBe('No endpoints match.\n');
 

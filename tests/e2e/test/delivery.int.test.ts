@@ -65,16 +65,20 @@ describe('one signed webhook, end to end on the real stack', () => {
     expect(headers['x-herald-event']).toBe('company.profile_updated');
     expect(headers['x-herald-delivery']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(headers['x-herald-attempt']).toBe('1');
-    expect(headers['x-herald-schema-version']).toBe('2025-01-01');
+    expect(headers['x-herald-schema-version']).toBe('2026-12-01');
+    expect(headers['x-herald-tenant']).toBe(tenant.id);
+    expect(headers['x-herald-endpoint']).toBe(endpoint.body.id);
     expect(headers['content-type']).toBe('application/json');
     expect(headers['user-agent']).toMatch(/^Herald\/\d+\.\d+\.\d+$/);
     expect(headers['x-team']).toBe('crm');
     expect(verified).toEqual({
-      schema_version: '2025-01-01',
+      schema_version: '2026-12-01',
       event_id: accepted.body.event_id,
       event_type: 'company.profile_updated',
-      tenant_id: tenant.id,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      environment: null,
+      tenant: { id: tenant.id, name: 'Acme', external_id: null },
+      endpoint_id: endpoint.body.id,
       payload: { company_id: 'US-123456', employees: 42 },
     });
 

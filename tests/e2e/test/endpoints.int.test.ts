@@ -380,6 +380,7 @@ describe('endpoints: patch, delete, bulk, rotate-secret, test, stats, attempts',
         id: ep.id,
         signing_secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+=*$/),
         signing_secret_prefix: s2.slice(0, 12),
+        signing_public_key: null,
         previous_secret_expires_at: expect.any(String),
         _warning: 'Save this signing_secret now. It will not be shown again.',
       });
@@ -434,11 +435,13 @@ describe('endpoints: patch, delete, bulk, rotate-secret, test, stats, attempts',
       expect(verifies(ep.signing_secret, req)).toBe(true);
       const envelope = JSON.parse(req.body);
       expect(envelope).toEqual({
-        schema_version: '2025-01-01',
+        schema_version: '2026-12-01',
         event_id: expect.stringMatching(/^evt_/),
         event_type: 'webhook.test',
-        tenant_id: acme.id,
         created_at: expect.any(String),
+        environment: null,
+        tenant: { id: acme.id, name: 'Acme', external_id: null },
+        endpoint_id: ep.id,
         payload: {},
       });
       expect(headersOf(req)).toMatchObject({

@@ -20,7 +20,7 @@ describe('findIngestTargets', () => {
     });
     await db.tenant.create({ data: { id: 'tnt_b', name: 'B', eventTypes: { create: [{ name: 'a.b.c' }] } } });
     const endpoint = (id: string, tenantId: string, events: string[], extra: object = {}) =>
-      db.endpoint.create({ data: { id, tenantId, url: 'https://x.example', events, secretCiphertext: 'c', secretPrefix: 'p', maxAttempts: 3, ...extra } });
+      db.endpoint.create({ data: { id, tenantId, url: 'https://x.example', events, secretCiphertext: 'c', secretPrefix: 'p', maxAttempts: 3, schemaVersion: '2025-01-01', ...extra } });
     await endpoint('ep_all', 'tnt_a', ['*']);
     await endpoint('ep_a', 'tnt_a', ['a.*']);
     await endpoint('ep_ab', 'tnt_a', ['a.b.*']);

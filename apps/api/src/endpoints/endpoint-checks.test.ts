@@ -1,6 +1,6 @@
 import { AppError } from '@herald/core';
 import type { ApiConfig } from '../config.js';
-import { assertHeadersAllowed, assertUrlAllowed } from './endpoint-checks.js';
+import { acceptFormat, assertHeadersAllowed, assertUrlAllowed } from './endpoint-checks.js';
 
 const config = (overrides: Partial<ApiConfig> = {}) =>
   ({ HERALD_HEADER_PREFIX: 'X-Herald', HERALD_ALLOW_HTTP: false, HERALD_OUTBOUND_ALLOWLIST: [], ...overrides }) as ApiConfig;
@@ -52,5 +52,46 @@ describe('assertUrlAllowed', () => {
   it('lets an allowlisted private host through', async () => {
     const cfg = config({ HERALD_ALLOW_HTTP: true, HERALD_OUTBOUND_ALLOWLIST: ['10.0.0.0/8'] });
     expect(await refusal(() => assertUrlAllowed('http://hooks.internal/x', { config: cfg, resolve: resolvesTo('10.1.2.3') }))).toBeNull();
+  });
+});
+
+describe('acceptFormat', () => {
+  const deps = { config: config() };
+  const hmac = { scheme: 'hmac-sha256', header: 'X-Signature', prefix: 'sha256=' };
+  const paths = async (input: Parameters<typeof acceptFormat>[0], headers: Record<string, string> = {}) => {
+    const error = await refusal(() => acceptFormat(input, { signature: input.signature ?? { scheme: 'standard-webhooks' }, headers }, deps));
+    expect(error?.status ?? 422).toBe(422);
+    return error?.details.map((d) => d.path) ?? [];
+  };
+
+  it('gives the format as stored, defaults filled in, only for the fields given', () => {
+    expect(acceptFormat({ signature: hmac, body: 'payload', schema_version: '2025-01-01' }, { signature: hmac, headers: {} }, deps)).toEqual({
+      signature: { ...hmac, encoding: 'hex', timestamp_header: null },
+      bodyFormat: 'payload',
+      schemaVersion: '2025-01-01',
+    });
+    expect(acceptFormat({ body: 'envelope' }, { signature: hmac, headers: {} }, deps)).toEqual({ bodyFormat: 'envelope' });
+  });
+
+  it.each([
+    [{ signature: { scheme: 'rsa' } }, ['signature.scheme']],
+    [{ body: 'xml' }, ['body']],
+    [{ schema_version: '2024-01-01' }, ['schema_version']],
+    [{ signature: { ...hmac, header: 'X Sig' } }, ['signature.header']],
+    [{ signature: { ...hmac, header: 'X-Herald-Signature' } }, ['signature.header']],
+    [{ signature: { ...hmac, header: 'webhook-signature' } }, ['signature.header']],
+    [{ signature: { ...hmac, header: 'Content-Type' } }, ['signature.header']],
+    [{ signature: { ...hmac, timestamp_header: 'x-herald-time' } }, ['signature.timestamp_header']],
+    [{ signature: { ...hmac, timestamp_header: 'x-signature' } }, ['signature.timestamp_header']],
+    [{ signature: { ...hmac, prefix: 'sha256=\r\n' } }, ['signature.prefix']],
+    [{ signature: { scheme: 'standard-webhooks', header: 'X-Sig' } }, ['signature.header']],
+    [{ signature: { scheme: 'rsa' }, body: 'xml', schema_version: 'v3' }, ['signature.scheme', 'body', 'schema_version']],
+  ])('refuses %j with 422 at %j', async (input, expected) => {
+    expect(await paths(input as Parameters<typeof acceptFormat>[0])).toEqual(expected);
+  });
+
+  it("refuses a signature header that is also one of the endpoint's own headers, whichever of the two changes", async () => {
+    expect(await paths({ signature: hmac }, { 'x-signature': 'static' })).toEqual(['headers.x-signature']);
+    expect(await refusal(() => acceptFormat({}, { signature: hmac, headers: { 'X-Signature': 'static' } }, deps))).not.toBeNull();
   });
 });

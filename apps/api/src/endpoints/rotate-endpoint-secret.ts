@@ -1,15 +1,17 @@
 import { rotateEndpointSecret } from '@herald/db';
 import { SECRET_WARNING, type RotateSecretOut } from '@herald/schemas';
-import { generateSecret, secretPrefix } from '@herald/signing';
+import { generateKeyPair, generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
 import { announceEndpointChange } from './endpoint-signals.js';
 
 /**
- * Gives an endpoint a new signing secret. With an overlap the old one keeps
- * signing too (the worker sends both signatures) until it expires, so the
- * receiver can deploy the new secret without failing a delivery; rotating
- * again during an overlap drops the oldest. Null when it is not a live
- * endpoint of this tenant.
+ * Gives an endpoint a new signing secret, and a new key pair if it has one
+ * (standard-webhooks-ed25519). With an overlap the old ones keep signing
+ * until they expire, so the receiver can deploy the new secret (or public
+ * key) without failing a delivery: Standard Webhooks schemes send both
+ * signatures, hmac-sha256 the old secret's until the overlap ends (docs/api.md,
+ * "Secret rotation"). Rotating again during an overlap drops the oldest.
+ * Null when it is not a live endpoint of this tenant.
  */
 export async function rotateSecret(
   deps: ApiDeps,
@@ -21,9 +23,11 @@ export async function rotateSecret(
   const { db, secretBox } = deps;
   const secret = generateSecret();
   const previousSecretExpiresAt = overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null;
+  const pair = generateKeyPair();
   const rotated = await rotateEndpointSecret(db, tenantId, id, {
     secretCiphertext: secretBox.encrypt(secret),
     secretPrefix: secretPrefix(secret),
+    keyPair: { privateKeyCiphertext: secretBox.encrypt(pair.privateKey), publicKey: pair.publicKey },
     previousSecretExpiresAt,
   });
   if (!rotated) return null;
@@ -32,6 +36,7 @@ export async function rotateSecret(
     id,
     signing_secret: secret,
     signing_secret_prefix: secretPrefix(secret),
+    signing_public_key: rotated.signingPublicKey,
     previous_secret_expires_at: previousSecretExpiresAt?.toISOString() ?? null,
     _warning: SECRET_WARNING,
   };

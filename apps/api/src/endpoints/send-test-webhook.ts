@@ -1,5 +1,5 @@
 import { newId } from '@herald/core';
-import { recordTestSend, type Endpoint } from '@herald/db';
+import { recordTestSend, type DeliveryEndpoint } from '@herald/db';
 import { attemptFields, decideAttempt, sendAttempt } from '@herald/delivery';
 import type { EndpointTestOut } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
@@ -11,6 +11,9 @@ import type { ApiDeps } from '../deps.js';
  * event, a delivery with max_attempts 1 (`delivered`, or `dead` and so
  * replayable) and the attempt. Never retried, never queued.
  *
+ * The endpoint is the worker's shape (loadDeliveryEndpoints), read once, so
+ * the request is signed and formatted exactly as the worker would now.
+ *
  * Deliberate differences from a worker attempt: a disabled endpoint can be
  * tested (as in Svix: check the receiver is back before re-enabling), and the
  * event type need not match the endpoint's filters (webhook.test rarely does).
@@ -20,19 +23,12 @@ import type { ApiDeps } from '../deps.js';
 export async function sendTestWebhook(
   { sender, config, db }: ApiDeps,
   tenantId: string,
-  endpoint: Endpoint,
+  endpoint: DeliveryEndpoint,
   eventType: string,
   payload: Record<string, unknown>,
 ): Promise<EndpointTestOut> {
   const now = new Date();
-  const event = {
-    id: newId('evt'),
-    tenantId,
-    eventType,
-    schemaVersion: config.HERALD_SCHEMA_VERSION,
-    createdAt: now,
-    payload: JSON.stringify(payload),
-  };
+  const event = { id: newId('evt'), tenantId, eventType, createdAt: now, payload: JSON.stringify(payload) };
   const sent = await sendAttempt(sender, { event, endpoint, attempt: 1 });
   const decision = decideAttempt(
     { attempt: 1, maxAttempts: 1, result: sent.result, now: sent.finishedAt.getTime() },
@@ -41,7 +37,7 @@ export async function sendTestWebhook(
   const delivered = decision.delivery === 'delivered';
   const fields = attemptFields(sent, decision);
   await recordTestSend(db, tenantId, {
-    event: { id: event.id, eventType, payload: event.payload, schemaVersion: event.schemaVersion, createdAt: now },
+    event: { id: event.id, eventType, payload: event.payload, createdAt: now },
     deliveryId: newId('dlv'),
     delivered,
     attempt: { id: newId('att'), endpointId: endpoint.id, ...fields },

@@ -1,5 +1,5 @@
 import { AppError } from '@herald/core';
-import { findEndpoint, findEventTypes } from '@herald/db';
+import { findEventTypes, loadDeliveryEndpoints } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
 import {
   EndpointBulkInSchema,
@@ -18,7 +18,7 @@ import { sendTestWebhook } from '../endpoints/send-test-webhook.js';
 
 /** What can be done to endpoints besides editing them: bulk actions, secret rotation, test sends. */
 export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
-  const { db, sql, payloadSchemas } = deps;
+  const { sql, payloadSchemas } = deps;
 
   routes.add(
     {
@@ -74,8 +74,9 @@ export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
     async ({ params, body }, _req, res) => {
       const { tenantId } = principalOf(res);
-      const endpoint = await findEndpoint(db, tenantId, params.id);
-      if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
+      // The worker's read of an endpoint (unscoped), checked against the caller's tenant here.
+      const endpoint = (await loadDeliveryEndpoints(sql, [params.id])).get(params.id);
+      if (!endpoint || endpoint.tenantId !== tenantId || endpoint.deletedAt) throw AppError.notFound(`Endpoint '${params.id}'`);
       const [eventType] = await findEventTypes(sql, tenantId, [body.event_type]);
       if (!eventType) {
         throw AppError.unprocessable(`Unknown event type '${body.event_type}'.`, [

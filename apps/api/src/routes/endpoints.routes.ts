@@ -15,15 +15,20 @@ import {
   type EndpointCreatedOut,
   type EndpointDeletedOut,
   type EndpointPatch,
+  type SignatureIn,
 } from '@herald/schemas';
-import { generateSecret, secretPrefix } from '@herald/signing';
+import { generateKeyPair, generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
-import { assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { acceptFormat, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { changeEndpoint } from '../endpoints/change-endpoint.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
 import { endpointOut } from '../mappers.js';
 
-/** The PATCH body as changes; fields left out stay as they are (a given `headers` or `metadata` replaces the whole map). */
+/**
+ * The PATCH body's plain fields as changes; fields left out stay as they are
+ * (a given `headers` or `metadata` replaces the whole map). The delivery
+ * format fields are checked and added by acceptFormat.
+ */
 function changesOf(patch: EndpointPatch): EndpointChanges {
   const changes: EndpointChanges = {
     url: patch.url,
@@ -43,6 +48,11 @@ function changesOf(patch: EndpointPatch): EndpointChanges {
 /** Endpoints (subscriptions) of a tenant: create, list, get, change, delete. */
 export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { db, secretBox } = deps;
+  /** A new ed25519 key pair as stored: the secret half encrypted like signing secrets. */
+  const newKeyPair = () => {
+    const pair = generateKeyPair();
+    return { privateKeyCiphertext: secretBox.encrypt(pair.privateKey), publicKey: pair.publicKey };
+  };
 
   routes.add(
     {
@@ -57,8 +67,10 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     async ({ body }, _req, res) => {
       const { tenantId } = principalOf(res);
       assertHeadersAllowed(body.headers, deps);
+      const format = acceptFormat(body, { signature: body.signature, headers: body.headers }, deps);
       await assertUrlAllowed(body.url, deps);
       await assertEventTypesExist(deps.sql, tenantId, body.events);
+      const signature = format.signature!;
       const secret = generateSecret();
       const endpoint = await createEndpoint(db, tenantId, {
         id: newId('ep'),
@@ -74,6 +86,10 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         metadata: body.metadata,
         secretCiphertext: secretBox.encrypt(secret),
         secretPrefix: secretPrefix(secret),
+        signature,
+        bodyFormat: format.bodyFormat!,
+        schemaVersion: format.schemaVersion!,
+        keyPair: signature.scheme === 'standard-webhooks-ed25519' ? newKeyPair() : null,
       });
       const answer: EndpointCreatedOut = { ...endpointOut(endpoint), signing_secret: secret, _warning: SECRET_WARNING };
       res.status(201).json(answer);
@@ -134,11 +150,20 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     async ({ params, body }, _req, res) => {
       const { tenantId } = principalOf(res);
       const notFound = () => AppError.notFound(`Endpoint '${params.id}'`);
-      if (!(await findEndpoint(db, tenantId, params.id))) throw notFound();
+      const current = await findEndpoint(db, tenantId, params.id);
+      if (!current) throw notFound();
       if (body.headers !== undefined) assertHeadersAllowed(body.headers, deps);
+      const after = {
+        signature: body.signature ?? (current.signature as SignatureIn),
+        headers: body.headers ?? (current.headers as Record<string, string>),
+      };
+      const format = acceptFormat(body, after, deps);
       if (body.url !== undefined) await assertUrlAllowed(body.url, deps);
       if (body.events !== undefined) await assertEventTypesExist(deps.sql, tenantId, body.events);
-      if ((await changeEndpoint(deps, tenantId, params.id, changesOf(body))) === 'not_found') throw notFound();
+      const changes: EndpointChanges = { ...changesOf(body), ...format };
+      // Its first key pair, written with the scheme (an endpoint that already has one keeps it).
+      if (format.signature?.scheme === 'standard-webhooks-ed25519' && !current.signingKeyCiphertext) changes.keyPair = newKeyPair();
+      if ((await changeEndpoint(deps, tenantId, params.id, changes)) === 'not_found') throw notFound();
       const updated = await findEndpoint(db, tenantId, params.id);
       if (!updated) throw notFound();
       res.json(endpointOut(updated));

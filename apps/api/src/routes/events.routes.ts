@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '@herald/core';
 import { findEventWithDeliveries } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
-import { envelopeBody, EventDetailOutSchema } from '@herald/schemas';
+import { ENVELOPE_V1, EventDetailOutSchema } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { deliveryOut } from '../mappers.js';
 
@@ -22,7 +22,8 @@ export function eventRoutes(routes: RouteTable, { db }: ApiDeps): void {
       const event = await findEventWithDeliveries(db, principalOf(res).tenantId, params.event_id);
       if (!event) throw AppError.notFound(`Event '${params.event_id}'`);
       res.json({
-        envelope: JSON.parse(envelopeBody(event)) as unknown,
+        // The event in the first envelope version, which needs nothing but the event; what each endpoint got is in its attempts.
+        envelope: JSON.parse(ENVELOPE_V1.body({ event, context: { endpointId: '', environment: null, tenant: { name: '', externalId: null } } })) as unknown,
         idempotency_key: event.idempotencyKey,
         occurred_at: event.occurredAt?.toISOString() ?? null,
         deliveries: event.deliveries.map(deliveryOut),

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AppError } from '@herald/core';
 import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, replayDelivery, type ReplayedDelivery, type ReplayFilter } from '@herald/db';
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
+import { requestBody, type RequestFormat } from '@herald/delivery';
 import {
-  envelopeBody,
   DeliveryDetailOutSchema,
   DeliveryOutSchema,
   ListQuerySchema,
@@ -86,9 +86,11 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     async ({ params }, _req, res) => {
       const detail = await findDeliveryDetail(db, principalOf(res).tenantId, params.delivery_id);
       if (!detail) throw AppError.notFound(`Delivery '${params.delivery_id}'`);
-      const body = envelopeBody(detail.event);
       const { attempts: attemptCount, ...delivery } = deliveryOut(detail);
-      res.json({ ...delivery, attempt_count: attemptCount, attempts: detail.attemptsList.map((a) => attemptDetailOut(a, body)) });
+      const attempts = detail.attemptsList.map((a) =>
+        attemptDetailOut(a, requestBody(a.requestFormat as RequestFormat | null, detail.event, detail.endpointId)),
+      );
+      res.json({ ...delivery, attempt_count: attemptCount, attempts });
     },
   );
 

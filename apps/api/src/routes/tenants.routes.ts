@@ -1,5 +1,5 @@
-import { generateApiKey, newId } from '@herald/core';
-import { createTenant, listTenants } from '@herald/db';
+import { AppError, generateApiKey, newId } from '@herald/core';
+import { createTenant, listTenants, updateTenant } from '@herald/db';
 import { decodeCursor, idCursorKey, type RouteTable, toPage } from '@herald/http';
 import {
   KEY_SCOPES,
@@ -9,6 +9,8 @@ import {
   TenantCreatedOutSchema,
   TenantInSchema,
   TenantOutSchema,
+  TenantParamsSchema,
+  TenantPatchSchema,
   type TenantCreatedOut,
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
@@ -30,7 +32,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       const keys = KEY_SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
       const tenant = await createTenant(
         db,
-        { id: newId('tnt'), name: body.name },
+        { id: newId('tnt'), name: body.name, externalId: body.external_id },
         keys.map(({ scope, prefix, key }) => ({
           id: newId('key'),
           name: `default ${scope} key`,
@@ -61,6 +63,24 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
     async ({ query }, _req, res) => {
       const rows = await listTenants(db, query.limit, decodeCursor(query.cursor, idCursorKey('tnt')));
       res.json(toPage(rows, query.limit, (t) => t.id, tenantOut));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/api/v1/tenants/{id}',
+      summary: 'Rename a tenant or set its external_id (null removes it)',
+      tag: 'Tenants',
+      auth: 'root',
+      params: TenantParamsSchema,
+      body: TenantPatchSchema,
+      responses: { 200: { description: 'The tenant as changed.', schema: TenantOutSchema } },
+    },
+    async ({ params, body }, _req, res) => {
+      const tenant = await updateTenant(db, params.id, { name: body.name, externalId: body.external_id });
+      if (!tenant) throw AppError.notFound(`Tenant '${params.id}'`);
+      res.json(tenantOut(tenant));
     },
   );
 }

@@ -19,7 +19,14 @@ const COLUMNS: Column<EndpointOut>[] = [
   { header: 'URL', value: (e) => e.url, maxWidth: 48 },
   { header: 'EVENTS', value: (e) => e.events.join(','), maxWidth: 32 },
   { header: 'STATE', value: endpointState },
-  { header: 'LAST DELIVERY', value: (e) => (e.last_delivery_at ? `${e.last_delivery_status ?? '?'} ${formatTime(e.last_delivery_at)}` : null) },
+  { header: 'SIGNATURE', value: (e) => e.signature.scheme },
+  {
+    header: 'LAST DELIVERY',
+    value: (e) =>
+      e.last_delivery_at
+        ? `${e.last_delivery_status ?? '?'}${e.last_response_status === null ? '' : ` (HTTP ${e.last_response_status})`} ${formatTime(e.last_delivery_at)}`
+        : null,
+  },
 ];
 
 /** `herald endpoints list`. */
