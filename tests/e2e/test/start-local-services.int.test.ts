@@ -175,7 +175,7 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
 
     const [request] = await receiver.waitFor(1, 30_000);
     const verified = new Webhook(endpoint.body.signing_secret).verify(request!.body, request!.headers as Record<string, string>);
-    expect(verified).toMatchObject({ event_id: created.eventId, event_type: 'order.paid', tenant_id: created.tenantId, payload: { order: 42 } });
+    expect(verified).toMatchObject({ event_id: created.eventId, event_type: 'order.paid', tenant: { id: created.tenantId }, payload: { order: 42 } });
   }, 200_000);
 
   it('runs them on 127.0.0.1 behind a password, with the data in .herald/', async () => {

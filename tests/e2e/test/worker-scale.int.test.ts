@@ -34,9 +34,9 @@ describe('one worker process, 5,000 active endpoints', () => {
     const ids = Array.from({ length: ENDPOINTS - 1 }, () => newId('ep'));
     await stack.db.$executeRaw`
       INSERT INTO endpoints (id, tenant_id, url, name, description, events, enabled, timeout_ms, max_attempts, headers, metadata,
-                             secret_ciphertext, secret_prefix, created_at, updated_at)
+                             secret_ciphertext, secret_prefix, schema_version, signature, body_format, created_at, updated_at)
       SELECT k.id, e.tenant_id, ${receiver.url} || '/' || k.n, e.name, e.description, e.events, true, e.timeout_ms, e.max_attempts,
-             e.headers, e.metadata, e.secret_ciphertext, e.secret_prefix, now(), now()
+             e.headers, e.metadata, e.secret_ciphertext, e.secret_prefix, e.schema_version, e.signature, e.body_format, now(), now()
       FROM endpoints e, unnest(${ids}::text[]) WITH ORDINALITY AS k(id, n)
       WHERE e.id = ${first.body.id as string}`;
 
