@@ -23,6 +23,7 @@ import { queueDashboard } from './routes/queue-dashboard.routes.js';
 import { schemaVersionRoutes } from './routes/schema-versions.routes.js';
 import { sessionRoutes } from './routes/sessions.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 
 export interface RunningApi {
   url: string;
@@ -81,6 +82,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     ),
   });
   tenantRoutes(routes, deps);
+  settingsRoutes(routes, deps);
   sessionRoutes(routes, deps);
   apiKeyRoutes(routes, deps);
   eventTypeRoutes(routes, deps);

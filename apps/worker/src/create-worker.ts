@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
-import { createSqlPool, disableEndpoint, finishDelivery, loadDeliveryContexts } from '@herald/db';
-import { EndpointHealth, SigningKeyCache } from '@herald/delivery';
+import { createSqlPool, finishDelivery, loadDeliveryContexts, loadEmailDeliveryContexts } from '@herald/db';
+import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
-import { createTransport, type Resolve } from '@herald/outbound';
-import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, queueKeys } from '@herald/queue';
+import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
+import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, isEmailQueueOwner, queueKeys } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointCache } from './endpoint-cache.js';
 import { Dispatcher } from './dispatcher.js';
 import { Fleet } from './fleet.js';
+import { OperationalEvents } from './operational-events.js';
 import { Reconciler } from './reconciler.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
@@ -55,19 +56,39 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     backlog: () => dispatcher?.backlog() ?? Promise.resolve({ ready: 0, scheduled: 0 }),
   });
   const endpoints = new EndpointCache({ sql, logger });
+  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  const mail = config.HERALD_SMTP_URL ? createMailTransport({ url: config.HERALD_SMTP_URL, from: config.HERALD_EMAIL_FROM }) : null;
+  const operational = new OperationalEvents({
+    sql,
+    enqueuer,
+    logger,
+    metrics,
+    environment: config.HERALD_ENVIRONMENT ?? null,
+    emailConfigured: mail !== null,
+    deadWindowMs: config.HERALD_DEAD_NOTICE_WINDOW_MS,
+  });
   const health = new EndpointHealth({
-    disable: (tenantId, endpointId, reason) => disableEndpoint(sql, tenantId, endpointId, reason),
+    disable: (tenantId, endpointId, reason) => operational.disable(tenantId, endpointId, reason),
     logger,
     disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
     onDisabled: (endpointId, deadDeliveries) => {
       endpoints.forget(endpointId);
-      metrics.deadLetters.inc({ reason: 'endpoint_disabled' }, deadDeliveries);
+      metrics.deadLetters.inc({ reason: 'endpoint_disabled', kind: 'webhook' }, deadDeliveries);
       return drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId);
+    },
+    notices: {
+      failingAfterMs: config.HERALD_FAILING_NOTICE_MS,
+      failing: (runs) => operational.failing(runs, config.HERALD_FAILING_NOTICE_MS),
+      recovered: (runs) => operational.recovered(runs),
     },
   });
   const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const contextBatcher = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
     const contexts = await loadDeliveryContexts(sql, keys);
+    return keys.map((k) => contexts.get(k.deliveryId) ?? null);
+  });
+  const emailContexts = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
+    const contexts = await loadEmailDeliveryContexts(sql, keys);
     return keys.map((k) => contexts.get(k.deliveryId) ?? null);
   });
   const deliver = createDeliverProcessor({
@@ -85,6 +106,19 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       userAgent: `Herald/${VERSION}`,
       environment: config.HERALD_ENVIRONMENT ?? null,
     },
+    email: mail
+      ? {
+          loadContext: (key) => emailContexts.add(key),
+          sender: {
+            mail,
+            from: config.HERALD_EMAIL_FROM,
+            fromAddress: addressOf(config.HERALD_EMAIL_FROM),
+            headerPrefix: config.HERALD_HEADER_PREFIX,
+            environment: config.HERALD_ENVIRONMENT ?? null,
+          },
+        }
+      : null,
+    onExhausted: (tenantId, endpointId) => operational.countDeath(tenantId, endpointId),
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });
@@ -100,7 +134,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     slots: config.HERALD_WORKER_SLOTS,
     concurrency: config.HERALD_WORKER_CONCURRENCY,
     deliver,
-    rateLimitOf: (endpointId) => endpoints.rateLimitOf(endpointId),
+    // A tenant's email queue has no rate limit of its own: HERALD_WORKER_CONCURRENCY caps it.
+    rateLimitOf: (ownerId) => (isEmailQueueOwner(ownerId) ? Promise.resolve(null) : endpoints.rateLimitOf(ownerId)),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
     logger,
@@ -113,7 +148,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   });
   await subscriber.subscribe(queueKeys(config.HERALD_REDIS_PREFIX).changedChannel);
   dispatcher.start();
-  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  operational.start();
   const reconciler = new Reconciler({
     sql,
     redis,
@@ -146,12 +181,14 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     async stop() {
       await reconciler.stop();
       await dispatcher!.close();
+      await operational.stop();
       await attempts.flush();
       await fleet.stop();
       endpoints.close();
       await Promise.all([enqueuer.close(), queues.close()]);
       await closeServer(server);
       transport.close();
+      mail?.close();
       for (const connection of [blocking, subscriber, redis]) connection.disconnect();
       await sql.end();
     },

@@ -2,10 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The worker's Prometheus metrics (docs/operations.md, "Metrics"). */
 export interface WorkerMetrics {
-  deliveries: Counter<'outcome'>;
-  attemptDuration: Histogram<'result'>;
-  ingestToDelivery: Histogram;
-  deadLetters: Counter<'reason'>;
+  deliveries: Counter<'outcome' | 'kind'>;
+  attemptDuration: Histogram<'result' | 'kind'>;
+  ingestToDelivery: Histogram<'kind'>;
+  deadLetters: Counter<'reason' | 'kind'>;
+  /** Operational events emitted, by type. */
+  operationalEvents: Counter<'event_type'>;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -37,27 +39,34 @@ export function createWorkerMetrics(
   return {
     deliveries: new Counter({
       name: 'herald_deliveries_total',
-      help: 'Delivery jobs by outcome: delivered, retry, dead, cancelled, skipped.',
-      labelNames: ['outcome'],
+      help: 'Delivery jobs by outcome (delivered, retry, dead, cancelled, skipped) and kind (webhook, email).',
+      labelNames: ['outcome', 'kind'],
       registers: [registry],
     }),
     attemptDuration: new Histogram({
       name: 'herald_attempt_duration_seconds',
-      help: 'Duration of one HTTP attempt, by result (succeeded or failed).',
-      labelNames: ['result'],
+      help: 'Duration of one attempt (an HTTP POST or an SMTP send), by result (succeeded or failed) and kind (webhook, email).',
+      labelNames: ['result', 'kind'],
       buckets: SECONDS,
       registers: [registry],
     }),
     ingestToDelivery: new Histogram({
       name: 'herald_ingest_to_delivery_seconds',
-      help: 'From an event being stored to its successful delivery.',
+      help: 'From an event being stored to its successful delivery, by kind (webhook, email).',
+      labelNames: ['kind'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
       registers: [registry],
     }),
     deadLetters: new Counter({
       name: 'herald_dead_letters_total',
-      help: 'Deliveries the worker made dead, by reason: attempts_exhausted, gone, blocked, endpoint_disabled (pending ones when it disabled their endpoint, or found it disabled).',
-      labelNames: ['reason'],
+      help: 'Deliveries the worker made dead, by reason: attempts_exhausted, gone, blocked, smtp_rejected, endpoint_disabled (pending ones when it disabled their endpoint, or found it disabled); and kind (webhook, email).',
+      labelNames: ['reason', 'kind'],
+      registers: [registry],
+    }),
+    operationalEvents: new Counter({
+      name: 'herald_operational_events_total',
+      help: "Herald's own events emitted into tenants, by event_type (herald.endpoint.disabled, .failing, .recovered, herald.delivery.dead).",
+      labelNames: ['event_type'],
       registers: [registry],
     }),
   };

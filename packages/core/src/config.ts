@@ -79,6 +79,24 @@ export const EnvSchema = z.object({
     .string()
     .min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)')
     .refine(isEncryptionKey, 'must be 32 bytes, base64- or hex-encoded (e.g. `openssl rand -base64 32`)'),
+  /**
+   * Where email deliveries are sent: `smtp://user:pass@host:587` (STARTTLS when the server offers it),
+   * `smtps://…:465` (TLS from the start). Unset: Herald sends no email and refuses email settings.
+   */
+  HERALD_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .refine((v) => URL.canParse(v), 'must be a valid URL')
+    .optional(),
+  /** The From of Herald's emails: an address, or `Name <address>`. */
+  HERALD_EMAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n"]{1,100} <[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address or Name <address>')
+    .default('Herald <herald@localhost>'),
+  /** How long an endpoint fails without a success before herald.endpoint.failing is emitted (once per failure run). */
+  HERALD_FAILING_NOTICE_MS: positiveMs(60 * 60 * 1000),
+  /** At most one herald.delivery.dead per endpoint per this window, carrying how many died in it. */
+  HERALD_DEAD_NOTICE_WINDOW_MS: positiveMs(15 * 60 * 1000),
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
   HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),

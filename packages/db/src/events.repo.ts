@@ -10,8 +10,11 @@ export interface NewEvent {
   occurredAt: Date | null;
   /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
   createdAt: Date;
-  deliveries: { id: string; endpointId: string; maxAttempts: number }[];
+  deliveries: NewDelivery[];
 }
+
+/** One delivery of a new event: to an endpoint (a webhook), or to an address (an email). */
+export type NewDelivery = { id: string; maxAttempts: number } & ({ endpointId: string; recipient?: undefined } | { endpointId: null; recipient: string });
 
 /** What happened to each event, in input order. */
 export type StoredEvent =
@@ -80,10 +83,11 @@ export async function insertEvents(
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING id
      ), fanned AS (
-       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at)
-       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, 'pending', d.max_attempts, now()
-       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[])
-         AS d(id, event_id, endpoint_id, event_type, max_attempts)
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, status, max_attempts, next_attempt_at)
+       SELECT d.id, $1, d.event_id, d.endpoint_id, CASE WHEN d.recipient IS NULL THEN 'webhook' ELSE 'email' END::"DeliveryKind",
+              d.recipient, d.event_type, 'pending', d.max_attempts, now()
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $15::text[])
+         AS d(id, event_id, endpoint_id, event_type, max_attempts, recipient)
        WHERE d.event_id IN (SELECT id FROM stored)
        RETURNING 1
      )
@@ -103,6 +107,7 @@ export async function insertEvents(
       guard.keyId,
       guard.version,
       events.map((e) => e.createdAt),
+      deliveries.map((d) => d.recipient ?? null),
     ],
   });
   const failure = guardFailure(rows[0]!);

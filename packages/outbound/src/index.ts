@@ -6,3 +6,5 @@ export { checkEndpointUrl, unsafeAddressReason } from './url-policy.js';
 export type { UrlPolicyOptions } from './url-policy.js';
 export { lookupFunction, systemResolve } from './resolver.js';
 export type { Resolve } from './resolver.js';
+export { createMailTransport } from './mail-transport.js';
+export type { MailResult, MailTransport, MailTransportOptions, OutboundMail } from './mail-transport.js';

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { EventTypeNameSchema, IsoTimestampOut, TimestampSchema } from './common.js';
 import { AttemptStatusSchema } from './endpoints.js';
 import { EnvelopeSchema } from './events.js';
+import { DeliveryKindSchema } from './notifications.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'dead', 'cancelled']);
 
 export const OutboxQuerySchema = z.object({
   status: DeliveryStatusSchema.optional(),
+  kind: DeliveryKindSchema.optional().describe('Only webhook or only email deliveries.'),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
   since: TimestampSchema.optional(),
@@ -17,7 +19,9 @@ export const DeliveryOutSchema = z.object({
   id: z.string(),
   event_id: z.string(),
   event_type: z.string(),
-  endpoint_id: z.string(),
+  kind: DeliveryKindSchema.describe('webhook: an HTTP POST to endpoint_id; email: an email to recipient.'),
+  endpoint_id: z.string().nullable().describe('The endpoint of a webhook delivery; null for an email.'),
+  recipient: z.string().nullable().describe('The address of an email delivery; null for a webhook.'),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
   max_attempts: z.number().int(),
@@ -34,10 +38,10 @@ export const AttemptDetailOutSchema = z.object({
   attempt: z.number().int(),
   status: AttemptStatusSchema,
   request_headers: z.record(z.string(), z.string()),
-  request_body: z.string().describe('The exact body sent: the event envelope.'),
-  response_status: z.number().int().nullable(),
+  request_body: z.string().describe("The exact body sent: the event envelope or payload; for an email, its text part."),
+  response_status: z.number().int().nullable().describe('The HTTP status; for an email, the SMTP reply code.'),
   response_headers: z.record(z.string(), z.string()).nullable(),
-  response_body: z.string().nullable().describe('First 4 KiB.'),
+  response_body: z.string().nullable().describe("First 4 KiB; for an email, the SMTP server's reply."),
   latency_ms: z.number().int(),
   error: z.string().nullable(),
   created_at: IsoTimestampOut,
@@ -55,6 +59,7 @@ export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }
 export type DeliveryDetailOut = z.infer<typeof DeliveryDetailOutSchema>;
 
 export const ReplayFilterInSchema = z.strictObject({
+  kind: DeliveryKindSchema.optional(),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
   status: z.enum(['dead', 'delivered', 'cancelled']).default('dead'),
@@ -67,7 +72,10 @@ export const ReplayPreviewQuerySchema = z.object(ReplayFilterInSchema.shape);
 
 export const ReplayPreviewOutSchema = z.object({
   matching: z.number().int().describe('Deliveries of the tenant that match the filter.'),
-  replayable: z.number().int().describe('Of those, how many a replay with this filter would take now (their endpoint is live and enabled).'),
+  replayable: z
+    .number()
+    .int()
+    .describe('Of those, how many a replay with this filter would take now (their endpoint is live and enabled; for emails, email is configured).'),
 });
 export type ReplayPreviewOut = z.infer<typeof ReplayPreviewOutSchema>;
 

@@ -126,6 +126,11 @@ export const EndpointUrlSchema = z.string().meta({
 });
 
 export const EndpointInSchema = z.strictObject({
+  kind: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("Only 'webhook' (endpoints are webhooks; email goes to people through event types' email settings); any other kind is answered 422."),
   url: EndpointUrlSchema,
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),

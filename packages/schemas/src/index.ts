@@ -129,3 +129,19 @@ export { EventTypeCheckInSchema, EventTypeCheckOutSchema, EventTypeDeletedOutSch
 export type { EventTypeCheckIn, EventTypeCheckOut, EventTypeDeletedOut } from './event-types.js';
 export { SessionEndedOutSchema, SessionInSchema, SessionOutSchema } from './sessions.js';
 export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';
+export {
+  DELIVERY_KINDS,
+  DeliveryKindSchema,
+  EMAIL_MAX_ATTEMPTS,
+  EMAIL_NOT_CONFIGURED,
+  EmailAddressInSchema,
+  EmailAddressSchema,
+  EventTypeEmailSchema,
+  isOperationalEventType,
+  MAX_EMAIL_SUBSCRIBERS,
+  OPERATIONAL_EVENT_PREFIX,
+  OPERATIONAL_EVENT_TYPES,
+  SettingsOutSchema,
+  SettingsPatchSchema,
+} from './notifications.js';
+export type { DeliveryKind, EventTypeEmail, OperationalEventType, OperationalPayload, SettingsOut, SettingsPatch } from './notifications.js';

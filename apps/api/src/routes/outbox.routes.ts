@@ -4,6 +4,7 @@ import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, re
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import { requestBody, type RequestFormat } from '@herald/delivery';
 import {
+  EMAIL_NOT_CONFIGURED,
   DeliveryDetailOutSchema,
   DeliveryOutSchema,
   ListQuerySchema,
@@ -24,6 +25,7 @@ const DeliveryParams = z.object({ delivery_id: z.string() });
 /** A bulk replay's filter as the body (or the preview's query) gives it. */
 function replayFilter(input: z.output<typeof ReplayFilterInSchema>): ReplayFilter {
   return {
+    kind: input.kind,
     endpointId: input.endpoint_id,
     eventType: input.event_type,
     status: input.status,
@@ -35,6 +37,7 @@ function replayFilter(input: z.output<typeof ReplayFilterInSchema>): ReplayFilte
 /** The outbox: every delivery and where it stands; dead letters and replay. */
 export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { db, enqueuer } = deps;
+  const replayOptions = { emailConfigured: deps.config.HERALD_SMTP_URL !== undefined };
   /**
    * Queues replayed deliveries at once; the job id (delivery id) keeps one
    * live job per delivery. They are committed pending: if Redis does not take
@@ -49,7 +52,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/outbox',
-      summary: 'List deliveries, newest first, by status, endpoint, event type and time',
+      summary: 'List deliveries, newest first, by status, kind, endpoint, event type and time',
       tag: 'Outbox',
       auth: 'read',
       query: ListQuerySchema.extend(OutboxQuerySchema.shape),
@@ -61,6 +64,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
         principalOf(res).tenantId,
         {
           status: query.status,
+          kind: query.kind,
           endpointId: query.endpoint_id,
           eventType: query.event_type,
           since: query.since ? new Date(query.since) : undefined,
@@ -88,7 +92,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       if (!detail) throw AppError.notFound(`Delivery '${params.delivery_id}'`);
       const { attempts: attemptCount, ...delivery } = deliveryOut(detail);
       const attempts = detail.attemptsList.map((a) =>
-        attemptDetailOut(a, requestBody(a.requestFormat as RequestFormat | null, detail.event, detail.endpointId)),
+        attemptDetailOut(a, requestBody(a.requestFormat as RequestFormat | null, detail.event, detail.endpointId ?? '')),
       );
       res.json({ ...delivery, attempt_count: attemptCount, attempts });
     },
@@ -104,12 +108,12 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       params: DeliveryParams,
       responses: {
         202: { description: 'Queued.', schema: DeliveryOutSchema },
-        409: { description: 'Already pending, or its endpoint is disabled or deleted.' },
+        409: { description: 'Already pending, or its endpoint is disabled or deleted, or (an email) email is not configured.' },
       },
     },
     async ({ params }, _req, res) => {
       const { tenantId } = principalOf(res);
-      const result = await replayDelivery(db, tenantId, params.delivery_id);
+      const result = await replayDelivery(db, tenantId, params.delivery_id, replayOptions);
       switch (result.outcome) {
         case 'not_found':
           throw AppError.notFound(`Delivery '${params.delivery_id}'`);
@@ -117,9 +121,12 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
           throw new AppError('conflict', 'The delivery is already pending; it will be attempted without a replay.');
         case 'endpoint_unavailable':
           throw new AppError('conflict', `The delivery cannot be replayed: ${result.reason}.`);
+        case 'email_unavailable':
+          throw new AppError('conflict', `The delivery cannot be replayed: ${EMAIL_NOT_CONFIGURED}.`);
         case 'replayed': {
           const { delivery } = result;
-          await enqueue([{ id: delivery.id, tenantId, endpointId: delivery.endpointId, maxAttempts: delivery.maxAttempts }]);
+          // An email goes back to its tenant's email queue (packages/queue names.ts).
+          await enqueue([{ id: delivery.id, tenantId, endpointId: delivery.endpointId ?? tenantId, maxAttempts: delivery.maxAttempts }]);
           res.status(202).json(deliveryOut(delivery));
         }
       }
@@ -137,7 +144,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       responses: { 202: { description: 'How many deliveries were queued again.', schema: ReplayedOutSchema } },
     },
     async ({ body }, _req, res) => {
-      const replayed = await replayDeliveries(db, principalOf(res).tenantId, replayFilter(body));
+      const replayed = await replayDeliveries(db, principalOf(res).tenantId, replayFilter(body), replayOptions);
       await enqueue(replayed);
       res.status(202).json({ replayed: replayed.length });
     },
@@ -154,7 +161,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       responses: { 200: { description: 'How many deliveries match, and how many a replay would take now.', schema: ReplayPreviewOutSchema } },
     },
     async ({ query }, _req, res) => {
-      const preview = await previewReplay(db, principalOf(res).tenantId, replayFilter(query));
+      const preview = await previewReplay(db, principalOf(res).tenantId, replayFilter(query), replayOptions);
       const answer: ReplayPreviewOut = { matching: preview.matching, replayable: preview.replayable };
       res.json(answer);
     },
