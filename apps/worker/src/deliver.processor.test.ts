@@ -66,6 +66,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     finish: async (_tenantId, deliveryId, status, reason) => void finished.push([deliveryId, status, reason]),
     attempts: { record: async (r) => void recorded.push(r) },
     health: { disable: async (_tenantId, id, reason) => void disabled.push([id, reason]) },
+    email: null,
     sender: {
       transport: {
         post: async (request) => {

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
 import { launchChromium } from '../src/browser.js';
+import { startSmtpSink, type SmtpSink } from '../src/smtp-sink.js';
 import { call, createTenant, startStack, type Stack } from '../src/stack.js';
 
 /**
@@ -20,8 +21,11 @@ describe('the web console in Chromium', () => {
   /** Anything the pages logged as an error (a CSP violation would show here). */
   const pageErrors: string[] = [];
 
+  let smtp: SmtpSink;
+
   beforeAll(async () => {
-    stack = await startStack();
+    smtp = await startSmtpSink();
+    stack = await startStack({ HERALD_SMTP_URL: smtp.url });
     browser = await launchChromium();
     tenant = await createTenant(stack, 'Console Co');
     receiver = await startReceiver(() => ({ status: 204 }));
@@ -35,6 +39,7 @@ describe('the web console in Chromium', () => {
     await browser?.close();
     await receiver?.close();
     await stack?.stop();
+    await smtp?.close();
   });
 
   afterEach(() => {
@@ -130,6 +135,40 @@ describe('the web console in Chromium', () => {
     await expect(headers.getByRole('row', { name: /webhook-id/ }).textContent()).resolves.toContain(sent.body.event_id);
     await expect(page.getByLabel('Attempt 1 request body').textContent()).resolves.toContain('"invoice": "INV-7"');
     await expect(page.locator('details.attempt summary').first().textContent()).resolves.toMatch(/Attempt 1 · succeeded · 204 · \d+ ms/);
+  }, 60_000);
+
+  it('sets the primary contact and an event type\'s email subscribers, refuses a bad address, and shows the emails in the delivery log', async () => {
+    const { page } = await signedIn(tenant.admin);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByRole('textbox', { name: 'Primary contact' }).fill('Owner@Example.com');
+    await page.getByRole('form', { name: 'Primary contact' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('form', { name: 'Primary contact' }).getByText('Saved.').waitFor();
+    await expect(page.getByRole('textbox', { name: 'Primary contact' }).inputValue()).resolves.toBe('owner@example.com');
+
+    await page.getByLabel('Email invoice.voided').check();
+    await page.getByLabel('Subscribers of invoice.voided').fill('finance@example.com, not an address');
+    await page.getByRole('button', { name: 'Save email of invoice.voided' }).click();
+    await page.getByText('Could not save the email of invoice.voided').waitFor();
+    await page.getByLabel('Subscribers of invoice.voided').fill('finance@example.com, FINANCE@example.com');
+    await page.getByRole('button', { name: 'Save email of invoice.voided' }).click();
+    await page.getByRole('row').filter({ hasText: 'invoice.voided' }).getByText('Saved.').waitFor();
+    await expect(page.getByLabel('Subscribers of invoice.voided').inputValue()).resolves.toBe('finance@example.com');
+
+    const sent = await call(stack.ingest.url, 'POST', '/api/v1/events', { token: tenant.ingest, body: { event_type: 'invoice.voided', payload: { invoice: 7 } } });
+    expect(sent.body.deliveries).toBe(2);
+    await smtp.waitFor(2);
+    expect(smtp.mails.map((m) => m.to[0]).sort()).toEqual(['finance@example.com', 'owner@example.com']);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    for (const recipient of ['finance@example.com', 'owner@example.com']) {
+      const row = page.getByRole('row').filter({ hasText: recipient });
+      await row.getByText('email', { exact: true }).waitFor();
+      await eventually(async () => {
+        await page.reload();
+        await row.getByText('delivered', { exact: true }).waitFor({ timeout: 1_000 });
+        return true;
+      });
+    }
   }, 60_000);
 
   it('replays the filtered dead letters after showing their count, and the replay is delivered', async () => {
