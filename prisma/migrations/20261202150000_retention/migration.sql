@@ -12,3 +12,9 @@ CREATE INDEX "deliveries_finished_status_updated_at_idx" ON "deliveries"("status
 -- age of the oldest one.
 -- CreateIndex
 CREATE INDEX "events_created_at_id_idx" ON "events"("created_at", "id");
+
+-- Attempts by event: deleting an event makes PostgreSQL look for its attempts (the foreign
+-- key attempts.event_id, ON DELETE CASCADE) and, without this, scan the whole table once per
+-- event deleted.
+-- CreateIndex
+CREATE INDEX "attempts_event_id_idx" ON "attempts"("event_id");
