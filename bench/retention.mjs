@@ -153,7 +153,7 @@ async function main() {
     const tenant = await ctx.tenant('ret', 10);
 
     // Real traffic first: the rows to copy, and a warm stack.
-    log('warm-up: 2,000 events through Herald');
+    log(`warm-up: 8 s of events at ${RATE}/s through Herald`);
     await latencyRun(ctx, { target: herald.url('ingest'), token: tenant.ingest, types: tenant.types, rate: RATE, durationMs: 8_000, warmupMs: 0, label: 'warm-up' });
     const [template] = await ctx.query(
       `SELECT a.id AS attempt, a.delivery_id AS delivery, a.event_id AS event FROM attempts a JOIN deliveries d ON d.id = a.delivery_id

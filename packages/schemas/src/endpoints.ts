@@ -298,7 +298,7 @@ export const EndpointTestOutSchema = z.object({
   delivered: z.boolean().describe('The endpoint answered 2xx within its timeout_ms.'),
   response_status: z.number().int().nullable(),
   latency_ms: z.number().int(),
-  response_body: z.string().nullable().describe('The first 4 KiB of the response body.'),
+  response_body: z.string().nullable().describe('The first HERALD_ATTEMPT_BODY_MAX_BYTES (default 4 KiB) of the response body.'),
   error: z.string().nullable(),
 });
 export type EndpointTestOut = z.infer<typeof EndpointTestOutSchema>;
