@@ -42,6 +42,8 @@ export class Herald {
       HERALD_OUTBOUND_ALLOWLIST: '127.0.0.1',
       HERALD_WORKER_CONCURRENCY: String(concurrency),
       LOG_LEVEL: 'warn',
+      // A script's own settings (bench/retention.mjs: the retention interval).
+      ...ctx.serviceEnv,
     };
   }
 

@@ -64,3 +64,5 @@ export { findDeliveryDetail, findEventWithDeliveries, previewReplay, REPLAYABLE,
 export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome, ReplayPreview } from './outbox.repo.js';
 export { createSqlPool, withTransaction } from './sql.js';
 export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';
+export { oldestRetainedAt, pruneFinishedDeliveries, pruneUnheldEvents } from './retention.repo.js';
+export type { EventCursor, PrunableStatus, PrunedRows } from './retention.repo.js';

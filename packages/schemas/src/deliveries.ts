@@ -37,7 +37,7 @@ export const AttemptDetailOutSchema = z.object({
   request_body: z.string().describe('The exact body sent: the event envelope.'),
   response_status: z.number().int().nullable(),
   response_headers: z.record(z.string(), z.string()).nullable(),
-  response_body: z.string().nullable().describe('First 4 KiB.'),
+  response_body: z.string().nullable().describe('The first HERALD_ATTEMPT_BODY_MAX_BYTES (default 4 KiB) of the response body.'),
   latency_ms: z.number().int(),
   error: z.string().nullable(),
   created_at: IsoTimestampOut,
