@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
-import { createSqlPool, finishDelivery, loadDeliveryContexts, loadEmailDeliveryContexts } from '@herald/db';
+import { createSqlPool, finishDelivery, loadDeliveryContexts, loadEmailDeliveryContexts, oldestRetainedAt, type PrunedRows } from '@herald/db';
 import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
@@ -13,6 +13,7 @@ import { EndpointCache } from './endpoint-cache.js';
 import { Dispatcher } from './dispatcher.js';
 import { Fleet } from './fleet.js';
 import { OperationalEvents } from './operational-events.js';
+import { Pruner } from './pruner.js';
 import { Reconciler } from './reconciler.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
@@ -27,6 +28,8 @@ export interface RunningWorker {
   inFlight(): number;
   /** Runs a reconcile pass now (tests; the worker also runs one every HERALD_RECONCILE_INTERVAL_MS). */
   reconcile(): Promise<void>;
+  /** Runs a retention pass now if no process of the fleet ran one within HERALD_RETENTION_INTERVAL_MS; null if none ran. */
+  prune(): Promise<PrunedRows | null>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +48,12 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
   const blocking = duplicateForBlocking(redis, 'herald-worker-blocking', logger);
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
+  const transport = createTransport({
+    allowlist: config.HERALD_OUTBOUND_ALLOWLIST,
+    allowHttp: config.HERALD_ALLOW_HTTP,
+    resolve: options.resolve,
+    maxBodyBytes: config.HERALD_ATTEMPT_BODY_MAX_BYTES,
+  });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
   const registry = createMetricsRegistry('worker');
@@ -54,6 +62,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const metrics = createWorkerMetrics(registry, {
     inFlight: () => dispatcher?.inFlight ?? 0,
     backlog: () => dispatcher?.backlog() ?? Promise.resolve({ ready: 0, scheduled: 0 }),
+    oldestRetainedAt: () => oldestRetainedAt(sql),
   });
   const endpoints = new EndpointCache({ sql, logger });
   const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
@@ -158,6 +167,20 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
   });
   reconciler.start();
+  const pruner = new Pruner({
+    sql,
+    redis,
+    prefix: config.HERALD_REDIS_PREFIX,
+    logger,
+    holderId: fleet.id,
+    intervalMs: config.HERALD_RETENTION_INTERVAL_MS,
+    retentionDays: config.HERALD_RETENTION_DAYS,
+    deadRetentionDays: config.HERALD_DEAD_RETENTION_DAYS,
+    onPruned: (rows) => {
+      for (const table of ['events', 'deliveries', 'attempts'] as const) if (rows[table] > 0) metrics.prunedRows.inc({ table }, rows[table]);
+    },
+  });
+  pruner.start();
 
   const app = createHttpApp({
     logger,
@@ -178,8 +201,9 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     id: fleet.id,
     inFlight: () => dispatcher!.inFlight,
     reconcile: () => reconciler.runOnce(),
+    prune: () => pruner.runOnce(),
     async stop() {
-      await reconciler.stop();
+      await Promise.all([reconciler.stop(), pruner.stop()]);
       await dispatcher!.close();
       await operational.stop();
       await attempts.flush();

@@ -8,6 +8,7 @@ export interface WorkerMetrics {
   deadLetters: Counter<'reason' | 'kind'>;
   /** Operational events emitted, by type. */
   operationalEvents: Counter<'event_type'>;
+  prunedRows: Counter<'table'>;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -15,7 +16,12 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Registers the worker's metrics; gauges read their values when scraped. */
 export function createWorkerMetrics(
   registry: Registry,
-  sources: { inFlight: () => number; backlog: () => Promise<{ ready: number; scheduled: number }> },
+  sources: {
+    inFlight: () => number;
+    backlog: () => Promise<{ ready: number; scheduled: number }>;
+    /** When the oldest stored event was created (null: none). */
+    oldestRetainedAt: () => Promise<Date | null>;
+  },
 ): WorkerMetrics {
   new Gauge({
     name: 'herald_deliveries_in_flight',
@@ -34,6 +40,19 @@ export function createWorkerMetrics(
       const { ready, scheduled } = await sources.backlog();
       this.set({ state: 'ready' }, ready);
       this.set({ state: 'scheduled' }, scheduled);
+    },
+  });
+  new Gauge({
+    name: 'herald_retention_oldest_row_age_seconds',
+    help: 'Age of the oldest event still stored (every delivery and attempt belongs to one and is no older), 0 when none; the same from every worker process.',
+    registers: [registry],
+    async collect() {
+      try {
+        const at = await sources.oldestRetainedAt();
+        this.set(at ? Math.max(0, (Date.now() - at.getTime()) / 1000) : 0);
+      } catch {
+        // PostgreSQL away: keep the last value rather than fail the whole scrape (/readyz reports it).
+      }
     },
   });
   return {
@@ -67,6 +86,12 @@ export function createWorkerMetrics(
       name: 'herald_operational_events_total',
       help: "Herald's own events emitted into tenants, by event_type (herald.endpoint.disabled, .failing, .recovered, herald.delivery.dead).",
       labelNames: ['event_type'],
+      registers: [registry],
+    }),
+    prunedRows: new Counter({
+      name: 'herald_retention_pruned_rows_total',
+      help: 'Rows retention removed, by table (events, deliveries, attempts); counted by the worker process that ran the pass.',
+      labelNames: ['table'],
       registers: [registry],
     }),
   };

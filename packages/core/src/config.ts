@@ -13,6 +13,8 @@ const isEncryptionKey = (value: string) => {
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const days = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 (day)').max(36_500).default(fallback);
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -102,6 +104,14 @@ export const EnvSchema = z.object({
   HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   HERALD_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(256),
   HERALD_WORKER_LEASE_MS: z.coerce.number().int().min(500).default(5_000),
+  /** Delivered and cancelled deliveries (with their attempts) and events nothing holds any more are removed this many days after they finished. */
+  HERALD_RETENTION_DAYS: days(30),
+  /** Dead deliveries are kept this many days after they died (so on-call can replay them); at least the retry window (apps/worker config). */
+  HERALD_DEAD_RETENTION_DAYS: days(30),
+  /** How often a worker process of the fleet runs a pruning pass. */
+  HERALD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Most of a response body an attempt keeps, in bytes (the rest is never read). */
+  HERALD_ATTEMPT_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(4096),
   HERALD_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000).default(12 * 60 * 60 * 1000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });

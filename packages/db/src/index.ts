@@ -74,3 +74,5 @@ export {
   takeClosedDeadWindows,
 } from './operational-events.repo.js';
 export type { ClaimedRun, ClosedDeadWindow, DeadCount, EmitOptions, EmittedEvent, OperationalNotice } from './operational-events.repo.js';
+export { oldestRetainedAt, pruneFinishedDeliveries, pruneUnheldEvents } from './retention.repo.js';
+export type { EventCursor, PrunableStatus, PrunedRows } from './retention.repo.js';

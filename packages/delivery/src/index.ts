@@ -2,7 +2,7 @@ export { describeReason } from './delivery-reason.js';
 export type { DeliveryReason, DisabledReason } from './delivery-reason.js';
 export { attemptFields, decideAttempt, endpointStopsDelivery } from './decide-attempt.js';
 export type { AttemptDecision, AttemptFacts, AttemptFields, DeadBecause } from './decide-attempt.js';
-export { classifyResult, nextDelay, parseRetryAfter } from './retry-policy.js';
+export { classifyResult, nextDelay, parseRetryAfter, retryWindowMs } from './retry-policy.js';
 export type { AttemptOutcome, AttemptResult, RetryPolicy } from './retry-policy.js';
 export { EndpointHealth, failingTooLong } from './endpoint-health.js';
 export type { EndpointFailureRun, EndpointHealthOptions } from './endpoint-health.js';

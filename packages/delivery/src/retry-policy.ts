@@ -1,4 +1,5 @@
 import type { MailResult, OutboundResult } from '@herald/outbound';
+import { MAX_ATTEMPTS_LIMIT, MAX_TIMEOUT_MS } from '@herald/schemas';
 
 /** What one attempt got back: an HTTP response (webhook), an SMTP reply (email), or no answer. */
 export type AttemptResult = OutboundResult | MailResult;
@@ -74,4 +75,15 @@ export function nextDelay(
   let delay = exponential >= maxDelayMs ? maxDelayMs : Math.min(maxDelayMs, exponential * (1 + 0.2 * random()));
   if (outcome.reason === 'timeout' || outcome.reason === 'rate_limited') delay = Math.max(delay, Math.min(maxDelayMs, 2 * baseMs));
   return Math.round(delay);
+}
+
+/**
+ * The longest a delivery can stay pending under this policy: every wait is
+ * at most `maxDelayMs` (jitter and Retry-After included), and every attempt
+ * at most the longest timeout. Counted for the most attempts an endpoint may
+ * have, so no endpoint's setting can outlast it. Time spent queued behind
+ * other work of the endpoint (a rate limit, a backlog) is not in it.
+ */
+export function retryWindowMs({ maxDelayMs }: RetryPolicy, maxAttempts: number = MAX_ATTEMPTS_LIMIT): number {
+  return (maxAttempts - 1) * maxDelayMs + maxAttempts * MAX_TIMEOUT_MS;
 }

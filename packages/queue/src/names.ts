@@ -26,6 +26,12 @@ export interface QueueKeys {
   changedChannel: string;
   /** Held (SET NX PX) by the worker running a reconcile pass, so a fleet runs one at a time. */
   reconcileLock: string;
+  /**
+   * Held by the worker running a retention pass (its fleet id as value, renewed
+   * while the pass runs), then left to expire one HERALD_RETENTION_INTERVAL_MS
+   * after the pass: one pass at a time in a fleet, one per interval.
+   */
+  pruneLock: string;
 }
 
 export function queueKeys(prefix: string): QueueKeys {
@@ -37,6 +43,7 @@ export function queueKeys(prefix: string): QueueKeys {
     workers: `${prefix}:workers`,
     changedChannel: `${prefix}:endpoint-changed`,
     reconcileLock: `${prefix}:reconcile-lock`,
+    pruneLock: `${prefix}:prune-lock`,
   };
 }
 

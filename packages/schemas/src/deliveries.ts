@@ -41,7 +41,7 @@ export const AttemptDetailOutSchema = z.object({
   request_body: z.string().describe("The exact body sent: the event envelope or payload; for an email, its text part."),
   response_status: z.number().int().nullable().describe('The HTTP status; for an email, the SMTP reply code.'),
   response_headers: z.record(z.string(), z.string()).nullable(),
-  response_body: z.string().nullable().describe("First 4 KiB; for an email, the SMTP server's reply."),
+  response_body: z.string().nullable().describe("The first HERALD_ATTEMPT_BODY_MAX_BYTES (default 4 KiB) of the response body; for an email, the SMTP server's reply."),
   latency_ms: z.number().int(),
   error: z.string().nullable(),
   created_at: IsoTimestampOut,

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 // page.evaluate callbacks run in the browser: DOM types for them.
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
@@ -169,6 +170,46 @@ describe('the web console in Chromium', () => {
         return true;
       });
     }
+  }, 60_000);
+
+  it('creates an endpoint with a GitHub-style signature and the bare payload, and keeps them when other settings are edited', async () => {
+    const { page } = await signedIn(tenant.admin);
+    await page.getByRole('link', { name: 'New endpoint' }).first().click();
+    await page.getByLabel('URL').fill(`${receiver.url}/orders`);
+    await page.getByLabel('Name', { exact: true }).fill('Orders receiver');
+    await page.getByLabel('order.created', { exact: true }).check();
+    await page.getByLabel('Signature scheme').selectOption('hmac-sha256');
+    await page.getByLabel('Signature header').fill('X-Hub-Signature-256');
+    await page.getByLabel('Prefix').fill('sha256=');
+    await page.getByLabel('Body', { exact: true }).selectOption('payload');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const secret = (await page.getByTestId('signing-secret').textContent())!;
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('heading', { name: 'Orders receiver' }).waitFor();
+    await page.getByText('HMAC-SHA256 in X-Hub-Signature-256').waitFor();
+
+    const payload = '{"order":"ORD-9","note":"caf\u00e9 \u2615"}';
+    const before = receiver.requests.length;
+    const sent = await fetch(`${stack.ingest.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.ingest}`, 'content-type': 'application/json' },
+      body: `{"event_type":"order.created","payload":${payload}}`,
+    });
+    expect(sent.status).toBe(202);
+    const got = (await receiver.waitFor(before + 1, 20_000))[before]!;
+    expect(got.body).toBe(payload);
+    expect(got.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', secret).update(got.body).digest('hex')}`);
+    expect(got.headers['webhook-signature']).toBeUndefined();
+
+    // Saving another setting sends no signature: the scheme and its settings stay as they were.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await expect(page.getByLabel('Signature scheme').inputValue()).resolves.toBe('hmac-sha256');
+    await page.getByLabel('Name', { exact: true }).fill('Orders (GitHub-style)');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Orders (GitHub-style)' }).waitFor();
+    const id = /ep_[0-9A-Za-z]+/.exec(page.url())![0];
+    const endpoint = await call(stack.api.url, 'GET', `/api/v1/endpoints/${id}`, { token: tenant.read });
+    expect(endpoint.body).toMatchObject({ body: 'payload', signature: { scheme: 'hmac-sha256', header: 'X-Hub-Signature-256', prefix: 'sha256=', encoding: 'hex', timestamp_header: null } });
   }, 60_000);
 
   it('replays the filtered dead letters after showing their count, and the replay is delivered', async () => {
