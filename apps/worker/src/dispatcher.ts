@@ -356,8 +356,10 @@ export class Dispatcher {
   /** Moves due timers to `ready`, counts the backlog (for the quantum), and wakes for the next timer due. */
   private async tick(): Promise<void> {
     try {
-      const run = (this.options.redis as unknown as Record<string, (...args: unknown[]) => Promise<[string, number]>>)[PROMOTE_DUE]!;
-      const [nextDue, ready] = await run(this.keys.timers, this.keys.ready, Date.now(), 1000);
+      const { redis } = this.options;
+      const run = (redis as unknown as Record<string, (...args: unknown[]) => Promise<[string, number]>>)[PROMOTE_DUE]!;
+      // Called on the connection: an ioredis command reads its options from `this`.
+      const [nextDue, ready] = await run.call(redis, this.keys.timers, this.keys.ready, Date.now(), 1000);
       this.readyBacklog = ready;
       if (Number(nextDue) >= 0) this.wakeAt(Number(nextDue));
     } catch (error) {
