@@ -74,6 +74,8 @@ function PrimaryContact({ settings, onSaved }: { settings: SettingsOut; onSaved:
     setSaved(false);
     const done = await save.run(() => api<SettingsOut>('PATCH', '/settings', { primary_contact_email: value.trim() || null }));
     if (done) {
+      // The API's answer at once (it normalises the address); the reload only refreshes the rest.
+      setValue(done.primary_contact_email ?? '');
       setSaved(true);
       onSaved();
     }
