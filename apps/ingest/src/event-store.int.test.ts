@@ -39,6 +39,7 @@ describe('createEventStore: group commit across requests', () => {
   const event = (idempotencyKey: string | null = null): NewEvent => ({
     id: newId('evt'),
     eventType: 'a.b',
+    channels: [],
     idempotencyKey,
     payload: '{}',
     occurredAt: null,

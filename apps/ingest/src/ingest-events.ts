@@ -2,7 +2,7 @@ import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer, DeliveryJobSpec } from '@herald/queue';
-import { INLINE_PAYLOAD_MAX_CHARS, type EventAcceptedOut, type EventIn } from '@herald/schemas';
+import { channelProblems, INLINE_PAYLOAD_MAX_CHARS, matchesChannels, normalizeChannels, type EventAcceptedOut, type EventIn } from '@herald/schemas';
 import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
@@ -105,6 +105,9 @@ function validate(
   const rows: NewEvent[] = [];
   const now = new Date();
   const results = items.map(({ event: e, payload }): IngestResult | null => {
+    const channels = normalizeChannels(e.channels);
+    const badChannels = channelProblems(channels, 'channels');
+    if (badChannels.length > 0) return { ok: false, error: AppError.unprocessable('The channels are not acceptable.', badChannels) };
     const eventType = registered.get(e.event_type);
     if (!eventType) {
       const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
@@ -127,7 +130,10 @@ function validate(
       payload,
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
       createdAt: now,
-      deliveries: eventType.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
+      channels,
+      deliveries: eventType.endpoints
+        .filter((t) => matchesChannels(t.channels, channels))
+        .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
     });
     return null;
   });

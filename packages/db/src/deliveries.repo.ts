@@ -199,6 +199,8 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   endpointId?: string;
   eventType?: string;
+  /** Deliveries of events sent on this channel. */
+  channel?: string;
   since?: Date;
   until?: Date;
 }
@@ -232,6 +234,7 @@ export async function listDeliveries(
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
       ...(filter.eventType ? { eventType: filter.eventType } : {}),
+      ...(filter.channel ? { channels: { has: filter.channel } } : {}),
       ...(filter.since || filter.until ? { createdAt: { gte: filter.since, lt: filter.until } } : {}),
       ...(below || from ? { id: { ...(below ? { lt: below } : {}), ...(from ? { gte: from } : {}) } } : {}),
     },

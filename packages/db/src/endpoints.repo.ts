@@ -11,6 +11,7 @@ export interface NewEndpoint {
   name: string;
   description: string;
   events: string[];
+  channels: string[];
   enabled: boolean;
   timeoutMs: number;
   maxAttempts: number;
@@ -61,6 +62,8 @@ export interface EndpointFilter {
   enabled?: boolean;
   /** Endpoints whose filters select this event type. */
   eventType?: string;
+  /** Endpoints that list this channel. */
+  channel?: string;
 }
 
 /** Live endpoints of a tenant, newest first, after the cursor's id. */
@@ -77,6 +80,7 @@ export async function listEndpoints(
       deletedAt: null,
       ...(filter.enabled === undefined ? {} : { enabled: filter.enabled }),
       ...(filter.eventType ? { events: { hasSome: filtersSelecting(filter.eventType) } } : {}),
+      ...(filter.channel ? { channels: { has: filter.channel } } : {}),
       ...(afterId ? { id: { lt: afterId } } : {}),
     },
     orderBy: { id: 'desc' },
@@ -88,6 +92,8 @@ export async function listEndpoints(
 export interface FanOutTarget {
   id: string;
   maxAttempts: number;
+  /** The endpoint's channels: which events of the type it receives is matchesChannels's question, per event. */
+  channels: string[];
 }
 
 /** A registered event type as ingest needs it: its schema, and where its events go. */
@@ -112,11 +118,11 @@ export interface IngestTargets {
 export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<IngestTargets> {
   // (name, filter) for every filter selecting each name: the rule is filtersSelecting's, not SQL's.
   const selecting = eventTypes.flatMap((name) => filtersSelecting(name).map((filter) => [name, filter] as const));
-  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number][] }>({
+  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number, string[]][] }>({
     name: 'herald_find_ingest_targets',
     text: `SELECT tn.config_version::text AS version, t.name, t.schema,
             COALESCE((
-              SELECT json_agg(json_build_array(e.id, e.max_attempts))
+              SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels))
               FROM endpoints e
               WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled
                 AND e.events && ARRAY(SELECT f.filter FROM unnest($3::text[], $4::text[]) AS f(name, filter) WHERE f.name = t.name)
@@ -127,7 +133,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
   });
   const targets = new Map<string, IngestTarget>();
   for (const r of rows) {
-    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })) });
+    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts, channels]) => ({ id, maxAttempts, channels })) });
   }
   return { version: rows[0]?.version ?? null, targets };
 }
@@ -178,6 +184,7 @@ export interface EndpointChanges {
   name?: string;
   description?: string;
   events?: string[];
+  channels?: string[];
   timeoutMs?: number;
   maxAttempts?: number;
   rateLimitPerSecond?: number | null;
@@ -202,6 +209,7 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair
   name: ['name', 'text'],
   description: ['description', 'text'],
   events: ['events', 'text[]'],
+  channels: ['channels', 'text[]'],
   timeoutMs: ['timeout_ms', 'int'],
   maxAttempts: ['max_attempts', 'int'],
   rateLimitPerSecond: ['rate_limit_per_second', 'int'],
@@ -339,8 +347,9 @@ export interface EndpointStats {
   p99LatencyMs: number | null;
 }
 
-/** Delivery and attempt figures of one endpoint since a time, in one query. */
-export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date): Promise<EndpointStats> {
+/** Delivery and attempt figures of one endpoint since a time (of one channel's events, if given), in one query. */
+export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date, channel?: string): Promise<EndpointStats> {
+  const ch = channel ?? null;
   const [row] = await db.$queryRaw<EndpointStats[]>`
     WITH d AS (
       SELECT
@@ -350,6 +359,7 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
       FROM deliveries
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
         AND (status = 'pending' OR created_at >= ${since}::timestamptz)
+        AND (${ch}::text IS NULL OR channels @> ARRAY[${ch}::text])
     ), a AS (
       SELECT
         count(*)::int AS attempts,
@@ -357,8 +367,9 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
         count(*) FILTER (WHERE status = 'failed')::int AS "failedAttempts",
         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms))::int AS "p50LatencyMs",
         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms))::int AS "p99LatencyMs"
-      FROM attempts
+      FROM attempts at
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND created_at >= ${since}::timestamptz
+        AND (${ch}::text IS NULL OR EXISTS (SELECT 1 FROM deliveries dl WHERE dl.id = at.delivery_id AND dl.channels @> ARRAY[${ch}::text]))
     )
     SELECT * FROM d, a`;
   return row!;

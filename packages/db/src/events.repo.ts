@@ -10,6 +10,8 @@ export interface NewEvent {
   occurredAt: Date | null;
   /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
   createdAt: Date;
+  /** Its channels, each once; its deliveries carry them too. */
+  channels: string[];
   deliveries: { id: string; endpointId: string; maxAttempts: number }[];
 }
 
@@ -71,20 +73,23 @@ export async function insertEvents(
     text: `WITH guard AS (
        ${guardSql('$12', '$1', '$13')}
      ), input AS (
-       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[])
-         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at)
+       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[], $15::text[])
+         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at, channels)
        WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
-       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at)
-       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at FROM input
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at, channels)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at,
+         -- channels travel as one JSON array text per event (a text[] of text[] must be rectangular)
+         ARRAY(SELECT json_array_elements_text(channels::json))
+       FROM input
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-       RETURNING id
+       RETURNING id, channels
      ), fanned AS (
-       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at)
-       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, 'pending', d.max_attempts, now()
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, status, max_attempts, next_attempt_at)
+       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, s.channels, 'pending', d.max_attempts, now()
        FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[])
          AS d(id, event_id, endpoint_id, event_type, max_attempts)
-       WHERE d.event_id IN (SELECT id FROM stored)
+       JOIN stored s ON s.id = d.event_id
        RETURNING 1
      )
      SELECT g.key_active, g.current, ARRAY(SELECT id FROM stored) AS ids FROM guard g`,
@@ -103,6 +108,7 @@ export async function insertEvents(
       guard.keyId,
       guard.version,
       events.map((e) => e.createdAt),
+      events.map((e) => JSON.stringify(e.channels)),
     ],
   });
   const failure = guardFailure(rows[0]!);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChannelQuerySchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, TimestampSchema } from './common.js';
 import { AttemptStatusSchema } from './endpoints.js';
 import { EnvelopeSchema } from './events.js';
@@ -9,6 +10,7 @@ export const OutboxQuerySchema = z.object({
   status: DeliveryStatusSchema.optional(),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
 });
@@ -18,6 +20,7 @@ export const DeliveryOutSchema = z.object({
   event_id: z.string(),
   event_type: z.string(),
   endpoint_id: z.string(),
+  channels: z.array(z.string()).describe("Its event's channels."),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
   max_attempts: z.number().int(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChannelQuerySchema, ChannelsInSchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
 import { TEST_EVENT_TYPE } from './event-types.js';
 import { ENVELOPE_VERSIONS, LATEST_ENVELOPE_VERSION } from './events.js';
@@ -130,6 +131,7 @@ export const EndpointInSchema = z.strictObject({
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),
   events: z.array(EventFilterSchema).min(1, 'at least one event type or filter').max(100),
+  channels: ChannelsInSchema.default([]).describe('Channels (apps) it listens on; empty (the default) receives every event, with or without channels.'),
   enabled: z.boolean().default(true),
   timeout_ms: z.number().int().min(1000).max(30000).default(10000),
   max_attempts: z.number().int().min(1).max(50).default(15),
@@ -148,6 +150,7 @@ export const EndpointPatchSchema = z.strictObject({
   name: z.string().max(200).optional(),
   description: z.string().max(1000).optional(),
   events: EndpointInSchema.shape.events.optional(),
+  channels: ChannelsInSchema.optional(),
   enabled: z.boolean().optional(),
   timeout_ms: z.number().int().min(1000).max(30000).optional(),
   max_attempts: z.number().int().min(1).max(50).optional(),
@@ -163,6 +166,7 @@ export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
 export const EndpointListQuerySchema = z.object({
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Endpoints that list this channel (endpoints without channels are not listed).'),
 });
 
 export const EndpointOutSchema = z.object({
@@ -171,6 +175,7 @@ export const EndpointOutSchema = z.object({
   name: z.string(),
   description: z.string(),
   events: z.array(z.string()),
+  channels: z.array(z.string()),
   enabled: z.boolean(),
   disabled_reason: z.string().nullable(),
   timeout_ms: z.number().int(),
@@ -229,14 +234,18 @@ export type EndpointDeletedOut = z.infer<typeof EndpointDeletedOutSchema>;
 
 export const ENDPOINT_BULK_MAX_IDS = 100;
 
-export const EndpointBulkInSchema = z.strictObject({
-  action: z.enum(['enable', 'disable', 'delete']),
-  ids: z
-    .array(z.string().min(1).max(64))
-    .min(1, 'at least one id')
-    .max(ENDPOINT_BULK_MAX_IDS)
-    .describe('Endpoint ids, 1..100. An id given twice is acted on once and its result repeated at each place.'),
-});
+export const EndpointBulkInSchema = z
+  .strictObject({
+    action: z.enum(['enable', 'disable', 'delete']),
+    ids: z
+      .array(z.string().min(1).max(64))
+      .min(1, 'at least one id')
+      .max(ENDPOINT_BULK_MAX_IDS)
+      .optional()
+      .describe('Endpoint ids, 1..100. An id given twice is acted on once and its result repeated at each place.'),
+    channel: ChannelQuerySchema.optional().describe('Instead of ids: every live endpoint that lists this channel (at most 1,000).'),
+  })
+  .refine((b) => (b.ids === undefined) !== (b.channel === undefined), { message: 'give either ids or channel', path: ['ids'] });
 export type EndpointBulkIn = z.infer<typeof EndpointBulkInSchema>;
 
 /** The error object (what `{ "error": ... }` holds), for a refused item of a bulk request. */
@@ -313,7 +322,15 @@ export const StatsWindowSchema = z
   .refine((w) => windowMs(w) > 0 && windowMs(w) <= MAX_WINDOW_MS, 'must be more than 0 and at most 30d')
   .default('24h');
 
-export const EndpointStatsQuerySchema = z.object({ window: StatsWindowSchema });
+export const EndpointStatsQuerySchema = z.object({
+  window: StatsWindowSchema,
+  channel: ChannelQuerySchema.optional().describe("Only deliveries (and their attempts) of events sent on this channel."),
+});
+
+/** `?channel=` of an endpoint's attempts. */
+export const EndpointAttemptsQuerySchema = z.object({
+  channel: ChannelQuerySchema.optional().describe('Only attempts of deliveries whose event was sent on this channel.'),
+});
 
 export const EndpointStatsOutSchema = z.object({
   window: z.string(),

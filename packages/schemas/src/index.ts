@@ -66,6 +66,7 @@ export {
   MAX_HOURLY_BUCKETS,
   EndpointStatsOutSchema,
   EndpointStatsQuerySchema,
+  EndpointAttemptsQuerySchema,
   EndpointTestInSchema,
   EndpointTestOutSchema,
   ItemErrorSchema,
@@ -129,3 +130,4 @@ export { EventTypeCheckInSchema, EventTypeCheckOutSchema, EventTypeDeletedOutSch
 export type { EventTypeCheckIn, EventTypeCheckOut, EventTypeDeletedOut } from './event-types.js';
 export { SessionEndedOutSchema, SessionInSchema, SessionOutSchema } from './sessions.js';
 export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';
+export { ChannelQuerySchema, ChannelsInSchema, CHANNEL_NAME, channelProblems, matchesChannels, MAX_CHANNELS, normalizeChannels } from './channels.js';

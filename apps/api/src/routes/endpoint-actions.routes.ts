@@ -24,13 +24,14 @@ export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/api/v1/endpoints/bulk',
-      summary: 'Enable, disable or delete up to 100 endpoints, each on its own',
+      summary: 'Enable, disable or delete up to 100 endpoints by id, or every endpoint of a channel, each on its own',
       tag: 'Endpoints',
       auth: 'admin',
       body: EndpointBulkInSchema,
       responses: {
         200: {
-          description: "One result per id, in input order; an id that is not this tenant's live endpoint fails alone with not_found.",
+          description:
+            "One result per id, in input order (by channel: one per endpoint listing it, newest first); an id that is not this tenant's live endpoint fails alone with not_found.",
           schema: EndpointBulkOutSchema,
         },
       },

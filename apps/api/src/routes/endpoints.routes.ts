@@ -19,7 +19,7 @@ import {
 } from '@herald/schemas';
 import { generateKeyPair, generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
-import { acceptFormat, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { acceptChannels, acceptFormat, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { changeEndpoint } from '../endpoints/change-endpoint.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
 import { endpointOut } from '../mappers.js';
@@ -35,6 +35,7 @@ function changesOf(patch: EndpointPatch): EndpointChanges {
     name: patch.name,
     description: patch.description,
     events: patch.events,
+    channels: patch.channels === undefined ? undefined : acceptChannels(patch.channels),
     timeoutMs: patch.timeout_ms,
     maxAttempts: patch.max_attempts,
     rateLimitPerSecond: patch.rate_limit_per_second,
@@ -67,6 +68,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     async ({ body }, _req, res) => {
       const { tenantId } = principalOf(res);
       assertHeadersAllowed(body.headers, deps);
+      const channels = acceptChannels(body.channels);
       const format = acceptFormat(body, { signature: body.signature, headers: body.headers }, deps);
       await assertUrlAllowed(body.url, deps);
       await assertEventTypesExist(deps.sql, tenantId, body.events);
@@ -78,6 +80,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         name: body.name,
         description: body.description,
         events: body.events,
+        channels,
         enabled: body.enabled,
         timeoutMs: body.timeout_ms,
         maxAttempts: body.max_attempts,
@@ -100,7 +103,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/endpoints',
-      summary: 'List endpoints, newest first, optionally by enabled and event type',
+      summary: 'List endpoints, newest first, optionally by enabled, event type and channel',
       tag: 'Endpoints',
       auth: 'read',
       query: ListQuerySchema.extend(EndpointListQuerySchema.shape),
@@ -110,7 +113,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const rows = await listEndpoints(
         db,
         principalOf(res).tenantId,
-        { enabled: query.enabled, eventType: query.event_type },
+        { enabled: query.enabled, eventType: query.event_type, channel: query.channel },
         query.limit,
         decodeCursor(query.cursor, idCursorKey('ep')),
       );

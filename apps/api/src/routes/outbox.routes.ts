@@ -49,7 +49,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/outbox',
-      summary: 'List deliveries, newest first, by status, endpoint, event type and time',
+      summary: 'List deliveries, newest first, by status, endpoint, event type, channel and time',
       tag: 'Outbox',
       auth: 'read',
       query: ListQuerySchema.extend(OutboxQuerySchema.shape),
@@ -63,6 +63,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
           status: query.status,
           endpointId: query.endpoint_id,
           eventType: query.event_type,
+          channel: query.channel,
           since: query.since ? new Date(query.since) : undefined,
           until: query.until ? new Date(query.until) : undefined,
         },

@@ -35,8 +35,8 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** The api's outbox filter for dead deliveries. */
-function deadFilter(target: { endpointId?: string; eventType?: string; since?: string }) {
-  return { status: 'dead' as const, endpoint_id: target.endpointId, event_type: target.eventType, since: target.since };
+function deadFilter(target: { endpointId?: string; eventType?: string; channel?: string; since?: string }) {
+  return { status: 'dead' as const, endpoint_id: target.endpointId, event_type: target.eventType, channel: target.channel, since: target.since };
 }
 
 /** `of endpoint ep_1 with event type x created since …`, for the prompt. */
@@ -142,13 +142,14 @@ export function registerDlqCommands(program: Command, contextOf: (command: Comma
     .description('list dead deliveries, newest first')
     .option('--endpoint <id>', 'only this endpoint (ep_...)', nonBlankArgument)
     .option('--event-type <type>', 'only this event type', nonBlankArgument)
+    .option('--channel <channel>', "only this channel's events", nonBlankArgument)
     .option('--since <when>', 'only those created since: 30m, 2h, 7d or an ISO time', sinceArgument(now))
     .option('--limit <n>', 'at most this many', limitArgument, 100)
-    .action(async (options: { endpoint?: string; eventType?: string; since?: string; limit: number }, command: Command) => {
+    .action(async (options: { endpoint?: string; eventType?: string; channel?: string; since?: string; limit: number }, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx
         .api()
-        .list<DeliveryOut>('/api/v1/outbox', deadFilter({ endpointId: options.endpoint, eventType: options.eventType, since: options.since }), options.limit);
+        .list<DeliveryOut>('/api/v1/outbox', deadFilter({ endpointId: options.endpoint, eventType: options.eventType, channel: options.channel, since: options.since }), options.limit);
       if (ctx.json) return ctx.printJson(page);
       if (page.data.length === 0) return ctx.out('No dead deliveries match.');
       ctx.out(formatTable(DEAD_COLUMNS, page.data));
