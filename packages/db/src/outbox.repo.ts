@@ -57,6 +57,8 @@ export async function replayDelivery(db: PrismaClient, tenantId: string, deliver
 export interface ReplayFilter {
   endpointId?: string;
   eventType?: string;
+  /** Deliveries of events sent on this channel. */
+  channel?: string;
   status: 'dead' | 'delivered' | 'cancelled';
   since?: Date;
   until?: Date;
@@ -68,6 +70,7 @@ function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
       AND d.status = ${filter.status}::"DeliveryStatus"
       AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
       AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
+      AND (${filter.channel ?? null}::text IS NULL OR d.channels @> ARRAY[${filter.channel ?? null}::text])
       AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
       AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})`;
 }
@@ -75,19 +78,33 @@ function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
 /** Whether a replay takes a matching delivery: its endpoint (`e`) is live and enabled. */
 const REPLAY_TAKES = Prisma.sql`e.enabled AND e.deleted_at IS NULL`;
 
+/** The ids a replay with this filter takes now, oldest first, at most `limit`. */
+function replayTaken(tenantId: string, filter: ReplayFilter, limit: number): Prisma.Sql {
+  return Prisma.sql`SELECT d.id FROM deliveries d JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+    WHERE ${replayMatch(tenantId, filter)} AND ${REPLAY_TAKES} ORDER BY d.id LIMIT ${limit}`;
+}
+
 /**
- * Puts every matching delivery of live, enabled endpoints back to `pending`
- * (attempts 0) in one statement, and returns them. Matching is by status, so
- * a second run finds nothing the first one already took.
+ * Puts the matching deliveries of live, enabled endpoints back to `pending`
+ * (attempts 0), oldest first and at most `limit`, in one statement, and
+ * returns them. Matching is by status, so a second run finds nothing the
+ * first one already took.
  */
-export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter): Promise<ReplayedDelivery[]> {
+export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter, limit: number): Promise<ReplayedDelivery[]> {
   return db.$queryRaw<ReplayedDelivery[]>`
     UPDATE deliveries d
     SET status = 'pending', attempts = 0, max_attempts = e.max_attempts, next_attempt_at = now(),
         delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now()
     FROM endpoints e
-    WHERE ${replayMatch(tenantId, filter)} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id AND ${REPLAY_TAKES}
+    WHERE d.id IN (${replayTaken(tenantId, filter, limit)})
+      AND ${replayMatch(tenantId, filter)} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id AND ${REPLAY_TAKES}
     RETURNING d.id, d.tenant_id AS "tenantId", d.endpoint_id AS "endpointId", d.max_attempts AS "maxAttempts"`;
+}
+
+/** The first `limit` deliveries (oldest first) a replay with this filter would take now, changing nothing. */
+export async function replaySample(db: PrismaClient, tenantId: string, filter: ReplayFilter, limit: number): Promise<Delivery[]> {
+  const ids = await db.$queryRaw<{ id: string }[]>`${replayTaken(tenantId, filter, limit)}`;
+  return db.delivery.findMany({ where: { tenantId, id: { in: ids.map((r) => r.id) } }, orderBy: { id: 'asc' } });
 }
 
 /** What a replay with this filter would do now, without doing it. */

@@ -57,16 +57,35 @@ export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }
 
 export type DeliveryDetailOut = z.infer<typeof DeliveryDetailOutSchema>;
 
-export const ReplayFilterInSchema = z.strictObject({
+/** Most deliveries one bulk replay takes without an explicit `limit`. */
+export const REPLAY_DEFAULT_CAP = 10_000;
+
+/** How many matches a dry run shows. */
+export const DRY_RUN_SAMPLE = 20;
+
+const ReplayFilterShape = {
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
   status: z.enum(['dead', 'delivered', 'cancelled']).default('dead'),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
+};
+
+export const ReplayFilterInSchema = z.strictObject({
+  ...ReplayFilterShape,
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(`Replay at most this many, oldest first. Without it, a filter matching more than ${REPLAY_DEFAULT_CAP} is refused (422).`),
+  dry_run: z.boolean().default(false).describe(`Answer how many would be replayed and the first ${DRY_RUN_SAMPLE}, changing nothing.`),
 });
 
 /** The filter of a bulk replay, as a query: what `GET /api/v1/outbox/replay/preview` counts. */
-export const ReplayPreviewQuerySchema = z.object(ReplayFilterInSchema.shape);
+export const ReplayPreviewQuerySchema = z.object(ReplayFilterShape);
 
 export const ReplayPreviewOutSchema = z.object({
   matching: z.number().int().describe('Deliveries of the tenant that match the filter.'),
@@ -75,6 +94,29 @@ export const ReplayPreviewOutSchema = z.object({
 export type ReplayPreviewOut = z.infer<typeof ReplayPreviewOutSchema>;
 
 export const ReplayedOutSchema = z.object({ replayed: z.number().int() });
+
+export const ReplayDryRunOutSchema = z.object({
+  dry_run: z.literal(true),
+  count: z.number().int().describe('How many deliveries the same request without dry_run would replay now.'),
+  deliveries: z.array(DeliveryOutSchema).describe(`The first ${DRY_RUN_SAMPLE} of them, oldest first.`),
+});
+export type ReplayDryRunOut = z.infer<typeof ReplayDryRunOutSchema>;
+
+export const BackfillInSchema = z.strictObject({
+  since: TimestampSchema.describe('Events created at or after this time.'),
+  until: TimestampSchema.optional().describe('Events created before this time; default now.'),
+  dry_run: z.boolean().default(false).describe(`Answer how many deliveries would be created and the first ${DRY_RUN_SAMPLE} events, changing nothing.`),
+});
+export type BackfillIn = z.infer<typeof BackfillInSchema>;
+
+export const BackfillOutSchema = z.object({
+  dry_run: z.boolean(),
+  count: z.number().int().describe('Deliveries created (or, in a dry run, that would be): one per matching event the endpoint has none for.'),
+  events: z
+    .array(z.object({ event_id: z.string(), event_type: z.string(), channels: z.array(z.string()), created_at: IsoTimestampOut }))
+    .describe(`Dry run: the first ${DRY_RUN_SAMPLE} of those events, oldest first; otherwise empty.`),
+});
+export type BackfillOut = z.infer<typeof BackfillOutSchema>;
 
 export const EventDetailOutSchema = z.object({
   envelope: EnvelopeSchema,

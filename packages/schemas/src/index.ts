@@ -115,12 +115,17 @@ export {
   DeliveryStatusSchema,
   EventDetailOutSchema,
   OutboxQuerySchema,
+  BackfillInSchema,
+  BackfillOutSchema,
+  DRY_RUN_SAMPLE,
+  REPLAY_DEFAULT_CAP,
+  ReplayDryRunOutSchema,
   ReplayedOutSchema,
   ReplayFilterInSchema,
   ReplayPreviewOutSchema,
   ReplayPreviewQuerySchema,
 } from './deliveries.js';
-export type { DeliveryDetailOut, DeliveryOut, ReplayPreviewOut } from './deliveries.js';
+export type { BackfillIn, BackfillOut, DeliveryDetailOut, DeliveryOut, ReplayDryRunOut, ReplayPreviewOut } from './deliveries.js';
 export { ERROR_STATUS, ErrorBodySchema } from './errors.js';
 export type { ErrorBody, ErrorCode } from './errors.js';
 export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';
