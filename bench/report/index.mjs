@@ -7,15 +7,16 @@ import { fmt, mdTable } from '../lib/util.mjs';
 import * as fanin from './fanin.mjs';
 import * as isolation from './isolation.mjs';
 import * as latency from './latency.mjs';
+import * as ordering from './ordering.mjs';
 import * as profile from './profile.mjs';
 import * as resources from './resources.mjs';
 import * as signing from './signing.mjs';
 import * as throughput from './throughput.mjs';
 
 /** Sections of the Markdown report, in order (profile's "Hot spots" last, after fan-in). */
-const SECTIONS = [signing, throughput, latency, isolation, resources, fanin, profile];
+const SECTIONS = [signing, throughput, latency, isolation, resources, fanin, profile, ordering];
 /** Headlines, in order (fan-in's before resources'). */
-const HEADLINES = [throughput, latency, isolation, fanin, resources, profile, signing];
+const HEADLINES = [throughput, latency, isolation, fanin, resources, profile, signing, ordering];
 
 const passFail = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 

@@ -1,5 +1,5 @@
 import type { ApiKey, Attempt, AttemptWithEventType, Delivery, Endpoint, EventType, Tenant } from '@herald/db';
-import { SignatureSchema, type ApiKeyOut, type BodyFormat, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
+import { SignatureSchema, type ApiKeyOut, type BodyFormat, type Ordering, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -35,6 +35,7 @@ export function endpointOut(e: Endpoint): EndpointOut {
     signature: SignatureSchema.parse(e.signature),
     body: e.bodyFormat as BodyFormat,
     schema_version: e.schemaVersion,
+    ordering: e.ordering as Ordering,
     signing_secret_prefix: e.secretPrefix,
     signing_public_key: e.signingPublicKey,
     created_at: e.createdAt.toISOString(),
@@ -52,6 +53,8 @@ export function deliveryOut(d: Delivery): DeliveryOut {
     event_type: d.eventType,
     endpoint_id: d.endpointId,
     channels: d.channels,
+    ordering_key: d.orderingKey,
+    order_broken_by: d.orderBrokenBy,
     status: d.status,
     attempts: d.attempts,
     max_attempts: d.maxAttempts,

@@ -2,7 +2,7 @@ import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer, DeliveryJobSpec } from '@herald/queue';
-import { channelProblems, INLINE_PAYLOAD_MAX_CHARS, matchesChannels, normalizeChannels, type EventAcceptedOut, type EventIn } from '@herald/schemas';
+import { channelProblems, deliveryOrderingKey, INLINE_PAYLOAD_MAX_CHARS, matchesChannels, normalizeChannels, orderingKeyProblem, type EventAcceptedOut, type EventIn } from '@herald/schemas';
 import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
@@ -108,6 +108,8 @@ function validate(
     const channels = normalizeChannels(e.channels);
     const badChannels = channelProblems(channels, 'channels');
     if (badChannels.length > 0) return { ok: false, error: AppError.unprocessable('The channels are not acceptable.', badChannels) };
+    const badKey = e.ordering_key === undefined ? null : orderingKeyProblem(e.ordering_key);
+    if (badKey) return { ok: false, error: AppError.unprocessable('The ordering key is not acceptable.', [{ path: 'ordering_key', message: badKey }]) };
     const eventType = registered.get(e.event_type);
     if (!eventType) {
       const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
@@ -131,9 +133,10 @@ function validate(
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
       createdAt: now,
       channels,
+      orderingKey: e.ordering_key ?? null,
       deliveries: eventType.endpoints
         .filter((t) => matchesChannels(t.channels, channels))
-        .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
+        .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts, orderingKey: deliveryOrderingKey(t.ordering, e.ordering_key) })),
     });
     return null;
   });

@@ -5,6 +5,7 @@ export interface BackfillCandidate {
   id: string;
   eventType: string;
   channels: string[];
+  orderingKey: string | null;
   createdAt: Date;
 }
 
@@ -19,15 +20,15 @@ export async function scanBackfillCandidates(
   endpointId: string,
   { since, until, afterId, limit }: { since: Date; until: Date; afterId: string | null; limit: number },
 ): Promise<BackfillCandidate[]> {
-  const { rows } = await sql.query<{ id: string; event_type: string; channels: string[]; created_at: Date }>({
+  const { rows } = await sql.query<{ id: string; event_type: string; channels: string[]; ordering_key: string | null; created_at: Date }>({
     name: 'herald_scan_backfill_candidates',
-    text: `SELECT e.id, e.event_type, e.channels, e.created_at FROM events e
+    text: `SELECT e.id, e.event_type, e.channels, e.ordering_key, e.created_at FROM events e
      WHERE e.tenant_id = $1 AND e.created_at >= $3 AND e.created_at < $4 AND ($5::text IS NULL OR e.id > $5)
        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.endpoint_id = $2)
      ORDER BY e.id LIMIT $6`,
     values: [tenantId, endpointId, since, until, afterId, limit],
   });
-  return rows.map((r) => ({ id: r.id, eventType: r.event_type, channels: r.channels, createdAt: r.created_at }));
+  return rows.map((r) => ({ id: r.id, eventType: r.event_type, channels: r.channels, orderingKey: r.ordering_key, createdAt: r.created_at }));
 }
 
 /** A delivery backfill made. */
@@ -46,20 +47,22 @@ export async function insertBackfillDeliveries(
   sql: Sql,
   tenantId: string,
   endpointId: string,
-  deliveries: readonly { id: string; eventId: string }[],
+  deliveries: readonly { id: string; eventId: string; orderingKey: string | null }[],
 ): Promise<BackfilledDelivery[]> {
   if (deliveries.length === 0) return [];
   const { rows } = await sql.query<{ id: string; max_attempts: number }>({
     name: 'herald_insert_backfill_deliveries',
-    text: `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, status, max_attempts, next_attempt_at)
-     SELECT d.id, $1, ev.id, p.id, ev.event_type, ev.channels, 'pending', p.max_attempts, now()
-     FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS d(id, event_id, n)
+    // A fifo endpoint's backfilled deliveries go on their events' keys, after what waits there, in event order.
+    text: `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at)
+     SELECT d.id, $1, ev.id, p.id, ev.event_type, ev.channels,
+       d.ordering_key, CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END, 'pending', p.max_attempts, now()
+     FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS d(id, event_id, ordering_key, n)
      JOIN events ev ON ev.tenant_id = $1 AND ev.id = d.event_id
      JOIN endpoints p ON p.tenant_id = $1 AND p.id = $2 AND p.enabled AND p.deleted_at IS NULL
      ORDER BY d.n
      ON CONFLICT (event_id, endpoint_id) DO NOTHING
      RETURNING id, max_attempts`,
-    values: [tenantId, endpointId, deliveries.map((d) => d.id), deliveries.map((d) => d.eventId)],
+    values: [tenantId, endpointId, deliveries.map((d) => d.id), deliveries.map((d) => d.eventId), deliveries.map((d) => d.orderingKey)],
   });
   return rows.map((r) => ({ id: r.id, maxAttempts: r.max_attempts }));
 }

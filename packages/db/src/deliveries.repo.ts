@@ -33,6 +33,8 @@ export type DeliveryEndpoint = Readonly<
   > & {
     signature: EndpointSignature;
     bodyFormat: BodyFormat;
+    /** `none` or `fifo`. */
+    ordering: string;
     tenantName: string;
     tenantExternalId: string | null;
   }
@@ -63,6 +65,7 @@ const ENDPOINT_COLUMNS = [
   'schema_version',
   'signing_key_ciphertext',
   'previous_signing_key_ciphertext',
+  'ordering',
 ] as const;
 
 /** The endpoint columns (table alias `p`) and its tenant's (alias `t`), as selected. */
@@ -87,6 +90,7 @@ interface EndpointRow {
   schema_version: string;
   signing_key_ciphertext: string | null;
   previous_signing_key_ciphertext: string | null;
+  ordering: string;
   tenant_name: string;
   tenant_external_id: string | null;
 }
@@ -111,6 +115,7 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
     schemaVersion: r.schema_version,
     signingKeyCiphertext: r.signing_key_ciphertext,
     previousSigningKeyCiphertext: r.previous_signing_key_ciphertext,
+    ordering: r.ordering,
     tenantName: r.tenant_name,
     tenantExternalId: r.tenant_external_id,
   };

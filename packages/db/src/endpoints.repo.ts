@@ -12,6 +12,7 @@ export interface NewEndpoint {
   description: string;
   events: string[];
   channels: string[];
+  ordering: string;
   enabled: boolean;
   timeoutMs: number;
   maxAttempts: number;
@@ -94,6 +95,8 @@ export interface FanOutTarget {
   maxAttempts: number;
   /** The endpoint's channels: which events of the type it receives is matchesChannels's question, per event. */
   channels: string[];
+  /** `none` or `fifo`: whether its deliveries get an ordering key. */
+  ordering: string;
 }
 
 /** A registered event type as ingest needs it: its schema, and where its events go. */
@@ -118,11 +121,11 @@ export interface IngestTargets {
 export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<IngestTargets> {
   // (name, filter) for every filter selecting each name: the rule is filtersSelecting's, not SQL's.
   const selecting = eventTypes.flatMap((name) => filtersSelecting(name).map((filter) => [name, filter] as const));
-  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number, string[]][] }>({
+  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number, string[], string][] }>({
     name: 'herald_find_ingest_targets',
     text: `SELECT tn.config_version::text AS version, t.name, t.schema,
             COALESCE((
-              SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels))
+              SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels, e.ordering))
               FROM endpoints e
               WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled
                 AND e.events && ARRAY(SELECT f.filter FROM unnest($3::text[], $4::text[]) AS f(name, filter) WHERE f.name = t.name)
@@ -133,7 +136,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
   });
   const targets = new Map<string, IngestTarget>();
   for (const r of rows) {
-    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts, channels]) => ({ id, maxAttempts, channels })) });
+    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts, channels, ordering]) => ({ id, maxAttempts, channels, ordering })) });
   }
   return { version: rows[0]?.version ?? null, targets };
 }
@@ -185,6 +188,7 @@ export interface EndpointChanges {
   description?: string;
   events?: string[];
   channels?: string[];
+  ordering?: string;
   timeoutMs?: number;
   maxAttempts?: number;
   rateLimitPerSecond?: number | null;
@@ -210,6 +214,7 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair
   description: ['description', 'text'],
   events: ['events', 'text[]'],
   channels: ['channels', 'text[]'],
+  ordering: ['ordering', 'text'],
   timeoutMs: ['timeout_ms', 'int'],
   maxAttempts: ['max_attempts', 'int'],
   rateLimitPerSecond: ['rate_limit_per_second', 'int'],
@@ -223,6 +228,8 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair
 /** What became of an endpoint change. */
 export type ChangeEndpointOutcome =
   | { outcome: 'not_found' }
+  /** `ordering` would change while deliveries are pending: nothing was written. */
+  | { outcome: 'ordering_in_flight'; pending: number }
   | {
       outcome: 'changed';
       /** Whether anything was written (a PATCH of nothing, or of `enabled` to what it already is, writes nothing). */
@@ -242,11 +249,19 @@ export type ChangeEndpointOutcome =
  */
 export async function changeEndpoint(sql: Sql, tenantId: string, id: string, changes: EndpointChanges): Promise<ChangeEndpointOutcome> {
   return withTransaction(sql, async (client) => {
-    const { rows } = await client.query<{ enabled: boolean }>(
-      'SELECT enabled FROM endpoints WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+    const { rows } = await client.query<{ enabled: boolean; ordering: string }>(
+      'SELECT enabled, ordering FROM endpoints WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
       [tenantId, id],
     );
     if (rows.length === 0) return { outcome: 'not_found' };
+    if (changes.ordering !== undefined && changes.ordering !== rows[0]!.ordering) {
+      // Pending deliveries were fanned out under the old ordering (with or without keys): switching mid-stream would break it.
+      const pending = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'pending'",
+        [tenantId, id],
+      );
+      if (pending.rows[0]!.n > 0) return { outcome: 'ordering_in_flight', pending: pending.rows[0]!.n };
+    }
     const fields = Object.entries(changes).filter(([key, value]) => key !== 'enabled' && key !== 'keyPair' && value !== undefined) as [
       keyof typeof CHANGE_COLUMNS,
       unknown,

@@ -12,7 +12,10 @@ export interface NewEvent {
   createdAt: Date;
   /** Its channels, each once; its deliveries carry them too. */
   channels: string[];
-  deliveries: { id: string; endpointId: string; maxAttempts: number }[];
+  /** The producer's ordering key, if any. */
+  orderingKey: string | null;
+  /** Each with its ordering key when its endpoint is `fifo` (deliveryOrderingKey), else null. */
+  deliveries: { id: string; endpointId: string; maxAttempts: number; orderingKey: string | null }[];
 }
 
 /** What happened to each event, in input order. */
@@ -73,23 +76,26 @@ export async function insertEvents(
     text: `WITH guard AS (
        ${guardSql('$12', '$1', '$13')}
      ), input AS (
-       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[], $15::text[])
-         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at, channels)
+       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[], $15::text[], $16::text[])
+         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at, channels, ordering_key)
        WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
-       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at, channels)
-       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at,
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at, ordering_key, channels)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at, ordering_key,
          -- channels travel as one JSON array text per event (a text[] of text[] must be rectangular)
          ARRAY(SELECT json_array_elements_text(channels::json))
        FROM input
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING id, channels
      ), fanned AS (
-       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, status, max_attempts, next_attempt_at)
-       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, s.channels, 'pending', d.max_attempts, now()
-       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[])
-         AS d(id, event_id, endpoint_id, event_type, max_attempts)
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at)
+       -- A fifo delivery's place on its key follows input order: the sequence is drawn after the sort.
+       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, s.channels, d.ordering_key,
+         CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END, 'pending', d.max_attempts, now()
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $17::text[]) WITH ORDINALITY
+         AS d(id, event_id, endpoint_id, event_type, max_attempts, ordering_key, n)
        JOIN stored s ON s.id = d.event_id
+       ORDER BY d.n
        RETURNING 1
      )
      SELECT g.key_active, g.current, ARRAY(SELECT id FROM stored) AS ids FROM guard g`,
@@ -109,6 +115,8 @@ export async function insertEvents(
       guard.version,
       events.map((e) => e.createdAt),
       events.map((e) => JSON.stringify(e.channels)),
+      events.map((e) => e.orderingKey),
+      deliveries.map((d) => d.orderingKey),
     ],
   });
   const failure = guardFailure(rows[0]!);

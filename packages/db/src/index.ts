@@ -66,3 +66,4 @@ export { createSqlPool, withTransaction } from './sql.js';
 export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';
 export { insertBackfillDeliveries, scanBackfillCandidates } from './backfill.repo.js';
 export type { BackfillCandidate, BackfilledDelivery } from './backfill.repo.js';
+export { mustWaitForTurn, passTurn } from './order.repo.js';

@@ -51,7 +51,10 @@ export async function replayDelivery(db: PrismaClient, tenantId: string, deliver
     where: { tenantId, id: deliveryId, status: { in: REPLAYABLE } },
     data: { status: 'pending', attempts: 0, maxAttempts: delivery.endpoint.maxAttempts, nextAttemptAt: now, deliveredAt: null, lastError: null, lastResponseStatus: null, updatedAt: now },
   });
-  return moved ? { outcome: 'replayed', delivery: moved } : { outcome: 'already_pending' };
+  if (!moved) return { outcome: 'already_pending' };
+  // A replayed fifo delivery goes after the ones already waiting on its key (its job is queued after this).
+  if (moved.orderingKey !== null) await db.$executeRaw`UPDATE deliveries SET order_seq = nextval('delivery_order_seq') WHERE id = ${moved.id}`;
+  return { outcome: 'replayed', delivery: moved };
 }
 
 export interface ReplayFilter {
@@ -94,7 +97,9 @@ export async function replayDeliveries(db: PrismaClient, tenantId: string, filte
   return db.$queryRaw<ReplayedDelivery[]>`
     UPDATE deliveries d
     SET status = 'pending', attempts = 0, max_attempts = e.max_attempts, next_attempt_at = now(),
-        delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now()
+        delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now(),
+        -- a replayed fifo delivery goes after the ones already waiting on its key
+        order_seq = CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END
     FROM endpoints e
     WHERE d.id IN (${replayTaken(tenantId, filter, limit)})
       AND ${replayMatch(tenantId, filter)} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id AND ${REPLAY_TAKES}

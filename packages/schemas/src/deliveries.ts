@@ -21,6 +21,8 @@ export const DeliveryOutSchema = z.object({
   event_type: z.string(),
   endpoint_id: z.string(),
   channels: z.array(z.string()).describe("Its event's channels."),
+  ordering_key: z.string().nullable().describe("For a fifo endpoint: the key it is ordered on ('' is the default key); null when unordered."),
+  order_broken_by: z.string().nullable().describe('The delivery before it on its key that died and so released it; null otherwise.'),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
   max_attempts: z.number().int(),

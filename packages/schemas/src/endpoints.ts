@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelQuerySchema, ChannelsInSchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
+import { ORDERINGS, OrderingInSchema } from './ordering.js';
 import { TEST_EVENT_TYPE } from './event-types.js';
 import { ENVELOPE_VERSIONS, LATEST_ENVELOPE_VERSION } from './events.js';
 
@@ -141,6 +142,7 @@ export const EndpointInSchema = z.strictObject({
   signature: SignatureInSchema.default(DEFAULT_SIGNATURE),
   body: BodyFormatInSchema.default('envelope'),
   schema_version: SchemaVersionInSchema.default(LATEST_ENVELOPE_VERSION),
+  ordering: OrderingInSchema.default('none'),
 });
 export type EndpointIn = z.infer<typeof EndpointInSchema>;
 
@@ -160,6 +162,7 @@ export const EndpointPatchSchema = z.strictObject({
   signature: SignatureInSchema.optional(),
   body: BodyFormatInSchema.optional(),
   schema_version: SchemaVersionInSchema.optional(),
+  ordering: OrderingInSchema.optional().describe('Refused (422) while the endpoint has pending deliveries.'),
 });
 export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
 
@@ -186,6 +189,7 @@ export const EndpointOutSchema = z.object({
   signature: SignatureSchema,
   body: z.enum(BODY_FORMATS),
   schema_version: z.string(),
+  ordering: z.enum(ORDERINGS),
   signing_secret_prefix: z.string(),
   signing_public_key: z
     .string()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelsInSchema } from './channels.js';
+import { OrderingKeyInSchema } from './ordering.js';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, TimestampSchema } from './common.js';
 
 export const EventInSchema = z.strictObject({
@@ -10,6 +11,7 @@ export const EventInSchema = z.strictObject({
   occurred_at: TimestampSchema.optional(),
   /** The channels (apps) it is scoped to: endpoints with channels receive it only if they share one. */
   channels: ChannelsInSchema.optional(),
+  ordering_key: OrderingKeyInSchema.optional(),
 });
 export type EventIn = z.infer<typeof EventInSchema>;
 

@@ -136,3 +136,5 @@ export type { EventTypeCheckIn, EventTypeCheckOut, EventTypeDeletedOut } from '.
 export { SessionEndedOutSchema, SessionInSchema, SessionOutSchema } from './sessions.js';
 export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';
 export { ChannelQuerySchema, ChannelsInSchema, CHANNEL_NAME, channelProblems, matchesChannels, MAX_CHANNELS, normalizeChannels } from './channels.js';
+export { deliveryOrderingKey, ORDERING_KEY, OrderingInSchema, OrderingKeyInSchema, orderingKeyProblem, ORDERINGS } from './ordering.js';
+export type { Ordering } from './ordering.js';

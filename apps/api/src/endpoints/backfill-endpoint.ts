@@ -1,6 +1,6 @@
 import { newId } from '@herald/core';
 import { findEndpoint, insertBackfillDeliveries, scanBackfillCandidates, type BackfillCandidate } from '@herald/db';
-import { DRY_RUN_SAMPLE, matchesChannels, matchesEventType, TEST_EVENT_TYPE, type BackfillIn, type BackfillOut } from '@herald/schemas';
+import { deliveryOrderingKey, DRY_RUN_SAMPLE, matchesChannels, matchesEventType, TEST_EVENT_TYPE, type BackfillIn, type BackfillOut } from '@herald/schemas';
 import { bestEffort } from '../best-effort.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -47,7 +47,7 @@ export async function backfillEndpoint(deps: ApiDeps, tenantId: string, endpoint
         deps.sql,
         tenantId,
         endpointId,
-        events.map((e) => ({ id: newId('dlv'), eventId: e.id })),
+        events.map((e) => ({ id: newId('dlv'), eventId: e.id, orderingKey: deliveryOrderingKey(endpoint.ordering, e.orderingKey) })),
       );
       count += created.length;
       // Committed pending: if Redis does not take them now, the reconciler does.

@@ -54,7 +54,7 @@ export async function bulkEndpointAction(
     const endpoint = live.get(id);
     if (!endpoint) return notFound(id);
     if (action === 'delete') return (await removeEndpoint(deps, tenantId, id)) === 'deleted' ? { id, ok: true } : notFound(id);
-    return (await changeEndpoint(deps, tenantId, endpoint.id, { enabled: action === 'enable' })) === 'changed' ? { id, ok: true } : notFound(id);
+    return (await changeEndpoint(deps, tenantId, endpoint.id, { enabled: action === 'enable' })) === 'not_found' ? notFound(id) : { id, ok: true };
   }
 
   for (let i = 0; i < unique.length; i += CONCURRENCY) {

@@ -7,6 +7,7 @@ import {
   BODY_FORMATS,
   channelProblems,
   normalizeChannels,
+  ORDERINGS,
   ENVELOPE_VERSIONS,
   envelopeVersion,
   SignatureSchema,
@@ -32,6 +33,14 @@ export function acceptChannels(channels: string[]): string[] {
   const details = channelProblems(channels, 'channels');
   if (details.length > 0) throw AppError.unprocessable('The channels are not acceptable.', details);
   return normalizeChannels(channels);
+}
+
+/** The ordering as stored, or 422 unless it is one of ORDERINGS. */
+export function acceptOrdering(ordering: string): string {
+  if (!(ORDERINGS as readonly string[]).includes(ordering)) {
+    throw AppError.unprocessable('The ordering is not acceptable.', [{ path: 'ordering', message: `must be one of ${ORDERINGS.join(', ')}` }]);
+  }
+  return ordering;
 }
 
 /** 422 unless the URL may be delivered to (scheme, and SSRF rules on what its host resolves to). */

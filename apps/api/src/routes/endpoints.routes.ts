@@ -19,7 +19,7 @@ import {
 } from '@herald/schemas';
 import { generateKeyPair, generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
-import { acceptChannels, acceptFormat, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { acceptChannels, acceptFormat, acceptOrdering, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { changeEndpoint } from '../endpoints/change-endpoint.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
 import { endpointOut } from '../mappers.js';
@@ -36,6 +36,7 @@ function changesOf(patch: EndpointPatch): EndpointChanges {
     description: patch.description,
     events: patch.events,
     channels: patch.channels === undefined ? undefined : acceptChannels(patch.channels),
+    ordering: patch.ordering === undefined ? undefined : acceptOrdering(patch.ordering),
     timeoutMs: patch.timeout_ms,
     maxAttempts: patch.max_attempts,
     rateLimitPerSecond: patch.rate_limit_per_second,
@@ -81,6 +82,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         description: body.description,
         events: body.events,
         channels,
+        ordering: acceptOrdering(body.ordering),
         enabled: body.enabled,
         timeoutMs: body.timeout_ms,
         maxAttempts: body.max_attempts,
@@ -166,7 +168,13 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const changes: EndpointChanges = { ...changesOf(body), ...format };
       // Its first key pair, written with the scheme (an endpoint that already has one keeps it).
       if (format.signature?.scheme === 'standard-webhooks-ed25519' && !current.signingKeyCiphertext) changes.keyPair = newKeyPair();
-      if ((await changeEndpoint(deps, tenantId, params.id, changes)) === 'not_found') throw notFound();
+      const changed = await changeEndpoint(deps, tenantId, params.id, changes);
+      if (changed === 'not_found') throw notFound();
+      if (typeof changed === 'object') {
+        throw AppError.unprocessable('The ordering cannot change while deliveries are in flight.', [
+          { path: 'ordering', message: `${changed.orderingInFlight} deliveries are pending; change it once they are delivered, dead or cancelled` },
+        ]);
+      }
       const updated = await findEndpoint(db, tenantId, params.id);
       if (!updated) throw notFound();
       res.json(endpointOut(updated));
