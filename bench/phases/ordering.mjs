@@ -8,8 +8,8 @@ import { callJson } from '../lib/util.mjs';
 async function runOrdering(ctx) {
   const { P, results, herald } = ctx;
   await herald.workerConcurrency(P.concurrencyOne);
-  const unordered = ctx.tenants.ordNone ?? (await ctx.tenant('ordNone', 1));
-  const fifo = ctx.tenants.ordFifo ?? (await ctx.tenant('ordFifo', 1));
+  const unordered = ctx.tenants.ordnone ?? (await ctx.tenant('ordnone', 1));
+  const fifo = ctx.tenants.ordfifo ?? (await ctx.tenant('ordfifo', 1));
   await callJson(herald.url('api'), 'PATCH', `/api/v1/endpoints/${fifo.endpointIds[0]}`, { token: fifo.admin, body: { ordering: 'fifo' } });
   const out = (results.ordering = { events: P.orderingEvents, concurrency: P.concurrencyOne, batchSize: P.batchSize, none: [], fifo: [] });
   for (let r = 1; r <= P.runs; r++) {
