@@ -26,17 +26,19 @@ import { killAll, spawnNode, stopChild, waitJsonLine } from './lib/procs.mjs';
 import { Baseline, Herald } from './lib/stack.mjs';
 import { stamps } from './lib/util.mjs';
 import { fanin } from './phases/fanin.mjs';
+import { fleet } from './phases/fleet.mjs';
 import { isolation } from './phases/isolation.mjs';
 import { latency } from './phases/latency.mjs';
 import { ordering } from './phases/ordering.mjs';
 import { profile } from './phases/profile.mjs';
 import { resources } from './phases/resources.mjs';
 import { signing } from './phases/signing.mjs';
+import { spread } from './phases/spread.mjs';
 import { throughput } from './phases/throughput.mjs';
 import { writeReport } from './report/index.mjs';
 
 /** The phases in the order they run: { name, run(ctx), usesBaseline? }. */
-const PHASES = [signing, throughput, latency, isolation, resources, profile, fanin, ordering];
+const PHASES = [signing, throughput, latency, spread, fleet, ordering, isolation, resources, profile, fanin];
 const PHASE_NAMES = PHASES.map((p) => p.name);
 
 const HELP = `Usage: npm run bench [-- options]   (or: node bench/run.mjs [options])

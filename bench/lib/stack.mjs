@@ -8,8 +8,13 @@ import { spawnNode, stopChild, waitHttpReady, waitJsonLine } from './procs.mjs';
 import { freePort } from './util.mjs';
 
 const SERVICE_PORT_VAR = { api: 'HERALD_API_PORT', ingest: 'HERALD_INGEST_PORT', worker: 'HERALD_WORKER_PORT' };
+/** Extra processes of a service: `worker2` is a second worker process (apps/worker) on a port of its own. */
+const APP_OF = { worker2: 'worker' };
 
-/** api, ingest and worker from apps/<name>/dist/main.js, on free ports, with the run's database and Redis prefix. */
+/**
+ * api, ingest and worker from apps/<name>/dist/main.js, on free ports, with the run's database
+ * and Redis prefix; `worker2` is a second worker process sharing the work with the first.
+ */
 export class Herald {
   constructor(ctx) {
     this.ctx = ctx;
@@ -37,6 +42,8 @@ export class Herald {
       HERALD_OUTBOUND_ALLOWLIST: '127.0.0.1',
       HERALD_WORKER_CONCURRENCY: String(concurrency),
       LOG_LEVEL: 'warn',
+      // A script's own settings (bench/retention.mjs: the retention interval).
+      ...ctx.serviceEnv,
     };
   }
 
@@ -48,10 +55,12 @@ export class Herald {
     // Every service reads every port variable (the api links to ingest): allocate all three once.
     for (const name of Object.keys(SERVICE_PORT_VAR)) this.ports[name] ??= await freePort();
     for (const name of names) {
+      const app = APP_OF[name] ?? name;
+      this.ports[name] ??= await freePort();
       if (name === 'worker') this.concurrency = concurrency;
       const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-      this.children[name] = spawnNode(name, [path.join(root, 'apps', name, 'dist', 'main.js')], {
-        env: this.env(concurrency),
+      this.children[name] = spawnNode(name, [path.join(root, 'apps', app, 'dist', 'main.js')], {
+        env: { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) },
         cwd: this.ctx.tmpDir,
         logFile: path.join(this.ctx.logDir, `${name}.log`),
         nodeArgs,

@@ -1,6 +1,7 @@
 // Phase 5: worker fan-in at scale. A clean slate, many registered endpoints of which some get
-// a burst; the worker's Redis connections sampled through it, and its idle Redis commands
-// before (0 endpoints, many idle endpoints) and after. → results.fanin
+// a burst; the worker's Redis connections and the endpoints waiting in the dispatcher's ready
+// set sampled through it, and its idle Redis commands before (0 endpoints, many idle
+// endpoints) and after. → results.fanin
 import { commandCalls, deleteKeys } from '../lib/infra.mjs';
 import { log } from '../lib/log.mjs';
 import { monitorCommands } from '../lib/monitor.mjs';
@@ -75,9 +76,9 @@ async function runFanin(ctx) {
   const sampleLoop = (async () => {
     while (!stop) {
       const t = (Date.now() - tStart) / 1000;
-      const [{ ours }, activeSet, delivered] = await Promise.all([
+      const [{ ours }, ready, delivered] = await Promise.all([
         redisConnectionsOf(ctx.redis, herald.pids()),
-        ctx.redis.scard(`${ctx.prefix}:active-endpoints`),
+        ctx.redis.zcard(`${ctx.prefix}:{sched}:ready`),
         ctx.deliveredCount(active.id),
       ]);
       const workerByName = {};
@@ -85,7 +86,7 @@ async function runFanin(ctx) {
         const g = groupName(name, ctx.prefix);
         workerByName[g] = (workerByName[g] ?? 0) + n;
       }
-      series.push({ t, worker: ours.worker?.total ?? 0, workerByName, activeSet, delivered, rss: rssBytes(herald.children.worker.pid) });
+      series.push({ t, worker: ours.worker?.total ?? 0, workerByName, ready, delivered, rss: rssBytes(herald.children.worker.pid) });
       await sleep(500);
     }
   })();
@@ -126,18 +127,19 @@ async function runFanin(ctx) {
     peakWorkerConnections: peak.worker,
     peakAt: peak.t,
     peakByName: peak.workerByName,
-    peakActiveSet: Math.max(...series.map((s) => s.activeSet)),
+    peakReady: Math.max(...series.map((s) => s.ready)),
     finalWorkerConnections: series[series.length - 1].worker,
     peakWorkerRss: Math.max(...series.map((s) => s.rss ?? 0)),
-    series: series.map(({ t, worker, activeSet, delivered }) => ({ t, worker, activeSet, delivered })),
+    series: series.map(({ t, worker, ready, delivered }) => ({ t, worker, ready, delivered })),
     receiver: { unique: stats.unique, duplicates: stats.duplicates, latency: stats.latency },
     rate: lg.accepted / deliveredAt,
+    // BullMQ Workers started (CLIENT SETNAME of a blocking connection): none since the dispatcher; kept as a check.
     workersStarted: burstCommands.bullConnections,
     burstWorkerCommandsPerEvent: (burstCommands.byService.worker ?? 0) / lg.accepted,
     burstIngestCommandsPerEvent: (burstCommands.byService.ingest ?? 0) / lg.accepted,
   });
   log(
-    `  burst of ${total} events to ${P.faninActive} endpoints: delivered in ${deliveredAt.toFixed(1)} s; ${out.workersStarted} BullMQ Workers started; worker Redis connections peak ${peak.worker} (constant ${constant}), after ${out.finalWorkerConnections}${dropped ? ` (back by ${droppedAt.toFixed(1)} s)` : ' (did not drop within 45 s)'}`,
+    `  burst of ${total} events to ${P.faninActive} endpoints: delivered in ${deliveredAt.toFixed(1)} s, ready set peak ${out.peakReady} endpoints; worker Redis connections peak ${peak.worker} (constant ${constant}), after ${out.finalWorkerConnections}${dropped ? ` (back by ${droppedAt.toFixed(1)} s)` : ' (did not drop within 45 s)'}`,
   );
   out.idle.push(await idleWindow(ctx, `${P.faninRegistered.toLocaleString('en-US')} endpoints after the burst`, P.idleWindowMs));
 }

@@ -15,19 +15,19 @@ export function headlines(results) {
   return out;
 }
 
-/** Chart panel: the worker's Redis connections and the active-endpoints set through the burst. */
+/** Chart panel: the worker's Redis connections and the endpoints waiting in the ready set through the burst. */
 export function connectionsPanel(results, s, box) {
   const f = results.fanin;
   if (!f?.series?.length) return '';
   return lineChart({
     ...box,
     title: '4. Worker fan-in: Redis connections vs endpoints with work',
-    subtitle: `${fmt(f.registered)} endpoints registered, ${fmt(f.active)} get ${f.perEndpoint} events each\npeak ${f.peakWorkerConnections} connections, idle constant ${f.constantConnections}, ${fmt(f.workersStarted)} Workers started`,
+    subtitle: `${fmt(f.registered)} endpoints registered, ${fmt(f.active)} get ${f.perEndpoint} events each\npeak ${f.peakWorkerConnections} connections, idle ${f.constantConnections}; ready set peak ${fmt(f.peakReady)} endpoints`,
     xUnit: 'seconds since the first event',
     yUnit: 'count',
     series: [
       { label: 'worker Redis connections', color: COLORS.herald, points: f.series.map((p) => [p.t, p.worker]) },
-      { label: 'endpoints in the active set', color: COLORS.bad, dash: '6 3', points: f.series.map((p) => [p.t, p.activeSet]) },
+      { label: 'endpoints waiting in the ready set', color: COLORS.bad, dash: '6 3', points: f.series.map((p) => [p.t, p.ready ?? p.activeSet]) },
     ],
     markers: [
       { x: f.ingestDoneAt, label: 'ingest done' },
@@ -43,7 +43,7 @@ export function idlePanel(results, s, box) {
   return barChart({
     ...box,
     title: '6. Idle cost: Redis commands/s sent by the worker',
-    subtitle: `${f.idle[0].seconds} s windows, attributed by MONITOR to the worker's own connections\n(SMEMBERS of the active set every 5 s, reconciler every 30 s)`,
+    subtitle: `${f.idle[0].seconds} s windows, attributed by MONITOR to the worker's own connections\n(timer promotion every 50 ms, fleet lease, reconciler every 30 s)`,
     unit: 'commands/s',
     decimals: 2,
     groups: f.idle.map((w) => ({ label: w.label.replace(' endpoints', ' ep.').replace(' (control)', '\n(control)').replace(' after the burst', '\nafter burst').replace(' idle ep.', ' ep.\nidle'), bars: [{ label: 'cmd/s', value: w.workerCommandsPerSecond, color: COLORS.herald }] })),
@@ -68,11 +68,11 @@ export function section(results) {
         [
           ['worker connections, idle (control, 0 endpoints)', fmt(f.constantConnections)],
           [`worker connections, peak while ${fmt(f.active)} endpoints had work`, `**${fmt(f.peakWorkerConnections)}** at ${fmt(f.peakAt, 1)} s (${Object.entries(f.peakByName ?? {}).map(([k, v]) => `${k} ×${v}`).join(', ')})`],
-          ['peak size of the active-endpoints set', fmt(f.peakActiveSet)],
+          ['peak number of endpoints waiting in the ready set', fmt(f.peakReady ?? f.peakActiveSet)],
           ['connections per active endpoint at the peak (minus the constant)', fmt((f.peakWorkerConnections - f.constantConnections) / f.active, 2)],
           ['ingest finished / all delivered', `${fmt(f.ingestDoneAt, 1)} s / ${fmt(f.deliveredAt, 1)} s (${fmt(f.rate, 0)} events/s overall)`],
           ['worker connections after the work was done', `${fmt(f.finalWorkerConnections)}${f.droppedAt ? ` (back to ≤ constant + 2 at ${fmt(f.droppedAt, 1)} s)` : ' (did not drop within 45 s)'}`],
-          ['BullMQ Workers started during the burst (CLIENT SETNAME of their blocking connections, seen by MONITOR)', `${fmt(f.workersStarted)} for ${fmt(f.active)} endpoints (${fmt(f.workersStarted / f.active, 2)} per endpoint, ${fmt(f.workersStarted / f.accepted, 3)} per event)`],
+          ['BullMQ Workers started during the burst (CLIENT SETNAME of a blocking connection, seen by MONITOR; the dispatcher starts none)', fmt(f.workersStarted)],
           ['Redis commands per event during the burst', `worker ${fmt(f.burstWorkerCommandsPerEvent, 2)}, ingest ${fmt(f.burstIngestCommandsPerEvent, 2)}`],
           ['worker peak RSS during the burst', fmtBytes(f.peakWorkerRss)],
           ['receiver: unique deliveries / duplicates', `${fmt(f.receiver?.unique)} / ${fmt(f.receiver?.duplicates)}`],
@@ -82,10 +82,8 @@ export function section(results) {
     L.push('');
   }
   if (f.peakByName) {
-    const names = Object.keys(f.peakByName);
-    const bull = names.filter((n) => n.includes('<queue>'));
     L.push(
-      `Connection names: the worker's own connections are \`herald-worker\` and \`herald-worker-sub\`; each per-endpoint BullMQ Worker's blocking connection is **not** named \`herald-worker*\` — BullMQ renames it \`<prefix>:<base64 of the queue name ep.{ep_…}>\`${names.includes('(unnamed)') ? ', and it is unnamed for its first moments' : ''}${bull.length ? '' : ''}. Filtering CLIENT LIST by \`herald-worker*\` would miss them; this benchmark attributes connections by process instead.`,
+      `Connection names at the peak: ${Object.entries(f.peakByName).map(([k, v]) => `\`${k}\` ×${v}`).join(', ')}. The worker's connections do not grow with the endpoints that have work: its dispatcher takes jobs from every endpoint's queue with a bounded pool of slots over the same few connections (docs/architecture.md, "The worker fleet").`,
     );
     L.push('');
   }

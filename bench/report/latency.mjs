@@ -3,7 +3,7 @@
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 
-export const TARGETS = { p99: 25 };
+export const TARGETS = { p99: 25, ackP99: 15, ackRate: 250 };
 
 /** s.latency (Herald, by rate) and s.baselineByRate (the bare pipeline, by rate). */
 export function summarize(results, s) {
@@ -51,6 +51,14 @@ export function summarize(results, s) {
 
 export function targets(results, s) {
   const out = [];
+  const ack = s.latency[TARGETS.ackRate];
+  if (ack) {
+    out.push({
+      name: `ingest's own answer (202) p99 ≤ ${TARGETS.ackP99} ms at ${TARGETS.ackRate} events/s`,
+      value: ack.overloaded ? `overloaded: ${TARGETS.ackRate}/s is above the measured maximum` : fmtMmm(ack.ackP99, 1, ' ms'),
+      pass: !ack.overloaded && ack.ackP99.median <= TARGETS.ackP99,
+    });
+  }
   if (s.latency[500]) {
     const l = s.latency[500];
     out.push({

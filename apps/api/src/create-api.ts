@@ -23,6 +23,7 @@ import { queueDashboard } from './routes/queue-dashboard.routes.js';
 import { schemaVersionRoutes } from './routes/schema-versions.routes.js';
 import { sessionRoutes } from './routes/sessions.routes.js';
 import { tenantRoutes } from './routes/tenants.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 
 export interface RunningApi {
   url: string;
@@ -52,7 +53,12 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   // Serve as soon as Redis is there, but never wait on it long: without it, jobs are left to the reconciler.
   await whenReady(redis, 2_000);
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
+  const transport = createTransport({
+    allowlist: config.HERALD_OUTBOUND_ALLOWLIST,
+    allowHttp: config.HERALD_ALLOW_HTTP,
+    resolve: options.resolve,
+    maxBodyBytes: config.HERALD_ATTEMPT_BODY_MAX_BYTES,
+  });
   const deps: ApiDeps = {
     config,
     logger,
@@ -81,6 +87,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     ),
   });
   tenantRoutes(routes, deps);
+  settingsRoutes(routes, deps);
   sessionRoutes(routes, deps);
   apiKeyRoutes(routes, deps);
   eventTypeRoutes(routes, deps);

@@ -1,10 +1,10 @@
 import type { ApiKey, Attempt, AttemptWithEventType, Delivery, Endpoint, EventType, Tenant } from '@herald/db';
-import { SignatureSchema, type ApiKeyOut, type BodyFormat, type Ordering, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
+import { isOperationalEventType, SignatureSchema, TEST_EVENT_TYPE, type ApiKeyOut, type BodyFormat, type Ordering, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function tenantOut(t: Tenant): TenantOut {
-  return { id: t.id, name: t.name, external_id: t.externalId, created_at: t.createdAt.toISOString() };
+  return { id: t.id, name: t.name, external_id: t.externalId, primary_contact_email: t.primaryContactEmail, created_at: t.createdAt.toISOString() };
 }
 
 export function eventTypeOut(e: EventType): EventTypeOut {
@@ -12,9 +12,16 @@ export function eventTypeOut(e: EventType): EventTypeOut {
     name: e.name,
     description: e.description,
     schema: (e.schema as Record<string, unknown> | null) ?? null,
+    email: { enabled: e.emailEnabled, subscribers: e.emailSubscribers },
+    read_only: isBuiltInEventType(e.name),
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
   };
+}
+
+/** Whether an event type is built in (webhook.test, Herald's herald.*): only its email settings may change. */
+export function isBuiltInEventType(name: string): boolean {
+  return name === TEST_EVENT_TYPE || isOperationalEventType(name);
 }
 
 export function endpointOut(e: Endpoint): EndpointOut {
@@ -51,7 +58,9 @@ export function deliveryOut(d: Delivery): DeliveryOut {
     id: d.id,
     event_id: d.eventId,
     event_type: d.eventType,
+    kind: d.kind,
     endpoint_id: d.endpointId,
+    recipient: d.recipient,
     channels: d.channels,
     ordering_key: d.orderingKey,
     order_broken_by: d.orderBrokenBy,

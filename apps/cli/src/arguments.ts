@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { DELIVERY_KINDS, type DeliveryKind } from '@herald/schemas';
 import { DurationError, parseSince, parseWindow } from './duration.js';
 import { usageError } from './exit-codes.js';
 
@@ -16,6 +17,12 @@ export function limitArgument(text: string): number {
   const n = Number(text);
   if (n < 1 || n > MAX_LIST_LIMIT) invalid(`must be a whole number from 1 to ${MAX_LIST_LIMIT}`);
   return n;
+}
+
+/** `--kind webhook|email`: a delivery kind. */
+export function kindArgument(text: string): DeliveryKind {
+  if (!(DELIVERY_KINDS as readonly string[]).includes(text)) invalid(`must be ${DELIVERY_KINDS.join(' or ')}`);
+  return text as DeliveryKind;
 }
 
 /** `--since 2h` or an ISO time, as the ISO time the api takes, relative to `now`. */

@@ -11,6 +11,7 @@ import { DeliveriesScreen } from './screens/deliveries.js';
 import { DeliveryDetailScreen } from './screens/delivery-detail.js';
 import { EventTypesScreen } from './screens/event-types.js';
 import { EventTypeEditorScreen } from './screens/event-type-editor.js';
+import { NotificationsScreen } from './screens/notifications.js';
 
 type State = { kind: 'checking' } | { kind: 'signed-out'; reason?: string } | { kind: 'signed-in'; session: SessionOut };
 
@@ -94,6 +95,7 @@ const SECTIONS = [
   { path: 'endpoints', label: 'Endpoints' },
   { path: 'deliveries', label: 'Deliveries' },
   { path: 'event-types', label: 'Event types' },
+  { path: 'notifications', label: 'Notifications' },
 ] as const;
 
 function Shell({ session, onSignedOut }: { session: SessionOut; onSignedOut: () => void }) {
@@ -156,6 +158,8 @@ function Screen({ section, id, sub, params }: { section: string; id?: string; su
       if (id === 'new') return <EventTypeEditorScreen />;
       if (id) return <EventTypeEditorScreen name={id} />;
       return <EventTypesScreen />;
+    case 'notifications':
+      return <NotificationsScreen />;
     default:
       return <p>No such screen. Go to <a href={href('endpoints')}>Endpoints</a>.</p>;
   }

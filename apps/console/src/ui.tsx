@@ -266,3 +266,29 @@ export function Pager({ page, next, onOlder, onNewer }: { page: number; next: st
     </nav>
   );
 }
+
+export interface FieldProps {
+  id: string;
+  'aria-invalid': boolean;
+  'aria-describedby': string | undefined;
+}
+
+/** A labelled input whose API error (by `path`) is shown under it and announced. */
+export function Field({ label, path, error, help, children }: { label: string; path: string; error: unknown; help?: string; children: (props: FieldProps) => ReactNode }) {
+  const id = useId();
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const message = error && typeof (error as { fieldMessage?: unknown }).fieldMessage === 'function' ? (error as { fieldMessage(p: string): string | undefined }).fieldMessage(path) : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(message), 'aria-describedby': [help ? helpId : '', message ? errorId : ''].filter(Boolean).join(' ') || undefined })}
+      {help && (
+        <p className="help" id={helpId}>
+          {help}
+        </p>
+      )}
+      <FieldError error={error} path={path} id={errorId} />
+    </div>
+  );
+}

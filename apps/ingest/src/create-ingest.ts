@@ -54,6 +54,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     logger,
     store: createEventStore(sql),
     payloadSchemas: new PayloadSchemas(),
+    emailConfigured: config.HERALD_SMTP_URL !== undefined,
     onResults: (results) => {
       for (const r of results) eventsIngested.inc({ outcome: !r.ok ? 'refused' : r.value.duplicate ? 'duplicate' : 'accepted' });
     },

@@ -2,7 +2,18 @@ import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer, DeliveryJobSpec } from '@herald/queue';
-import { channelProblems, deliveryOrderingKey, INLINE_PAYLOAD_MAX_CHARS, matchesChannels, normalizeChannels, orderingKeyProblem, type EventAcceptedOut, type EventIn } from '@herald/schemas';
+import {
+  channelProblems,
+  deliveryOrderingKey,
+  EMAIL_MAX_ATTEMPTS,
+  INLINE_PAYLOAD_MAX_CHARS,
+  isOperationalEventType,
+  matchesChannels,
+  normalizeChannels,
+  orderingKeyProblem,
+  type EventAcceptedOut,
+  type EventIn,
+} from '@herald/schemas';
 import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
@@ -13,6 +24,8 @@ export interface IngestDeps {
   enqueuer: DeliveryEnqueuer;
   logger: Logger;
   payloadSchemas: PayloadSchemas;
+  /** Whether HERALD_SMTP_URL is set: without it, no email delivery is made. */
+  emailConfigured: boolean;
   /** Told of every result (for metrics). */
   onResults?: (results: readonly IngestResult[]) => void;
 }
@@ -105,6 +118,10 @@ function validate(
   const rows: NewEvent[] = [];
   const now = new Date();
   const results = items.map(({ event: e, payload }): IngestResult | null => {
+    if (isOperationalEventType(e.event_type)) {
+      const detail: ErrorDetail = { path: 'event_type', message: `'${e.event_type}' is one of Herald's own event types` };
+      return { ok: false, error: AppError.unprocessable("Event types herald.* are Herald's own: only Herald emits them.", [detail]) };
+    }
     const channels = normalizeChannels(e.channels);
     const badChannels = channelProblems(channels, 'channels');
     if (badChannels.length > 0) return { ok: false, error: AppError.unprocessable('The channels are not acceptable.', badChannels) };
@@ -134,24 +151,40 @@ function validate(
       createdAt: now,
       channels,
       orderingKey: e.ordering_key ?? null,
-      deliveries: eventType.endpoints
-        .filter((t) => matchesChannels(t.channels, channels))
-        .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts, orderingKey: deliveryOrderingKey(t.ordering, e.ordering_key) })),
+      deliveries: [
+        ...eventType.endpoints
+          .filter((t) => matchesChannels(t.channels, channels))
+          .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts, orderingKey: deliveryOrderingKey(t.ordering, e.ordering_key) })),
+        // Emails go to the event type's subscribers whatever the event's channels (channels scope
+        // endpoints); the email delivery still carries them, so the outbox's channel filter finds it.
+        // Never ordered: FIFO is a property of an endpoint.
+        ...(deps.emailConfigured ? eventType.emails : []).map((recipient) => ({
+          id: newId('dlv'),
+          endpointId: null,
+          recipient,
+          maxAttempts: EMAIL_MAX_ATTEMPTS,
+          orderingKey: null,
+        })),
+      ],
     });
     return null;
   });
   return { results, rows };
 }
 
-/** The jobs of a stored event: one per delivery, carrying the event when its payload is small enough. */
+/**
+ * The jobs of a stored event: one per delivery, carrying the event when its
+ * payload is small enough (webhooks only: an email's first try reads its
+ * delivery, which names its recipient). An email goes to its tenant's email queue.
+ */
 function deliveryJobs(tenantId: string, row: NewEvent): DeliveryJobSpec[] {
   const inline = row.payload.length <= INLINE_PAYLOAD_MAX_CHARS;
   return row.deliveries.map((d) => ({
     deliveryId: d.id,
     tenantId,
-    endpointId: d.endpointId,
+    endpointId: d.endpointId ?? tenantId,
     maxAttempts: d.maxAttempts,
-    ...(inline
+    ...(inline && d.endpointId !== null
       ? {
           event: {
             eventId: row.id,

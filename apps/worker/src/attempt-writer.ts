@@ -132,6 +132,8 @@ export class AttemptWriter {
     }
     for (const { record } of batch) {
       const { attempt } = record;
+      // An email attempt has no endpoint: its outcome moves no endpoint's health.
+      if (attempt.endpointId === null) continue;
       const list = this.settled.get(attempt.endpointId) ?? [];
       list.push({
         tenantId: record.tenantId,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
-import { createSqlPool, disableEndpoint, finishDelivery, loadDeliveryContexts } from '@herald/db';
-import { EndpointHealth, SigningKeyCache } from '@herald/delivery';
+import { createSqlPool, finishDelivery, loadDeliveryContexts, loadEmailDeliveryContexts, oldestRetainedAt, type PrunedRows } from '@herald/db';
+import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
-import { createTransport, type Resolve } from '@herald/outbound';
-import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, queueKeys } from '@herald/queue';
+import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
+import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, isEmailQueueOwner, queueKeys } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
@@ -13,6 +13,8 @@ import { EndpointCache } from './endpoint-cache.js';
 import { Dispatcher } from './dispatcher.js';
 import { FifoTurns } from './fifo-turns.js';
 import { Fleet } from './fleet.js';
+import { OperationalEvents } from './operational-events.js';
+import { Pruner } from './pruner.js';
 import { Reconciler } from './reconciler.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
@@ -27,6 +29,8 @@ export interface RunningWorker {
   inFlight(): number;
   /** Runs a reconcile pass now (tests; the worker also runs one every HERALD_RECONCILE_INTERVAL_MS). */
   reconcile(): Promise<void>;
+  /** Runs a retention pass now if no process of the fleet ran one within HERALD_RETENTION_INTERVAL_MS; null if none ran. */
+  prune(): Promise<PrunedRows | null>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +49,12 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
   const blocking = duplicateForBlocking(redis, 'herald-worker-blocking', logger);
-  const transport = createTransport({ allowlist: config.HERALD_OUTBOUND_ALLOWLIST, allowHttp: config.HERALD_ALLOW_HTTP, resolve: options.resolve });
+  const transport = createTransport({
+    allowlist: config.HERALD_OUTBOUND_ALLOWLIST,
+    allowHttp: config.HERALD_ALLOW_HTTP,
+    resolve: options.resolve,
+    maxBodyBytes: config.HERALD_ATTEMPT_BODY_MAX_BYTES,
+  });
   const secretBox = createSecretBox(parseEncryptionKey(config.HERALD_ENCRYPTION_KEY));
 
   const registry = createMetricsRegistry('worker');
@@ -54,21 +63,42 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const metrics = createWorkerMetrics(registry, {
     inFlight: () => dispatcher?.inFlight ?? 0,
     backlog: () => dispatcher?.backlog() ?? Promise.resolve({ ready: 0, scheduled: 0 }),
+    oldestRetainedAt: () => oldestRetainedAt(sql),
   });
   const endpoints = new EndpointCache({ sql, logger });
+  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  const mail = config.HERALD_SMTP_URL ? createMailTransport({ url: config.HERALD_SMTP_URL, from: config.HERALD_EMAIL_FROM }) : null;
+  const operational = new OperationalEvents({
+    sql,
+    enqueuer,
+    logger,
+    metrics,
+    environment: config.HERALD_ENVIRONMENT ?? null,
+    emailConfigured: mail !== null,
+    deadWindowMs: config.HERALD_DEAD_NOTICE_WINDOW_MS,
+  });
   const health = new EndpointHealth({
-    disable: (tenantId, endpointId, reason) => disableEndpoint(sql, tenantId, endpointId, reason),
+    disable: (tenantId, endpointId, reason) => operational.disable(tenantId, endpointId, reason),
     logger,
     disableAfterMs: config.HERALD_DISABLE_AFTER_MS,
     onDisabled: (endpointId, deadDeliveries) => {
       endpoints.forget(endpointId);
-      metrics.deadLetters.inc({ reason: 'endpoint_disabled' }, deadDeliveries);
+      metrics.deadLetters.inc({ reason: 'endpoint_disabled', kind: 'webhook' }, deadDeliveries);
       return drainEndpointQueue(redis, config.HERALD_REDIS_PREFIX, endpointId);
+    },
+    notices: {
+      failingAfterMs: config.HERALD_FAILING_NOTICE_MS,
+      failing: (runs) => operational.failing(runs, config.HERALD_FAILING_NOTICE_MS),
+      recovered: (runs) => operational.recovered(runs),
     },
   });
   const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   const contextBatcher = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
     const contexts = await loadDeliveryContexts(sql, keys);
+    return keys.map((k) => contexts.get(k.deliveryId) ?? null);
+  });
+  const emailContexts = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
+    const contexts = await loadEmailDeliveryContexts(sql, keys);
     return keys.map((k) => contexts.get(k.deliveryId) ?? null);
   });
   const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
@@ -89,6 +119,19 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       userAgent: `Herald/${VERSION}`,
       environment: config.HERALD_ENVIRONMENT ?? null,
     },
+    email: mail
+      ? {
+          loadContext: (key) => emailContexts.add(key),
+          sender: {
+            mail,
+            from: config.HERALD_EMAIL_FROM,
+            fromAddress: addressOf(config.HERALD_EMAIL_FROM),
+            headerPrefix: config.HERALD_HEADER_PREFIX,
+            environment: config.HERALD_ENVIRONMENT ?? null,
+          },
+        }
+      : null,
+    onExhausted: (tenantId, endpointId) => operational.countDeath(tenantId, endpointId),
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });
@@ -103,7 +146,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     slots: config.HERALD_WORKER_SLOTS,
     concurrency: config.HERALD_WORKER_CONCURRENCY,
     deliver,
-    rateLimitOf: (endpointId) => endpoints.rateLimitOf(endpointId),
+    // A tenant's email queue has no rate limit of its own: HERALD_WORKER_CONCURRENCY caps it.
+    rateLimitOf: (ownerId) => (isEmailQueueOwner(ownerId) ? Promise.resolve(null) : endpoints.rateLimitOf(ownerId)),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
     parked: (endpointId, job) => turns.parked(endpointId, job.data.tenantId, job.data.deliveryId),
@@ -117,7 +161,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   });
   await subscriber.subscribe(queueKeys(config.HERALD_REDIS_PREFIX).changedChannel);
   dispatcher.start();
-  const enqueuer = new DeliveryEnqueuer({ redis, prefix: config.HERALD_REDIS_PREFIX });
+  operational.start();
   const reconciler = new Reconciler({
     sql,
     redis,
@@ -127,6 +171,20 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
   });
   reconciler.start();
+  const pruner = new Pruner({
+    sql,
+    redis,
+    prefix: config.HERALD_REDIS_PREFIX,
+    logger,
+    holderId: fleet.id,
+    intervalMs: config.HERALD_RETENTION_INTERVAL_MS,
+    retentionDays: config.HERALD_RETENTION_DAYS,
+    deadRetentionDays: config.HERALD_DEAD_RETENTION_DAYS,
+    onPruned: (rows) => {
+      for (const table of ['events', 'deliveries', 'attempts'] as const) if (rows[table] > 0) metrics.prunedRows.inc({ table }, rows[table]);
+    },
+  });
+  pruner.start();
 
   const app = createHttpApp({
     logger,
@@ -147,15 +205,18 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     id: fleet.id,
     inFlight: () => dispatcher!.inFlight,
     reconcile: () => reconciler.runOnce(),
+    prune: () => pruner.runOnce(),
     async stop() {
-      await reconciler.stop();
+      await Promise.all([reconciler.stop(), pruner.stop()]);
       await dispatcher!.close();
+      await operational.stop();
       await attempts.flush();
       await fleet.stop();
       endpoints.close();
       await Promise.all([enqueuer.close(), queues.close()]);
       await closeServer(server);
       transport.close();
+      mail?.close();
       for (const connection of [blocking, subscriber, redis]) connection.disconnect();
       await sql.end();
     },

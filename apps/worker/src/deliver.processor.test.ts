@@ -76,6 +76,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
         throw new Error('an unordered delivery passed a turn');
       },
     },
+    email: null,
     sender: {
       transport: {
         post: async (request) => {
@@ -91,7 +92,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     },
     retry: { baseMs: 1_000, maxDelayMs: 60_000 },
     logger: createLogger({ service: 'test', level: 'error' }),
-    metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }) }),
+    metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
   });
   return { deliver, sent, recorded, finished, disabled, loads };
 }

@@ -1,5 +1,5 @@
 import { newId, type Logger } from '@herald/core';
-import type { AttemptRecord, DeliveryContext, DeliveryEndpoint } from '@herald/db';
+import type { AttemptRecord, DeliveryContext, DeliveryEndpoint, EmailDeliveryContext } from '@herald/db';
 import {
   attemptFields,
   decideAttempt,
@@ -7,21 +7,24 @@ import {
   endpointStopsDelivery,
   RetryLaterError,
   sendAttempt,
+  sendEmailAttempt,
   type AttemptDecision,
   type AttemptSender,
   type DeliveryReason,
   type DisabledReason,
+  type EmailSender,
   type RetryPolicy,
   type SentAttempt,
 } from '@herald/delivery';
-import { INLINE_EVENT_TRUST_MS } from '@herald/queue';
-import type { InlineEvent } from '@herald/schemas';
+import { INLINE_EVENT_TRUST_MS, isEmailQueueOwner } from '@herald/queue';
+import { isOperationalEventType, type DeliveryKind, type InlineEvent } from '@herald/schemas';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** One run of a delivery job. */
 export interface DeliveryRun {
   deliveryId: string;
   tenantId: string;
+  /** The queue's owner: the endpoint, or for an email delivery its tenant (packages/queue names.ts). */
   endpointId: string;
   /** The delivery's max_attempts (the job's attempts). */
   maxAttempts: number;
@@ -43,6 +46,10 @@ export interface DeliverDeps {
   /** Disables an endpoint when an attempt's decision says so. */
   health: { disable(tenantId: string, endpointId: string, reason: DisabledReason): Promise<void> };
   sender: AttemptSender;
+  /** Email deliveries: their contexts and how they are sent; null when HERALD_SMTP_URL is unset. */
+  email: { loadContext: (key: { tenantId: string; deliveryId: string }) => Promise<EmailDeliveryContext | null>; sender: EmailSender } | null;
+  /** Told of each webhook delivery that died with its attempts exhausted (herald.delivery.dead counts them). */
+  onExhausted?: (tenantId: string, endpointId: string) => void;
   retry: RetryPolicy;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -64,33 +71,61 @@ export type DeliverResult = 'delivered' | 'retry' | 'dead' | 'cancelled' | 'skip
  */
 export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver(run: DeliveryRun): Promise<DeliverResult> {
+    if (isEmailQueueOwner(run.endpointId)) return deliverEmail(deps, run);
     const ctx = await load(deps, run);
-    if (!ctx) return withoutAttempt(deps, 'skipped');
+    if (!ctx) return withoutAttempt(deps, 'skipped', 'webhook');
     const fifo = ctx.endpoint.ordering === 'fifo';
     if (ctx.status !== 'pending') {
       // A job of a finished delivery (e.g. handed back after a crash before the turn was passed): pass it again.
       if (fifo) await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, ctx.status === 'dead');
-      return withoutAttempt(deps, 'skipped');
+      return withoutAttempt(deps, 'skipped', 'webhook');
     }
     const stop = endpointStopsDelivery(ctx.endpoint);
     if (stop) {
       await deps.finish(ctx.tenantId, ctx.id, stop.status, stop.reason);
       if (fifo) await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, stop.status === 'dead');
-      return withoutAttempt(deps, stop.status);
+      return withoutAttempt(deps, stop.status, 'webhook');
     }
     if (fifo) await deps.turns.check(ctx.tenantId, ctx.id);
 
     const attempt = ctx.attempts + 1;
     const sent = await sendAttempt(deps.sender, { event: ctx.event, endpoint: ctx.endpoint, attempt });
     const decision = decideAttempt({ attempt, maxAttempts: ctx.maxAttempts, result: sent.result, now: sent.finishedAt.getTime() }, deps.retry);
-    await deps.attempts.record(attemptRecord(ctx, attempt, sent, decision));
+    await deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision));
     if (decision.disable) await deps.health.disable(ctx.tenantId, ctx.endpointId, decision.disable);
     if (fifo && decision.delivery !== 'pending') await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, decision.delivery === 'dead');
+    // Herald's own events dying are not reported again: a notice about a notice could go round.
+    if (decision.deadBecause === 'attempts_exhausted' && !isOperationalEventType(ctx.event.eventType)) deps.onExhausted?.(ctx.tenantId, ctx.endpointId);
 
-    observe(deps, ctx, attempt, sent, decision);
-    if (decision.retryInMs !== null) throw new RetryLaterError(`attempt ${attempt} failed: ${describeReason(decision.reason!)}`, decision.retryInMs);
-    return decision.delivery === 'delivered' ? 'delivered' : 'dead';
+    observe(deps, ctx, 'webhook', ctx.endpointId, attempt, sent, decision);
+    return settle(decision, attempt);
   };
+}
+
+/**
+ * Delivers one email delivery once, like a webhook: load → send over SMTP →
+ * decide (the same policy) → record. Without SMTP configured it is dead at
+ * once (replayable once it is).
+ */
+async function deliverEmail(deps: DeliverDeps, run: DeliveryRun): Promise<DeliverResult> {
+  if (!deps.email) {
+    await deps.finish(run.tenantId, run.deliveryId, 'dead', { kind: 'email_not_configured' });
+    return withoutAttempt(deps, 'dead', 'email');
+  }
+  const ctx = await deps.email.loadContext({ tenantId: run.tenantId, deliveryId: run.deliveryId });
+  if (!ctx || ctx.status !== 'pending') return withoutAttempt(deps, 'skipped', 'email');
+  const attempt = ctx.attempts + 1;
+  const sent = await sendEmailAttempt(deps.email.sender, { event: ctx.event, recipient: ctx.recipient, tenant: ctx.tenant });
+  const decision = decideAttempt({ attempt, maxAttempts: ctx.maxAttempts, result: sent.result, now: sent.finishedAt.getTime() }, deps.retry);
+  await deps.attempts.record(attemptRecord(ctx, null, attempt, sent, decision));
+  observe(deps, ctx, 'email', null, attempt, sent, decision);
+  return settle(decision, attempt);
+}
+
+/** What the job does after a decision: retry (BullMQ schedules it) or end. */
+function settle(decision: AttemptDecision, attempt: number): DeliverResult {
+  if (decision.retryInMs !== null) throw new RetryLaterError(`attempt ${attempt} failed: ${describeReason(decision.reason!)}`, decision.retryInMs);
+  return decision.delivery === 'delivered' ? 'delivered' : 'dead';
 }
 
 /**
@@ -128,11 +163,17 @@ async function load(deps: DeliverDeps, run: DeliveryRun): Promise<DeliveryContex
 }
 
 /** The attempt row and the delivery's new state, as the attempt writer stores them. */
-function attemptRecord(ctx: DeliveryContext, attempt: number, sent: SentAttempt, decision: AttemptDecision): AttemptRecord {
+function attemptRecord(
+  ctx: DeliveryContext | EmailDeliveryContext,
+  endpointId: string | null,
+  attempt: number,
+  sent: SentAttempt,
+  decision: AttemptDecision,
+): AttemptRecord {
   const fields = attemptFields(sent, decision);
   return {
     tenantId: ctx.tenantId,
-    attempt: { id: newId('att'), deliveryId: ctx.id, endpointId: ctx.endpointId, eventId: ctx.eventId, attempt, ...fields },
+    attempt: { id: newId('att'), deliveryId: ctx.id, endpointId, eventId: ctx.eventId, attempt, ...fields },
     update: {
       status: decision.delivery,
       nextAttemptAt: decision.retryInMs === null ? null : new Date(sent.finishedAt.getTime() + decision.retryInMs),
@@ -144,20 +185,29 @@ function attemptRecord(ctx: DeliveryContext, attempt: number, sent: SentAttempt,
 }
 
 /** Counts a job that ended without an attempt. */
-function withoutAttempt(deps: DeliverDeps, result: 'skipped' | 'cancelled' | 'dead'): DeliverResult {
-  deps.metrics.deliveries.inc({ outcome: result });
-  if (result === 'dead') deps.metrics.deadLetters.inc({ reason: 'endpoint_disabled' });
+function withoutAttempt(deps: DeliverDeps, result: 'skipped' | 'cancelled' | 'dead', kind: DeliveryKind): DeliverResult {
+  deps.metrics.deliveries.inc({ outcome: result, kind });
+  if (result === 'dead') deps.metrics.deadLetters.inc({ reason: kind === 'email' ? 'email_not_configured' : 'endpoint_disabled', kind });
   return result;
 }
 
 /** Logs and measures an attempt. */
-function observe(deps: DeliverDeps, ctx: DeliveryContext, attempt: number, sent: SentAttempt, decision: AttemptDecision): void {
+function observe(
+  deps: DeliverDeps,
+  ctx: DeliveryContext | EmailDeliveryContext,
+  kind: DeliveryKind,
+  endpointId: string | null,
+  attempt: number,
+  sent: SentAttempt,
+  decision: AttemptDecision,
+): void {
   const { metrics, logger } = deps;
   const level = decision.delivery === 'delivered' ? 'debug' : 'info';
   if (logger.isLevelEnabled(level)) {
     logger.log(level, 'attempt', {
       tenant_id: ctx.tenantId,
-      endpoint_id: ctx.endpointId,
+      kind,
+      endpoint_id: endpointId,
       delivery_id: ctx.id,
       attempt,
       status: decision.delivery,
@@ -165,8 +215,8 @@ function observe(deps: DeliverDeps, ctx: DeliveryContext, attempt: number, sent:
       latency_ms: sent.result.latencyMs,
     });
   }
-  metrics.attemptDuration.observe({ result: decision.attempt }, sent.result.latencyMs / 1000);
-  metrics.deliveries.inc({ outcome: decision.delivery === 'pending' ? 'retry' : decision.delivery });
-  if (decision.delivery === 'delivered') metrics.ingestToDelivery.observe((sent.finishedAt.getTime() - ctx.event.createdAt.getTime()) / 1000);
-  if (decision.deadBecause) metrics.deadLetters.inc({ reason: decision.deadBecause });
+  metrics.attemptDuration.observe({ result: decision.attempt, kind }, sent.result.latencyMs / 1000);
+  metrics.deliveries.inc({ outcome: decision.delivery === 'pending' ? 'retry' : decision.delivery, kind });
+  if (decision.delivery === 'delivered') metrics.ingestToDelivery.observe({ kind }, (sent.finishedAt.getTime() - ctx.event.createdAt.getTime()) / 1000);
+  if (decision.deadBecause) metrics.deadLetters.inc({ reason: decision.deadBecause, kind });
 }

@@ -24,12 +24,18 @@ export function limiterFor(ratePerSecond: number): { max: number; durationMs: nu
 const QUANTUM = 16;
 // Longest a slot waits for its endpoint's rate limit to open rather than setting a timer.
 const LOCAL_WAIT_MS = 250;
-// How often due timers are moved to the ready set, and the ready backlog is read.
+// How often due timers are moved to the ready set, and the ready backlog is read, while this
+// process runs deliveries (the backlog decides when a slot yields its endpoint).
 const TICK_MS = 50;
+// The same while idle: a timer this process set wakes it on its own (wakeAt), and the sweep
+// answers when the next timer of any process is due, so this only bounds how late a timer
+// whose process died is promoted.
+const IDLE_TICK_MS = 1000;
 // Longest a blocking pop waits, so closing and timers are looked at in between.
 const BLOCK_SECONDS = 1;
 
-// Moves the endpoints whose timer is due from `timers` to `ready` (scored by when they became due, so they keep their turn).
+// Moves the endpoints whose timer is due from `timers` to `ready` (scored by when they became due, so they keep their turn);
+// answers when the next timer is due (-1: none) and how many endpoints wait in `ready`.
 const PROMOTE_DUE = 'heraldPromoteDue';
 const PROMOTE_DUE_LUA = `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
@@ -37,7 +43,8 @@ for i = 1, #due, 2 do
   redis.call('ZREM', KEYS[1], due[i])
   redis.call('ZADD', KEYS[2], 'NX', due[i + 1], due[i])
 end
-return #due / 2`;
+local nextDue = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {nextDue[2] or '-1', redis.call('ZCARD', KEYS[2])}`;
 
 export interface DispatcherOptions {
   /** Shared connection for everything but the blocking pop. */
@@ -117,8 +124,7 @@ export class Dispatcher {
 
   start(): void {
     if (!(PROMOTE_DUE in this.options.redis)) this.options.redis.defineCommand(PROMOTE_DUE, { numberOfKeys: 2, lua: PROMOTE_DUE_LUA });
-    this.tickTimer = setInterval(() => void this.tick(), TICK_MS);
-    this.tickTimer.unref();
+    this.scheduleTick();
     const renewEvery = Math.max(100, Math.round(this.options.lockMs / 3));
     this.lockTimer = setInterval(() => void this.renewLocks(renewEvery), renewEvery);
     this.lockTimer.unref();
@@ -140,7 +146,7 @@ export class Dispatcher {
   /** Stops taking jobs and waits for the ones running to finish. */
   async close(): Promise<void> {
     this.closing = true;
-    clearInterval(this.tickTimer);
+    clearTimeout(this.tickTimer);
     if (this.wake) clearTimeout(this.wake.timer);
     for (const wake of this.slotWaiters.splice(0)) wake();
     await this.loop;
@@ -346,12 +352,22 @@ export class Dispatcher {
     this.limitsSet.set(endpointId, rate);
   }
 
-  /** Moves due timers to `ready`, and counts the backlog (for the quantum). */
+  /** The next sweep of due timers: soon while this process delivers, seldom while idle. */
+  private scheduleTick(): void {
+    if (this.closing) return;
+    this.tickTimer = setTimeout(() => void this.tick().finally(() => this.scheduleTick()), this.busy > 0 ? TICK_MS : IDLE_TICK_MS);
+    this.tickTimer.unref();
+  }
+
+  /** Moves due timers to `ready`, counts the backlog (for the quantum), and wakes for the next timer due. */
   private async tick(): Promise<void> {
     try {
       const { redis } = this.options;
-      await (redis as unknown as Record<string, (...args: unknown[]) => Promise<number>>)[PROMOTE_DUE]!(this.keys.timers, this.keys.ready, Date.now(), 1000);
-      this.readyBacklog = await redis.zcard(this.keys.ready);
+      const run = (redis as unknown as Record<string, (...args: unknown[]) => Promise<[string, number]>>)[PROMOTE_DUE]!;
+      // Called on the connection: an ioredis command reads its options from `this`.
+      const [nextDue, ready] = await run.call(redis, this.keys.timers, this.keys.ready, Date.now(), 1000);
+      this.readyBacklog = ready;
+      if (Number(nextDue) >= 0) this.wakeAt(Number(nextDue));
     } catch (error) {
       this.options.logger.debug('moving due timers failed', { error });
     }

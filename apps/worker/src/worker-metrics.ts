@@ -2,10 +2,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The worker's Prometheus metrics (docs/operations.md, "Metrics"). */
 export interface WorkerMetrics {
-  deliveries: Counter<'outcome'>;
-  attemptDuration: Histogram<'result'>;
-  ingestToDelivery: Histogram;
-  deadLetters: Counter<'reason'>;
+  deliveries: Counter<'outcome' | 'kind'>;
+  attemptDuration: Histogram<'result' | 'kind'>;
+  ingestToDelivery: Histogram<'kind'>;
+  deadLetters: Counter<'reason' | 'kind'>;
+  /** Operational events emitted, by type. */
+  operationalEvents: Counter<'event_type'>;
+  prunedRows: Counter<'table'>;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -13,7 +16,12 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Registers the worker's metrics; gauges read their values when scraped. */
 export function createWorkerMetrics(
   registry: Registry,
-  sources: { inFlight: () => number; backlog: () => Promise<{ ready: number; scheduled: number }> },
+  sources: {
+    inFlight: () => number;
+    backlog: () => Promise<{ ready: number; scheduled: number }>;
+    /** When the oldest stored event was created (null: none). */
+    oldestRetainedAt: () => Promise<Date | null>;
+  },
 ): WorkerMetrics {
   new Gauge({
     name: 'herald_deliveries_in_flight',
@@ -34,30 +42,56 @@ export function createWorkerMetrics(
       this.set({ state: 'scheduled' }, scheduled);
     },
   });
+  new Gauge({
+    name: 'herald_retention_oldest_row_age_seconds',
+    help: 'Age of the oldest event still stored (every delivery and attempt belongs to one and is no older), 0 when none; the same from every worker process.',
+    registers: [registry],
+    async collect() {
+      try {
+        const at = await sources.oldestRetainedAt();
+        this.set(at ? Math.max(0, (Date.now() - at.getTime()) / 1000) : 0);
+      } catch {
+        // PostgreSQL away: keep the last value rather than fail the whole scrape (/readyz reports it).
+      }
+    },
+  });
   return {
     deliveries: new Counter({
       name: 'herald_deliveries_total',
-      help: 'Delivery jobs by outcome: delivered, retry, dead, cancelled, skipped.',
-      labelNames: ['outcome'],
+      help: 'Delivery jobs by outcome (delivered, retry, dead, cancelled, skipped) and kind (webhook, email).',
+      labelNames: ['outcome', 'kind'],
       registers: [registry],
     }),
     attemptDuration: new Histogram({
       name: 'herald_attempt_duration_seconds',
-      help: 'Duration of one HTTP attempt, by result (succeeded or failed).',
-      labelNames: ['result'],
+      help: 'Duration of one attempt (an HTTP POST or an SMTP send), by result (succeeded or failed) and kind (webhook, email).',
+      labelNames: ['result', 'kind'],
       buckets: SECONDS,
       registers: [registry],
     }),
     ingestToDelivery: new Histogram({
       name: 'herald_ingest_to_delivery_seconds',
-      help: 'From an event being stored to its successful delivery.',
+      help: 'From an event being stored to its successful delivery, by kind (webhook, email).',
+      labelNames: ['kind'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
       registers: [registry],
     }),
     deadLetters: new Counter({
       name: 'herald_dead_letters_total',
-      help: 'Deliveries the worker made dead, by reason: attempts_exhausted, gone, blocked, endpoint_disabled (pending ones when it disabled their endpoint, or found it disabled).',
-      labelNames: ['reason'],
+      help: 'Deliveries the worker made dead, by reason: attempts_exhausted, gone, blocked, smtp_rejected, endpoint_disabled (pending ones when it disabled their endpoint, or found it disabled); and kind (webhook, email).',
+      labelNames: ['reason', 'kind'],
+      registers: [registry],
+    }),
+    operationalEvents: new Counter({
+      name: 'herald_operational_events_total',
+      help: "Herald's own events emitted into tenants, by event_type (herald.endpoint.disabled, .failing, .recovered, herald.delivery.dead).",
+      labelNames: ['event_type'],
+      registers: [registry],
+    }),
+    prunedRows: new Counter({
+      name: 'herald_retention_pruned_rows_total',
+      help: 'Rows retention removed, by table (events, deliveries, attempts); counted by the worker process that ran the pass.',
+      labelNames: ['table'],
       registers: [registry],
     }),
   };

@@ -13,6 +13,8 @@ const isEncryptionKey = (value: string) => {
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const days = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 (day)').max(36_500).default(fallback);
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -79,6 +81,24 @@ export const EnvSchema = z.object({
     .string()
     .min(1, 'is required (32 bytes, base64; `npm start` generates one into .env)')
     .refine(isEncryptionKey, 'must be 32 bytes, base64- or hex-encoded (e.g. `openssl rand -base64 32`)'),
+  /**
+   * Where email deliveries are sent: `smtp://user:pass@host:587` (STARTTLS when the server offers it),
+   * `smtps://…:465` (TLS from the start). Unset: Herald sends no email and refuses email settings.
+   */
+  HERALD_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .refine((v) => URL.canParse(v), 'must be a valid URL')
+    .optional(),
+  /** The From of Herald's emails: an address, or `Name <address>`. */
+  HERALD_EMAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n"]{1,100} <[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address or Name <address>')
+    .default('Herald <herald@localhost>'),
+  /** How long an endpoint fails without a success before herald.endpoint.failing is emitted (once per failure run). */
+  HERALD_FAILING_NOTICE_MS: positiveMs(60 * 60 * 1000),
+  /** At most one herald.delivery.dead per endpoint per this window, carrying how many died in it. */
+  HERALD_DEAD_NOTICE_WINDOW_MS: positiveMs(15 * 60 * 1000),
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
   HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
@@ -86,6 +106,14 @@ export const EnvSchema = z.object({
   HERALD_FIFO_RECHECK_MS: z.coerce.number().int().min(100).default(10_000),
   HERALD_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(256),
   HERALD_WORKER_LEASE_MS: z.coerce.number().int().min(500).default(5_000),
+  /** Delivered and cancelled deliveries (with their attempts) and events nothing holds any more are removed this many days after they finished. */
+  HERALD_RETENTION_DAYS: days(30),
+  /** Dead deliveries are kept this many days after they died (so on-call can replay them); at least the retry window (apps/worker config). */
+  HERALD_DEAD_RETENTION_DAYS: days(30),
+  /** How often a worker process of the fleet runs a pruning pass. */
+  HERALD_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Most of a response body an attempt keeps, in bytes (the rest is never read). */
+  HERALD_ATTEMPT_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(4096),
   HERALD_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000).default(12 * 60 * 60 * 1000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 });

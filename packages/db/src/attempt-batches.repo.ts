@@ -105,7 +105,7 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
  */
 export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly EndpointOutcome[]): Promise<EndpointFailureRun[]> {
   if (outcomes.length === 0) return [];
-  const { rows } = await sql.query<{ id: string; tenant_id: string; first_failure_at: Date | null }>({
+  const { rows } = await sql.query<{ id: string; tenant_id: string; first_failure_at: Date | null; failing_notice_for: Date | null }>({
     name: 'herald_update_endpoint_outcomes',
     text: `
     UPDATE endpoints e
@@ -117,7 +117,7 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::boolean[], $6::timestamptz[], $7::int[])
       AS v(id, tenant_id, at, status, ok, first_failed, response_status)
     WHERE e.id = v.id AND e.tenant_id = v.tenant_id
-    RETURNING e.id, e.tenant_id, e.first_failure_at`,
+    RETURNING e.id, e.tenant_id, e.first_failure_at, e.failing_notice_for`,
     values: [
       outcomes.map((o) => o.endpointId),
       outcomes.map((o) => o.tenantId),
@@ -128,5 +128,5 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
       outcomes.map((o) => o.responseStatus),
     ],
   });
-  return rows.map((r) => ({ endpointId: r.id, tenantId: r.tenant_id, firstFailureAt: r.first_failure_at }));
+  return rows.map((r) => ({ endpointId: r.id, tenantId: r.tenant_id, firstFailureAt: r.first_failure_at, failingNoticeFor: r.failing_notice_for }));
 }

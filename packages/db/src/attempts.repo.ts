@@ -26,7 +26,7 @@ export async function listEndpointAttempts(
 export interface TestSend {
   event: { id: string; eventType: string; payload: string; createdAt: Date };
   deliveryId: string;
-  attempt: Omit<NewAttempt, 'deliveryId' | 'eventId' | 'attempt'>;
+  attempt: Omit<NewAttempt, 'deliveryId' | 'eventId' | 'attempt' | 'endpointId'> & { endpointId: string };
   /** 2xx: the delivery is delivered, otherwise dead (test sends are never retried). */
   delivered: boolean;
 }

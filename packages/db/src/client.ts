@@ -4,7 +4,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.js';
 
-export { Prisma, ApiKeyScope, AttemptStatus, DeliveryStatus } from './generated/prisma/client.js';
+export { Prisma, ApiKeyScope, AttemptStatus, DeliveryKind, DeliveryStatus } from './generated/prisma/client.js';
 export type {
   ApiKey,
   Session,

@@ -1,7 +1,7 @@
 import { idFloorAt } from '@herald/core';
 import { describeReason, type AttemptFields, type DeliveryReason } from '@herald/delivery';
 import { SignatureSchema, type BodyFormat, type EndpointSignature } from '@herald/schemas';
-import type { Delivery, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
+import type { Delivery, DeliveryKind, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
 
 /**
@@ -40,10 +40,18 @@ export type DeliveryEndpoint = Readonly<
   }
 >;
 
-/** Everything one delivery attempt needs, loaded in one query. */
-export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'status' | 'attempts' | 'maxAttempts'> & {
+/** Everything one webhook delivery attempt needs, loaded in one query. */
+export type DeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'status' | 'attempts' | 'maxAttempts'> & {
+  endpointId: string;
   event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'createdAt' | 'payload'>;
   endpoint: DeliveryEndpoint;
+};
+
+/** Everything one email delivery attempt needs: the delivery, its event, its recipient and its tenant. */
+export type EmailDeliveryContext = Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'status' | 'attempts' | 'maxAttempts'> & {
+  recipient: string;
+  event: Pick<Event, 'id' | 'tenantId' | 'eventType' | 'createdAt' | 'payload'>;
+  tenant: { id: string; name: string; externalId: string | null };
 };
 
 /** The columns of a DeliveryEndpoint (EndpointRow), and their mapping. */
@@ -135,7 +143,7 @@ export async function loadDeliveryContexts(
     text: `SELECT d.id AS delivery_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.created_at AS event_created_at, e.payload, ${ENDPOINT_SELECT}
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
-     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind = 'webhook'
      JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id JOIN tenants t ON t.id = p.tenant_id`,
     values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
   });
@@ -156,6 +164,37 @@ export async function loadDeliveryContexts(
   return contexts;
 }
 
+/** The contexts of email deliveries, in one query; missing ones (and webhook ones) are absent. */
+export async function loadEmailDeliveryContexts(
+  sql: Sql,
+  keys: readonly { tenantId: string; deliveryId: string }[],
+): Promise<Map<string, EmailDeliveryContext>> {
+  const { rows } = await sql.query({
+    name: 'herald_load_email_delivery_contexts',
+    text: `SELECT d.id AS delivery_id, d.tenant_id, d.event_id, d.recipient, d.status, d.attempts, d.max_attempts,
+            e.event_type, e.created_at AS event_created_at, e.payload, t.name AS tenant_name, t.external_id AS tenant_external_id
+     FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind = 'email'
+     JOIN events e ON e.id = d.event_id JOIN tenants t ON t.id = d.tenant_id`,
+    values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
+  });
+  const contexts = new Map<string, EmailDeliveryContext>();
+  for (const r of rows) {
+    contexts.set(r.delivery_id, {
+      id: r.delivery_id,
+      tenantId: r.tenant_id,
+      eventId: r.event_id,
+      recipient: r.recipient,
+      status: r.status,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      event: { id: r.event_id, tenantId: r.tenant_id, eventType: r.event_type, createdAt: r.event_created_at, payload: r.payload },
+      tenant: { id: r.tenant_id, name: r.tenant_name, externalId: r.tenant_external_id },
+    });
+  }
+  return contexts;
+}
+
 /** These endpoints (deleted ones included, so the worker can tell), in one query; unknown ids are absent. */
 export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): Promise<Map<string, DeliveryEndpoint>> {
   const { rows } = await sql.query<EndpointRow>({
@@ -170,7 +209,8 @@ export async function loadDeliveryEndpoints(sql: Sql, ids: readonly string[]): P
 export type NewAttempt = AttemptFields & {
   id: string;
   deliveryId: string;
-  endpointId: string;
+  /** Null for an email attempt. */
+  endpointId: string | null;
   eventId: string;
   attempt: number;
 };
@@ -202,6 +242,7 @@ export async function finishDelivery(
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
+  kind?: DeliveryKind;
   endpointId?: string;
   eventType?: string;
   /** Deliveries of events sent on this channel. */
@@ -237,6 +278,7 @@ export async function listDeliveries(
     where: {
       tenantId,
       ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
       ...(filter.eventType ? { eventType: filter.eventType } : {}),
       ...(filter.channel ? { channels: { has: filter.channel } } : {}),
@@ -252,6 +294,7 @@ export async function listDeliveries(
 export interface PendingDelivery {
   deliveryId: string;
   tenantId: string;
+  /** Its queue's owner: the endpoint of a webhook, the tenant (its email queue) of an email (packages/queue names.ts). */
   endpointId: string;
   maxAttempts: number;
   nextAttemptAt: Date | null;
@@ -270,7 +313,7 @@ export async function scanPendingDeliveries(
 ): Promise<PendingDelivery[]> {
   const { rows } = await sql.query<{ id: string; tenant_id: string; endpoint_id: string; max_attempts: number; next_attempt_at: Date | null }>({
     name: 'herald_scan_pending_deliveries',
-    text: `SELECT id, tenant_id, endpoint_id, max_attempts, next_attempt_at FROM deliveries
+    text: `SELECT id, tenant_id, COALESCE(endpoint_id, tenant_id) AS endpoint_id, max_attempts, next_attempt_at FROM deliveries
      WHERE status = 'pending' AND ($1::text IS NULL OR id > $1)
        AND ($2::timestamptz IS NULL OR next_attempt_at < $2) AND ($3::timestamptz IS NULL OR created_at < $3)
      ORDER BY id LIMIT $4`,

@@ -103,6 +103,21 @@ export interface FanOutTarget {
 export interface IngestTarget {
   schema: Record<string, unknown> | null;
   endpoints: FanOutTarget[];
+  /** Who gets an email of each event: none unless its email is enabled (emailRecipients). */
+  emails: string[];
+}
+
+/**
+ * Who gets an email of an event of a type: nobody unless the type's email is
+ * enabled; then the tenant's primary contact and the type's subscribers,
+ * once each (addresses compared case-insensitively). The one definition of
+ * the rule: ingest's fan-out and operational events both use it.
+ */
+export function emailRecipients(emailEnabled: boolean, primaryContact: string | null, subscribers: readonly string[] | null): string[] {
+  if (!emailEnabled) return [];
+  const seen = new Set<string>();
+  for (const address of [primaryContact, ...(subscribers ?? [])]) if (address) seen.add(address.toLowerCase());
+  return [...seen];
 }
 
 /** Ingest's view of some event types, read at one `config_version` of the tenant. */
@@ -121,9 +136,17 @@ export interface IngestTargets {
 export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: readonly string[]): Promise<IngestTargets> {
   // (name, filter) for every filter selecting each name: the rule is filtersSelecting's, not SQL's.
   const selecting = eventTypes.flatMap((name) => filtersSelecting(name).map((filter) => [name, filter] as const));
-  const { rows } = await sql.query<{ version: string; name: string | null; schema: Record<string, unknown> | null; endpoints: [string, number, string[], string][] }>({
+  const { rows } = await sql.query<{
+    version: string;
+    name: string | null;
+    schema: Record<string, unknown> | null;
+    endpoints: [string, number, string[], string][];
+    email_enabled: boolean;
+    email_subscribers: string[] | null;
+    primary_contact_email: string | null;
+  }>({
     name: 'herald_find_ingest_targets',
-    text: `SELECT tn.config_version::text AS version, t.name, t.schema,
+    text: `SELECT tn.config_version::text AS version, t.name, t.schema, t.email_enabled, t.email_subscribers, tn.primary_contact_email,
             COALESCE((
               SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels, e.ordering))
               FROM endpoints e
@@ -136,7 +159,12 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
   });
   const targets = new Map<string, IngestTarget>();
   for (const r of rows) {
-    if (r.name !== null) targets.set(r.name, { schema: r.schema, endpoints: r.endpoints.map(([id, maxAttempts, channels, ordering]) => ({ id, maxAttempts, channels, ordering })) });
+    if (r.name === null) continue;
+    targets.set(r.name, {
+      schema: r.schema,
+      endpoints: r.endpoints.map(([id, maxAttempts, channels, ordering]) => ({ id, maxAttempts, channels, ordering })),
+      emails: emailRecipients(r.email_enabled, r.primary_contact_email, r.email_subscribers),
+    });
   }
   return { version: rows[0]?.version ?? null, targets };
 }

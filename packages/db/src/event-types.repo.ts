@@ -59,8 +59,18 @@ export async function listEventTypes(db: PrismaClient, tenantId: string, limit: 
 
 /** The tenant's event types among these names. */
 export async function findEventTypes(sql: Sql, tenantId: string, names: readonly string[]): Promise<EventType[]> {
-  const { rows } = await sql.query<{ tenant_id: string; name: string; description: string; schema: unknown; created_at: Date; updated_at: Date }>(
-    'SELECT tenant_id, name, description, schema, created_at, updated_at FROM event_types WHERE tenant_id = $1 AND name = ANY($2::text[])',
+  const { rows } = await sql.query<{
+    tenant_id: string;
+    name: string;
+    description: string;
+    schema: unknown;
+    email_enabled: boolean;
+    email_subscribers: string[] | null;
+    created_at: Date;
+    updated_at: Date;
+  }>(
+    `SELECT tenant_id, name, description, schema, email_enabled, email_subscribers, created_at, updated_at
+     FROM event_types WHERE tenant_id = $1 AND name = ANY($2::text[])`,
     [tenantId, [...names]],
   );
   return rows.map((r) => ({
@@ -68,6 +78,8 @@ export async function findEventTypes(sql: Sql, tenantId: string, names: readonly
     name: r.name,
     description: r.description,
     schema: (r.schema ?? null) as EventType['schema'],
+    emailEnabled: r.email_enabled,
+    emailSubscribers: r.email_subscribers ?? [],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }));
@@ -77,6 +89,8 @@ export async function findEventTypes(sql: Sql, tenantId: string, names: readonly
 export interface EventTypeChanges {
   description?: string;
   schema?: Record<string, unknown> | null;
+  /** Whether its events are emailed, and to which subscribers (validated, lower-cased, deduplicated). */
+  email?: { enabled: boolean; subscribers: string[] };
 }
 
 /** Changes an event type of this tenant; resolves null when it does not exist. */
@@ -92,6 +106,7 @@ export async function updateEventType(
       data: {
         ...(changes.description === undefined ? {} : { description: changes.description }),
         ...(changes.schema === undefined ? {} : { schema: changes.schema ? (changes.schema as Prisma.InputJsonObject) : Prisma.DbNull }),
+        ...(changes.email === undefined ? {} : { emailEnabled: changes.email.enabled, emailSubscribers: changes.email.subscribers }),
       },
     });
   } catch (error) {

@@ -10,13 +10,21 @@ export interface NewEvent {
   occurredAt: Date | null;
   /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
   createdAt: Date;
-  /** Its channels, each once; its deliveries carry them too. */
+  /** Its channels, each once; its deliveries (webhooks and emails alike) carry them too. */
   channels: string[];
   /** The producer's ordering key, if any. */
   orderingKey: string | null;
-  /** Each with its ordering key when its endpoint is `fifo` (deliveryOrderingKey), else null. */
-  deliveries: { id: string; endpointId: string; maxAttempts: number; orderingKey: string | null }[];
+  deliveries: NewDelivery[];
 }
+
+/**
+ * One delivery of a new event: to an endpoint (a webhook), or to an address (an email). Only a
+ * webhook to a `fifo` endpoint has an ordering key (deliveryOrderingKey); an email never does.
+ */
+export type NewDelivery = { id: string; maxAttempts: number } & (
+  | { endpointId: string; recipient?: undefined; orderingKey: string | null }
+  | { endpointId: null; recipient: string; orderingKey: null }
+);
 
 /** What happened to each event, in input order. */
 export type StoredEvent =
@@ -88,12 +96,13 @@ export async function insertEvents(
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING id, channels
      ), fanned AS (
-       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at)
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at)
        -- A fifo delivery's place on its key follows input order: the sequence is drawn after the sort.
-       SELECT d.id, $1, d.event_id, d.endpoint_id, d.event_type, s.channels, d.ordering_key,
+       SELECT d.id, $1, d.event_id, d.endpoint_id, CASE WHEN d.recipient IS NULL THEN 'webhook' ELSE 'email' END::"DeliveryKind",
+         d.recipient, d.event_type, s.channels, d.ordering_key,
          CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END, 'pending', d.max_attempts, now()
-       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $17::text[]) WITH ORDINALITY
-         AS d(id, event_id, endpoint_id, event_type, max_attempts, ordering_key, n)
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $17::text[], $18::text[]) WITH ORDINALITY
+         AS d(id, event_id, endpoint_id, event_type, max_attempts, ordering_key, recipient, n)
        JOIN stored s ON s.id = d.event_id
        ORDER BY d.n
        RETURNING 1
@@ -117,6 +126,7 @@ export async function insertEvents(
       events.map((e) => JSON.stringify(e.channels)),
       events.map((e) => e.orderingKey),
       deliveries.map((d) => d.orderingKey),
+      deliveries.map((d) => d.recipient ?? null),
     ],
   });
   const failure = guardFailure(rows[0]!);

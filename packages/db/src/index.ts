@@ -1,4 +1,4 @@
-export { createPrismaClient, Prisma, ApiKeyScope, AttemptStatus, DeliveryStatus } from './client.js';
+export { createPrismaClient, Prisma, ApiKeyScope, AttemptStatus, DeliveryKind, DeliveryStatus } from './client.js';
 export type {
   CreatePrismaClientOptions,
   PrismaClient,
@@ -23,7 +23,7 @@ export {
   withDatabase,
 } from './migrate.js';
 export type { ApplyMigrationsResult } from './migrate.js';
-export { createTenant, listTenants, updateTenant } from './tenants.repo.js';
+export { createTenant, findTenant, listTenants, updateTenant } from './tenants.repo.js';
 export type { NewApiKey, TenantChanges } from './tenants.repo.js';
 export { findActiveApiKeyByDigest, isApiKeyActive, touchApiKeyIfDue } from './api-keys.repo.js';
 export { createSession, deleteSession, findActiveSessionByDigest } from './sessions.repo.js';
@@ -36,6 +36,7 @@ export {
   deleteEndpoint,
   disableEndpoint,
   findEndpoint,
+  emailRecipients,
   findIngestTargets,
   listEndpoints,
 } from './endpoints.repo.js';
@@ -43,15 +44,16 @@ export type { EndpointFilter, EndpointKeyPair, FanOutTarget, IngestTarget, Inges
 export { changeEndpoint, endpointHourly, endpointStats, findEndpointsByIds, rotateEndpointSecret } from './endpoints.repo.js';
 export type { ChangeEndpointOutcome, EndpointChanges, EndpointHour, EndpointStats, SecretRotation } from './endpoints.repo.js';
 export { checkIngestGuard, insertEvents } from './events.repo.js';
-export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewEvent, StoredEvent } from './events.repo.js';
+export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewDelivery, NewEvent, StoredEvent } from './events.repo.js';
 export {
   finishDelivery,
   listDeliveries,
   loadDeliveryContexts,
   loadDeliveryEndpoints,
+  loadEmailDeliveryContexts,
   scanPendingDeliveries,
 } from './deliveries.repo.js';
-export type { DeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
+export type { DeliveryContext, EmailDeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
 export { updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
 export type { AttemptRecord, EndpointOutcome } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';
@@ -61,9 +63,19 @@ export type { DeleteEventTypeOutcome, EventTypeChanges } from './event-types.rep
 export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
 export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
 export { findDeliveryDetail, findEventWithDeliveries, previewReplay, REPLAYABLE, replayDeliveries, replayDelivery, replaySample } from './outbox.repo.js';
-export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOutcome, ReplayPreview } from './outbox.repo.js';
+export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOptions, ReplayOutcome, ReplayPreview } from './outbox.repo.js';
 export { createSqlPool, withTransaction } from './sql.js';
 export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';
 export { insertBackfillDeliveries, scanBackfillCandidates } from './backfill.repo.js';
 export type { BackfillCandidate, BackfilledDelivery } from './backfill.repo.js';
 export { mustWaitForTurn, passTurn } from './order.repo.js';
+export {
+  claimFailingNotices,
+  claimRecoveries,
+  countDeadDeliveries,
+  emitOperationalEvent,
+  takeClosedDeadWindows,
+} from './operational-events.repo.js';
+export type { ClaimedRun, ClosedDeadWindow, DeadCount, EmitOptions, EmittedEvent, OperationalNotice } from './operational-events.repo.js';
+export { oldestRetainedAt, pruneFinishedDeliveries, pruneUnheldEvents } from './retention.repo.js';
+export type { EventCursor, PrunableStatus, PrunedRows } from './retention.repo.js';

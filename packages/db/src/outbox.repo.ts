@@ -26,30 +26,52 @@ export const REPLAYABLE: DeliveryStatus[] = ['dead', 'delivered', 'cancelled'];
 export interface ReplayedDelivery {
   id: string;
   tenantId: string;
+  /** Its queue's owner: the endpoint, or for an email the tenant (packages/queue names.ts). */
   endpointId: string;
   maxAttempts: number;
+}
+
+/** Whether email deliveries may be sent now (HERALD_SMTP_URL is set): a replay of one is refused otherwise. */
+export interface ReplayOptions {
+  emailConfigured: boolean;
 }
 
 export type ReplayOutcome =
   | { outcome: 'replayed'; delivery: Delivery }
   | { outcome: 'not_found' }
   | { outcome: 'already_pending' }
-  | { outcome: 'endpoint_unavailable'; reason: string };
+  | { outcome: 'endpoint_unavailable'; reason: string }
+  | { outcome: 'email_unavailable' };
 
 /**
  * Puts one delivery back to `pending` with its attempt counter at 0, if it is
- * replayable and its endpoint is live and enabled. The status check is in the
- * UPDATE itself, so two replays at once queue it once.
+ * replayable and its endpoint is live and enabled (an email: email is
+ * configured). The status check is in the UPDATE itself, so two replays at
+ * once queue it once.
  */
-export async function replayDelivery(db: PrismaClient, tenantId: string, deliveryId: string): Promise<ReplayOutcome> {
+export async function replayDelivery(db: PrismaClient, tenantId: string, deliveryId: string, options: ReplayOptions): Promise<ReplayOutcome> {
   const delivery = await db.delivery.findFirst({ where: { tenantId, id: deliveryId }, include: { endpoint: true } });
   if (!delivery) return { outcome: 'not_found' };
-  if (delivery.endpoint.deletedAt) return { outcome: 'endpoint_unavailable', reason: 'its endpoint was deleted' };
-  if (!delivery.endpoint.enabled) return { outcome: 'endpoint_unavailable', reason: 'its endpoint is disabled; enable it first' };
+  const { endpoint } = delivery;
+  if (endpoint === null) {
+    if (!options.emailConfigured) return { outcome: 'email_unavailable' };
+  } else {
+    if (endpoint.deletedAt) return { outcome: 'endpoint_unavailable', reason: 'its endpoint was deleted' };
+    if (!endpoint.enabled) return { outcome: 'endpoint_unavailable', reason: 'its endpoint is disabled; enable it first' };
+  }
   const now = new Date();
   const [moved] = await db.delivery.updateManyAndReturn({
     where: { tenantId, id: deliveryId, status: { in: REPLAYABLE } },
-    data: { status: 'pending', attempts: 0, maxAttempts: delivery.endpoint.maxAttempts, nextAttemptAt: now, deliveredAt: null, lastError: null, lastResponseStatus: null, updatedAt: now },
+    data: {
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: endpoint?.maxAttempts ?? delivery.maxAttempts,
+      nextAttemptAt: now,
+      deliveredAt: null,
+      lastError: null,
+      lastResponseStatus: null,
+      updatedAt: now,
+    },
   });
   if (!moved) return { outcome: 'already_pending' };
   // A replayed fifo delivery goes after the ones already waiting on its key (its job is queued after this).
@@ -58,6 +80,7 @@ export async function replayDelivery(db: PrismaClient, tenantId: string, deliver
 }
 
 export interface ReplayFilter {
+  kind?: 'webhook' | 'email';
   endpointId?: string;
   eventType?: string;
   /** Deliveries of events sent on this channel. */
@@ -71,6 +94,7 @@ export interface ReplayFilter {
 function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
   return Prisma.sql`d.tenant_id = ${tenantId}
       AND d.status = ${filter.status}::"DeliveryStatus"
+      AND (${filter.kind ?? null}::text IS NULL OR d.kind = ${filter.kind ?? null}::"DeliveryKind")
       AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
       AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
       AND (${filter.channel ?? null}::text IS NULL OR d.channels @> ARRAY[${filter.channel ?? null}::text])
@@ -78,37 +102,45 @@ function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
       AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})`;
 }
 
-/** Whether a replay takes a matching delivery: its endpoint (`e`) is live and enabled. */
-const REPLAY_TAKES = Prisma.sql`e.enabled AND e.deleted_at IS NULL`;
+/**
+ * Whether a replay takes a matching delivery (`d`, its endpoint `e` left-joined):
+ * a webhook's endpoint is live and enabled; an email, email is configured.
+ */
+const replayTakes = ({ emailConfigured }: ReplayOptions) =>
+  Prisma.sql`CASE WHEN d.kind = 'email' THEN ${emailConfigured}::boolean ELSE COALESCE(e.enabled AND e.deleted_at IS NULL, false) END`;
 
-/** The ids a replay with this filter takes now, oldest first, at most `limit`. */
-function replayTaken(tenantId: string, filter: ReplayFilter, limit: number): Prisma.Sql {
-  return Prisma.sql`SELECT d.id FROM deliveries d JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
-    WHERE ${replayMatch(tenantId, filter)} AND ${REPLAY_TAKES} ORDER BY d.id LIMIT ${limit}`;
+/**
+ * The deliveries a replay with this filter takes now, oldest first, at most `limit`, with the
+ * attempts they get (their endpoint's max_attempts; an email keeps its own).
+ */
+function replayTaken(tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Prisma.Sql {
+  return Prisma.sql`SELECT d.id, COALESCE(e.max_attempts, d.max_attempts) AS max_attempts
+    FROM deliveries d LEFT JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+    WHERE ${replayMatch(tenantId, filter)} AND ${replayTakes(options)} ORDER BY d.id LIMIT ${limit}`;
 }
 
 /**
- * Puts the matching deliveries of live, enabled endpoints back to `pending`
- * (attempts 0), oldest first and at most `limit`, in one statement, and
- * returns them. Matching is by status, so a second run finds nothing the
- * first one already took.
+ * Puts the matching deliveries of live, enabled endpoints (and, when email is
+ * configured, the matching emails) back to `pending` (attempts 0), oldest
+ * first and at most `limit`, in one statement, and returns them. Matching is
+ * by status, so a second run finds nothing the first one already took.
  */
-export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter, limit: number): Promise<ReplayedDelivery[]> {
+export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Promise<ReplayedDelivery[]> {
   return db.$queryRaw<ReplayedDelivery[]>`
+    WITH taken AS (${replayTaken(tenantId, filter, options, limit)})
     UPDATE deliveries d
-    SET status = 'pending', attempts = 0, max_attempts = e.max_attempts, next_attempt_at = now(),
+    SET status = 'pending', attempts = 0, max_attempts = taken.max_attempts, next_attempt_at = now(),
         delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now(),
-        -- a replayed fifo delivery goes after the ones already waiting on its key
+        -- a replayed fifo delivery goes after the ones already waiting on its key (emails never have one)
         order_seq = CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END
-    FROM endpoints e
-    WHERE d.id IN (${replayTaken(tenantId, filter, limit)})
-      AND ${replayMatch(tenantId, filter)} AND e.tenant_id = ${tenantId} AND e.id = d.endpoint_id AND ${REPLAY_TAKES}
-    RETURNING d.id, d.tenant_id AS "tenantId", d.endpoint_id AS "endpointId", d.max_attempts AS "maxAttempts"`;
+    FROM taken
+    WHERE d.tenant_id = ${tenantId} AND d.id = taken.id AND d.status = ${filter.status}::"DeliveryStatus"
+    RETURNING d.id, d.tenant_id AS "tenantId", COALESCE(d.endpoint_id, d.tenant_id) AS "endpointId", d.max_attempts AS "maxAttempts"`;
 }
 
 /** The first `limit` deliveries (oldest first) a replay with this filter would take now, changing nothing. */
-export async function replaySample(db: PrismaClient, tenantId: string, filter: ReplayFilter, limit: number): Promise<Delivery[]> {
-  const ids = await db.$queryRaw<{ id: string }[]>`${replayTaken(tenantId, filter, limit)}`;
+export async function replaySample(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Promise<Delivery[]> {
+  const ids = await db.$queryRaw<{ id: string }[]>`${replayTaken(tenantId, filter, options, limit)}`;
   return db.delivery.findMany({ where: { tenantId, id: { in: ids.map((r) => r.id) } }, orderBy: { id: 'asc' } });
 }
 
@@ -121,10 +153,10 @@ export interface ReplayPreview {
 }
 
 /** Counts what {@link replayDeliveries} would match and take with this filter, changing nothing. */
-export async function previewReplay(db: PrismaClient, tenantId: string, filter: ReplayFilter): Promise<ReplayPreview> {
+export async function previewReplay(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions): Promise<ReplayPreview> {
   const [row] = await db.$queryRaw<ReplayPreview[]>`
-    SELECT count(*)::int AS matching, count(*) FILTER (WHERE ${REPLAY_TAKES})::int AS replayable
-    FROM deliveries d JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+    SELECT count(*)::int AS matching, count(*) FILTER (WHERE ${replayTakes(options)})::int AS replayable
+    FROM deliveries d LEFT JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
     WHERE ${replayMatch(tenantId, filter)}`;
   return row!;
 }

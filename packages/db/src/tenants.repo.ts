@@ -9,18 +9,19 @@ export interface NewApiKey {
   keyDigest: string;
 }
 
-/** Creates a tenant with its first keys and the built-in `webhook.test` event type, atomically. */
+/** Creates a tenant with its first keys and the built-in event types (`webhook.test`, Herald's `herald.*`), atomically. */
 export async function createTenant(
   db: PrismaClient,
-  tenant: { id: string; name: string; externalId: string | null },
+  tenant: { id: string; name: string; externalId: string | null; primaryContactEmail: string | null },
   keys: NewApiKey[],
-  builtInEventTypes: { name: string; description: string }[],
+  builtInEventTypes: { name: string; description: string; emailEnabled?: boolean }[],
 ): Promise<Tenant> {
   return db.tenant.create({
     data: {
       id: tenant.id,
       name: tenant.name,
       externalId: tenant.externalId,
+      primaryContactEmail: tenant.primaryContactEmail,
       apiKeys: { create: keys },
       eventTypes: { create: builtInEventTypes },
     },
@@ -40,6 +41,13 @@ export async function listTenants(db: PrismaClient, limit: number, afterId: stri
 export interface TenantChanges {
   name?: string;
   externalId?: string | null;
+  /** null removes it. */
+  primaryContactEmail?: string | null;
+}
+
+/** A tenant by id; null when there is none. */
+export async function findTenant(db: PrismaClient, id: string): Promise<Tenant | null> {
+  return db.tenant.findUnique({ where: { id } });
 }
 
 /** Changes a tenant; null when there is no such tenant. */

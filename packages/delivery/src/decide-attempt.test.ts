@@ -1,5 +1,6 @@
 import type { OutboundResult } from '@herald/outbound';
 import { decideAttempt, endpointStopsDelivery, type AttemptDecision } from './decide-attempt.js';
+import type { AttemptResult } from './retry-policy.js';
 import { describeReason } from './delivery-reason.js';
 
 const policy = { baseMs: 1_000, maxDelayMs: 60_000 };
@@ -75,5 +76,23 @@ describe('describeReason', () => {
     [{ kind: 'endpoint_deleted' }, 'endpoint deleted'],
   ] as const)('%j reads %j', (reason, text) => {
     expect(describeReason(reason)).toBe(text);
+  });
+});
+
+describe('decideAttempt for an email (SMTP replies)', () => {
+  const smtp = (code: number, response: string): AttemptResult => ({ kind: 'smtp', code, response, latencyMs: 4 });
+  it.each<[string, number, number, AttemptResult, AttemptDecision]>([
+    ['250 is delivered', 1, 3, smtp(250, '250 OK queued'), delivered],
+    ['421 is retried after the base delay', 1, 3, smtp(421, '421 Try again later'), retry(1_000, { kind: 'smtp', code: 421, response: '421 Try again later' })],
+    ['450 on the last attempt is dead: attempts exhausted', 3, 3, smtp(450, '450 mailbox busy'), dead({ kind: 'smtp', code: 450, response: '450 mailbox busy' }, 'attempts_exhausted')],
+    ['550 is dead at once with the reply', 1, 15, smtp(550, '550 5.1.1 user unknown'), dead({ kind: 'smtp', code: 550, response: '550 5.1.1 user unknown' }, 'smtp_rejected')],
+    ['no answer from the server is retried', 1, 3, failure('network', 'connect ECONNREFUSED 127.0.0.1:25'), retry(1_000, { kind: 'network', message: 'connect ECONNREFUSED 127.0.0.1:25' })],
+  ])('%s', (_name, attempt, maxAttempts, result, expected) => {
+    expect(decideAttempt({ attempt, maxAttempts, result, now: NOW }, policy, () => 0)).toEqual(expected);
+  });
+
+  it('describes an SMTP reply with its code once', () => {
+    expect(describeReason({ kind: 'smtp', code: 550, response: '550 5.1.1 user unknown' })).toBe('SMTP 550 5.1.1 user unknown');
+    expect(describeReason({ kind: 'smtp', code: 421, response: 'Try again later' })).toBe('SMTP 421 Try again later');
   });
 });

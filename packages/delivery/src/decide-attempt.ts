@@ -1,8 +1,7 @@
-import type { OutboundResult } from '@herald/outbound';
 import { describeReason, type DeliveryReason, type DisabledReason } from './delivery-reason.js';
 import type { RequestFormat } from './request-format.js';
 import type { SentAttempt } from './send-attempt.js';
-import { classifyResult, nextDelay, type RetryPolicy } from './retry-policy.js';
+import { classifyResult, nextDelay, type AttemptResult, type RetryPolicy } from './retry-policy.js';
 
 /** What one attempt is judged on. */
 export interface AttemptFacts {
@@ -10,14 +9,14 @@ export interface AttemptFacts {
   attempt: number;
   /** The delivery's max_attempts. */
   maxAttempts: number;
-  /** What the transport got back. */
-  result: OutboundResult;
+  /** What the transport got back (HTTP for a webhook, SMTP for an email). */
+  result: AttemptResult;
   /** When the attempt finished (ms since the epoch): Retry-After dates are read against it. */
   now: number;
 }
 
 /** Why a delivery is dead after an attempt (a metrics label). */
-export type DeadBecause = 'attempts_exhausted' | 'gone' | 'blocked';
+export type DeadBecause = 'attempts_exhausted' | 'gone' | 'blocked' | 'smtp_rejected';
 
 /** What to record for an attempt, and what happens next. */
 export interface AttemptDecision {
@@ -36,14 +35,21 @@ export interface AttemptDecision {
 }
 
 /** The reason of a result that is not a 2xx. */
-function reasonOf(result: OutboundResult): DeliveryReason {
-  return result.kind === 'response' ? { kind: 'status', status: result.status } : { kind: result.error, message: result.message };
+function reasonOf(result: AttemptResult): DeliveryReason {
+  switch (result.kind) {
+    case 'response':
+      return { kind: 'status', status: result.status };
+    case 'smtp':
+      return { kind: 'smtp', code: result.code, response: result.response };
+    case 'error':
+      return { kind: result.error, message: result.message };
+  }
 }
 
 /**
- * Decides an attempt, like BullMQ's `shouldRetryJob`: a 2xx is delivered;
- * 410 Gone and a blocked address give up at once (410 also disables the
- * endpoint); anything else is retried after the policy's delay until
+ * Decides an attempt, like BullMQ's `shouldRetryJob`: a 2xx (HTTP or SMTP)
+ * is delivered; 410 Gone, a blocked address and an SMTP 5xx give up at once
+ * (410 also disables the endpoint); anything else is retried after the policy's delay until
  * `maxAttempts` is reached, then the delivery is dead. Pure: the caller
  * records the decision and acts on it.
  */
@@ -85,14 +91,16 @@ export interface AttemptFields {
 
 /** The attempt row's own fields, from what was sent and what was decided. */
 export function attemptFields(sent: SentAttempt, decision: AttemptDecision): AttemptFields {
-  const response = sent.result.kind === 'response' ? sent.result : null;
+  const { result } = sent;
+  // An email attempt records the SMTP reply code as its status and the reply text as its body.
+  const status = result.kind === 'response' ? result.status : result.kind === 'smtp' ? result.code : null;
   return {
     status: decision.attempt,
     requestHeaders: sent.headers,
     requestFormat: sent.format,
-    responseStatus: response?.status ?? null,
-    responseHeaders: response?.headers ?? null,
-    responseBody: response?.body ?? null,
+    responseStatus: status,
+    responseHeaders: result.kind === 'response' ? result.headers : null,
+    responseBody: result.kind === 'response' ? result.body : result.kind === 'smtp' ? result.response.slice(0, 4096) : null,
     latencyMs: sent.result.latencyMs,
     error: decision.reason ? describeReason(decision.reason) : null,
     createdAt: sent.finishedAt,

@@ -14,18 +14,24 @@ export type DeliveryReason =
   | { kind: 'timeout'; message: string }
   /** No answer: refused, reset, name not resolved, TLS failure. */
   | { kind: 'network'; message: string }
+  /** The SMTP server's reply to an email: 4xx (tried again) or 5xx (refused for good), with its text. */
+  | { kind: 'smtp'; code: number; response: string }
   /** The address connected to is not allowed (SSRF rules, checked at every delivery). */
   | { kind: 'blocked'; message: string }
   /** Dead without an attempt: the endpoint was disabled. */
   | { kind: 'endpoint_disabled'; reason: DisabledReason }
   /** Cancelled without an attempt: the endpoint was deleted. */
-  | { kind: 'endpoint_deleted' };
+  | { kind: 'endpoint_deleted' }
+  /** Dead without an attempt: an email, and this Herald has no HERALD_SMTP_URL (replayable once it has). */
+  | { kind: 'email_not_configured' };
 
 /** The reason as people read it (`last_error`, an attempt's `error`). */
 export function describeReason(reason: DeliveryReason): string {
   switch (reason.kind) {
     case 'status':
       return `HTTP ${reason.status}`;
+    case 'smtp':
+      return `SMTP ${reason.response.startsWith(String(reason.code)) ? reason.response : `${reason.code} ${reason.response}`}`.slice(0, 1000);
     case 'timeout':
     case 'network':
     case 'blocked':
@@ -34,5 +40,7 @@ export function describeReason(reason: DeliveryReason): string {
       return `endpoint disabled (${reason.reason})`;
     case 'endpoint_deleted':
       return 'endpoint deleted';
+    case 'email_not_configured':
+      return 'email is not configured on this Herald';
   }
 }

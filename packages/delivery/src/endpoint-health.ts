@@ -6,6 +6,8 @@ export interface EndpointFailureRun {
   endpointId: string;
   tenantId: string;
   firstFailureAt: Date | null;
+  /** The run a herald.endpoint.failing notice was emitted for, if any (a recovery is due when firstFailureAt is null). */
+  failingNoticeFor?: Date | null;
 }
 
 /** Whether a failure run has lasted long enough to disable its endpoint (`failing`). */
@@ -25,6 +27,16 @@ export interface EndpointHealthOptions {
   disableAfterMs: number;
   /** Called after an endpoint was disabled, with how many pending deliveries became dead (e.g. to empty its queue, to count them). */
   onDisabled?: (endpointId: string, deadDeliveries: number) => Promise<void>;
+  /**
+   * Operational notices (herald.endpoint.failing and .recovered): told of the
+   * runs failing for at least `failingAfterMs` not yet noticed, and of the
+   * noticed runs a success ended. They claim each notice once (in PostgreSQL).
+   */
+  notices?: {
+    failingAfterMs: number;
+    failing: (runs: EndpointFailureRun[]) => Promise<void>;
+    recovered: (runs: EndpointFailureRun[]) => Promise<void>;
+  };
   now?: () => number;
 }
 
@@ -33,7 +45,8 @@ export interface EndpointHealthOptions {
  * attempt's decision says so (`410 Gone`), or once its failure run
  * (`first_failure_at`, cleared by any success) is older than
  * HERALD_DISABLE_AFTER_MS (reason `failing`). Pending deliveries become
- * `dead` with the reason, replayable.
+ * `dead` with the reason, replayable. It also tells who emits the
+ * herald.endpoint.failing and .recovered notices when a run crosses their line.
  */
 export class EndpointHealth {
   constructor(private readonly options: EndpointHealthOptions) {}
@@ -41,9 +54,17 @@ export class EndpointHealth {
   /** Checks failure runs after a batch of attempts was written. */
   async checkFailureRuns(runs: readonly EndpointFailureRun[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
+    const { notices } = this.options;
+    const failing: EndpointFailureRun[] = [];
+    const recovered: EndpointFailureRun[] = [];
     for (const run of runs) {
       if (failingTooLong(run.firstFailureAt, now, this.options.disableAfterMs)) await this.disable(run.tenantId, run.endpointId, 'failing');
+      else if (notices && failingTooLong(run.firstFailureAt, now, notices.failingAfterMs) && run.failingNoticeFor?.getTime() !== run.firstFailureAt!.getTime()) {
+        failing.push(run);
+      } else if (notices && run.firstFailureAt === null && run.failingNoticeFor) recovered.push(run);
     }
+    if (failing.length > 0) await notices!.failing(failing);
+    if (recovered.length > 0) await notices!.recovered(recovered);
   }
 
   /** Disables an endpoint (an attempt's decision said so). */

@@ -1,4 +1,4 @@
-import { classifyResult, nextDelay, parseRetryAfter } from './retry-policy.js';
+import { classifyResult, nextDelay, parseRetryAfter, retryWindowMs } from './retry-policy.js';
 
 const policy = { baseMs: 30_000, maxDelayMs: 4 * 60 * 60 * 1000 };
 const httpFailure = { kind: 'retry', reason: 'http' } as const;
@@ -81,5 +81,25 @@ describe('classifyResult', () => {
   it('retries timeouts and network errors', () => {
     expect(classifyResult({ kind: 'error', error: 'timeout', message: 't', latencyMs: 1 }, now)).toEqual({ kind: 'retry', reason: 'timeout' });
     expect(classifyResult({ kind: 'error', error: 'network', message: 'n', latencyMs: 1 }, now)).toEqual({ kind: 'retry', reason: 'network' });
+  });
+});
+
+describe('retryWindowMs', () => {
+  it('bounds how long the most attempts an endpoint may have can stay pending, whatever the outcomes', () => {
+    const window = retryWindowMs(policy);
+    // With the defaults: 49 waits of at most 4 h and 50 attempts of at most 30 s, a little over 8 days.
+    expect(window).toBe(49 * policy.maxDelayMs + 50 * 30_000);
+    for (const random of [() => 0, () => 0.999999]) {
+      for (const outcome of [httpFailure, { kind: 'retry', reason: 'timeout' } as const, { kind: 'retry', reason: 'rate_limited', retryAfterMs: 10 ** 12 } as const]) {
+        let total = 0;
+        for (let attempt = 1; attempt < 50; attempt++) total += nextDelay(attempt, outcome, policy, random) + 30_000;
+        expect(total + 30_000).toBeLessThanOrEqual(window);
+      }
+    }
+  });
+
+  it('grows with the max delay and the number of attempts', () => {
+    expect(retryWindowMs({ baseMs: 50, maxDelayMs: 400 }, 15)).toBe(14 * 400 + 15 * 30_000);
+    expect(retryWindowMs({ ...policy, maxDelayMs: 24 * 60 * 60 * 1000 })).toBeGreaterThan(30 * 24 * 60 * 60 * 1000);
   });
 });

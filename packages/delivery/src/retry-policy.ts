@@ -1,12 +1,16 @@
-import type { OutboundResult } from '@herald/outbound';
+import type { MailResult, OutboundResult } from '@herald/outbound';
+import { MAX_ATTEMPTS_LIMIT, MAX_TIMEOUT_MS } from '@herald/schemas';
+
+/** What one attempt got back: an HTTP response (webhook), an SMTP reply (email), or no answer. */
+export type AttemptResult = OutboundResult | MailResult;
 
 /** What one attempt's result means for its delivery. */
 export type AttemptOutcome =
   | { kind: 'delivered' }
   /** Retry later; `retryAfterMs` when the receiver said when (Retry-After on 429/503). */
-  | { kind: 'retry'; reason: 'http' | 'timeout' | 'rate_limited' | 'network'; retryAfterMs?: number }
-  /** No point retrying: the endpoint said 410 Gone, or its address is not allowed. */
-  | { kind: 'give_up'; reason: 'gone' | 'blocked' };
+  | { kind: 'retry'; reason: 'http' | 'smtp' | 'timeout' | 'rate_limited' | 'network'; retryAfterMs?: number }
+  /** No point retrying: the endpoint said 410 Gone, its address is not allowed, or the SMTP server refused the email for good (5xx). */
+  | { kind: 'give_up'; reason: 'gone' | 'blocked' | 'smtp_rejected' };
 
 export interface RetryPolicy {
   baseMs: number;
@@ -22,11 +26,19 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Reads an attempt's result: 2xx is delivered; a 3xx is a failure (redirects are not followed). */
-export function classifyResult(result: OutboundResult, now: number): AttemptOutcome {
+/**
+ * Reads an attempt's result: 2xx is delivered; a 3xx is a failure (redirects
+ * are not followed). For email, an SMTP 2xx is delivered, a 4xx (and no
+ * answer at all) is tried again, a 5xx is refused for good.
+ */
+export function classifyResult(result: AttemptResult, now: number): AttemptOutcome {
   if (result.kind === 'error') {
     if (result.error === 'blocked') return { kind: 'give_up', reason: 'blocked' };
     return { kind: 'retry', reason: result.error };
+  }
+  if (result.kind === 'smtp') {
+    if (result.code >= 200 && result.code < 300) return { kind: 'delivered' };
+    return result.code >= 500 ? { kind: 'give_up', reason: 'smtp_rejected' } : { kind: 'retry', reason: 'smtp' };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: 'delivered' };
@@ -63,4 +75,15 @@ export function nextDelay(
   let delay = exponential >= maxDelayMs ? maxDelayMs : Math.min(maxDelayMs, exponential * (1 + 0.2 * random()));
   if (outcome.reason === 'timeout' || outcome.reason === 'rate_limited') delay = Math.max(delay, Math.min(maxDelayMs, 2 * baseMs));
   return Math.round(delay);
+}
+
+/**
+ * The longest a delivery can stay pending under this policy: every wait is
+ * at most `maxDelayMs` (jitter and Retry-After included), and every attempt
+ * at most the longest timeout. Counted for the most attempts an endpoint may
+ * have, so no endpoint's setting can outlast it. Time spent queued behind
+ * other work of the endpoint (a rate limit, a backlog) is not in it.
+ */
+export function retryWindowMs({ maxDelayMs }: RetryPolicy, maxAttempts: number = MAX_ATTEMPTS_LIMIT): number {
+  return (maxAttempts - 1) * maxDelayMs + maxAttempts * MAX_TIMEOUT_MS;
 }

@@ -1,4 +1,5 @@
-import type { OutboundResult, Transport } from '@herald/outbound';
+import type { Transport } from '@herald/outbound';
+import type { AttemptResult } from './retry-policy.js';
 import type { KeyedEndpoint, SigningKeyCache } from './signing-keys.js';
 import type { RequestFormat } from './request-format.js';
 import { buildWebhookRequest, type RequestEndpoint, type WebhookEvent } from './webhook-request.js';
@@ -29,7 +30,7 @@ export interface SentAttempt {
   body: string;
   /** How the body was made, for the attempt's record. */
   format: RequestFormat;
-  result: OutboundResult;
+  result: AttemptResult;
   /** When the answer (or the failure) came. */
   finishedAt: Date;
 }

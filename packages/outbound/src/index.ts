@@ -1,8 +1,10 @@
 export { parseAllowlist } from './allowlist.js';
 export type { Allowlist } from './allowlist.js';
-export { createTransport, MAX_RESPONSE_BODY_BYTES } from './transport.js';
+export { createTransport, DEFAULT_MAX_BODY_BYTES } from './transport.js';
 export type { OutboundRequest, OutboundResult, Transport, TransportOptions } from './transport.js';
 export { checkEndpointUrl, unsafeAddressReason } from './url-policy.js';
 export type { UrlPolicyOptions } from './url-policy.js';
 export { lookupFunction, systemResolve } from './resolver.js';
 export type { Resolve } from './resolver.js';
+export { createMailTransport } from './mail-transport.js';
+export type { MailResult, MailTransport, MailTransportOptions, OutboundMail } from './mail-transport.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTransport, MAX_RESPONSE_BODY_BYTES, type Transport } from './transport.js';
+import { createTransport, DEFAULT_MAX_BODY_BYTES, type Transport } from './transport.js';
 
 interface Received {
   method: string;
@@ -206,7 +206,26 @@ describe('createTransport against real local servers', () => {
     expect(result.kind).toBe('response');
     if (result.kind !== 'response') return;
     expect(result.body).toBe('a'.repeat(4095));
-    expect(Buffer.byteLength(result.body)).toBeLessThanOrEqual(MAX_RESPONSE_BODY_BYTES);
+    expect(Buffer.byteLength(result.body)).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+  });
+
+  it('keeps as much as maxBodyBytes says: 10 bytes, or none at all, without waiting for the rest', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      // Never ends: the transport must answer from what it kept.
+      res.write('0123456789abcdef'.repeat(1024));
+    });
+    for (const [maxBodyBytes, body] of [
+      [10, '0123456789'],
+      [0, ''],
+    ] as const) {
+      transport = createTransport({ allowlist: ['127.0.0.1'], allowHttp: true, maxBodyBytes });
+      const started = Date.now();
+      const result = await transport.post({ url: `http://127.0.0.1:${server.port}/`, headers: {}, body: '', timeoutMs: 10_000 });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(result).toMatchObject({ kind: 'response', status: 500, body });
+      transport.close();
+    }
   });
 
   it('never throws: an invalid URL or header value comes back as an error and nothing is sent', async () => {

@@ -7,8 +7,8 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-f
 import { parseAllowlist, type Allowlist } from './allowlist.js';
 import { lookupFunction, type Resolve } from './resolver.js';
 
-/** How much of a response body is kept: up to 4 KiB (docs/api.md, "Retries"). */
-export const MAX_RESPONSE_BODY_BYTES = 4096;
+/** How much of a response body is kept unless told otherwise (the services pass HERALD_ATTEMPT_BODY_MAX_BYTES). */
+export const DEFAULT_MAX_BODY_BYTES = 4096;
 
 export interface OutboundRequest {
   url: string;
@@ -23,7 +23,7 @@ export type OutboundResult =
       kind: 'response';
       status: number;
       headers: Record<string, string>;
-      /** The first 4 KiB of the body, as text. */
+      /** The first `maxBodyBytes` of the body, as text. */
       body: string;
       latencyMs: number;
     }
@@ -42,6 +42,8 @@ export interface TransportOptions {
   allowHttp: boolean;
   /** Name resolution; the system resolver unless given. */
   resolve?: Resolve;
+  /** HERALD_ATTEMPT_BODY_MAX_BYTES: how much of a response body is read and kept; the rest is never read. */
+  maxBodyBytes?: number;
 }
 
 /** The one way Herald makes outbound HTTP calls. */
@@ -72,7 +74,7 @@ function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; m
  * actually connected to (after DNS) against the SSRF rules, unless the URL's
  * host or the address is allowlisted. Redirects are never followed.
  */
-export function createTransport({ allowlist: entries, allowHttp, resolve }: TransportOptions): Transport {
+export function createTransport({ allowlist: entries, allowHttp, resolve, maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: TransportOptions): Transport {
   const allowlist: Allowlist = parseAllowlist(entries);
   const dnsLookup = resolve ? lookupFunction(resolve) : undefined;
   // As many idle sockets kept as may be open: a worker running many deliveries to one host reuses them instead of reconnecting.
@@ -125,15 +127,17 @@ export function createTransport({ allowlist: entries, allowHttp, resolve }: Tran
           status: response.statusCode,
           headers: flattenHeaders(response.headers),
           // A StringDecoder drops a character cut in half at the limit instead of adding U+FFFD.
-          body: new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES)),
+          body: new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, maxBodyBytes)),
           latencyMs: latency(),
         });
       };
       stream.on('data', (chunk: Buffer) => {
-        if (size >= MAX_RESPONSE_BODY_BYTES) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_RESPONSE_BODY_BYTES) {
+        if (settled) return;
+        if (size < maxBodyBytes) {
+          chunks.push(chunk);
+          size += chunk.length;
+        }
+        if (size >= maxBodyBytes) {
           // Enough kept: answer now and drop the rest of a large body.
           respond();
           stream.destroy();

@@ -21,6 +21,7 @@ export const INLINE_EVENT_TRUST_MS = 5_000;
 export interface DeliveryJobSpec {
   deliveryId: string;
   tenantId: string;
+  /** The queue's owner: the endpoint of a webhook, the tenant id of an email (names.ts). */
   endpointId: string;
   maxAttempts: number;
   /** Wait before the first try (a re-enqueued retry keeps its schedule). */

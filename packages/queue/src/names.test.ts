@@ -10,6 +10,13 @@ describe('queue names', () => {
     }
   });
 
+  it("names a tenant's email queue by the tenant id, in a hash tag, and reads it back", () => {
+    const id = newId('tnt');
+    expect(endpointQueueName(id)).toBe(`email.{${id}}`);
+    expect(endpointIdOfQueue(endpointQueueName(id))).toBe(id);
+    expect(endpointIdOfQueue('email.{ep_01JH}')).toBeNull();
+  });
+
   it('puts the endpoint id in a Redis Cluster hash tag', () => {
     expect(endpointQueueName('ep_01JH0000000000000000000000')).toBe('ep.{ep_01JH0000000000000000000000}');
   });

@@ -26,6 +26,12 @@ export interface QueueKeys {
   changedChannel: string;
   /** Held (SET NX PX) by the worker running a reconcile pass, so a fleet runs one at a time. */
   reconcileLock: string;
+  /**
+   * Held by the worker running a retention pass (its fleet id as value, renewed
+   * while the pass runs), then left to expire one HERALD_RETENTION_INTERVAL_MS
+   * after the pass: one pass at a time in a fleet, one per interval.
+   */
+  pruneLock: string;
 }
 
 export function queueKeys(prefix: string): QueueKeys {
@@ -37,6 +43,7 @@ export function queueKeys(prefix: string): QueueKeys {
     workers: `${prefix}:workers`,
     changedChannel: `${prefix}:endpoint-changed`,
     reconcileLock: `${prefix}:reconcile-lock`,
+    pruneLock: `${prefix}:prune-lock`,
   };
 }
 
@@ -45,17 +52,32 @@ export function workerEndpointsKey(prefix: string, workerId: string): string {
   return `${prefix}:worker:${workerId}:endpoints`;
 }
 
-// The endpoint id is a Redis Cluster hash tag, so one endpoint's keys share a slot.
-const QUEUE_NAME = /^ep\.\{(ep_[0-9A-Z]+)\}$/;
+/*
+ * A delivery queue belongs to an owner, and everything keyed "by endpoint" in
+ * Redis (the ready and timers sets, a worker's held set, queue limits) is
+ * keyed by that owner's id:
+ * - an endpoint (`ep_…`): its webhook deliveries, queue `ep.{ep_…}`;
+ * - a tenant (`tnt_…`): all its email deliveries, queue `email.{tnt_…}`, so
+ *   a tenant whose mail is slow or refused delays only its own mail, and the
+ *   per-queue concurrency caps what one tenant sends to the SMTP server at once.
+ * The owner id is the queue name's Redis Cluster hash tag, so one queue's keys share a slot.
+ */
+const QUEUE_NAME = /^(?:ep\.\{(ep_[0-9A-Z]+)\}|email\.\{(tnt_[0-9A-Z]+)\})$/;
 
-/** The BullMQ queue of one endpoint. */
-export function endpointQueueName(endpointId: string): string {
-  return `ep.{${endpointId}}`;
+/** Whether a queue owner id is a tenant's email queue (else it is an endpoint's). */
+export function isEmailQueueOwner(ownerId: string): boolean {
+  return ownerId.startsWith('tnt_');
 }
 
-/** The endpoint id of a queue name, or null if it is not an endpoint queue. */
+/** The BullMQ queue of one owner: an endpoint's webhooks, or a tenant's emails (its id). */
+export function endpointQueueName(ownerId: string): string {
+  return isEmailQueueOwner(ownerId) ? `email.{${ownerId}}` : `ep.{${ownerId}}`;
+}
+
+/** The owner id of a queue name (an endpoint's or a tenant's email queue), or null if it is not a delivery queue. */
 export function endpointIdOfQueue(queueName: string): string | null {
-  return QUEUE_NAME.exec(queueName)?.[1] ?? null;
+  const match = QUEUE_NAME.exec(queueName);
+  return match?.[1] ?? match?.[2] ?? null;
 }
 
 /** The key of a queue's BullMQ meta hash. */

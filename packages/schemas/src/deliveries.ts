@@ -3,11 +3,13 @@ import { ChannelQuerySchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, TimestampSchema } from './common.js';
 import { AttemptStatusSchema } from './endpoints.js';
 import { EnvelopeSchema } from './events.js';
+import { DeliveryKindSchema } from './notifications.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'dead', 'cancelled']);
 
 export const OutboxQuerySchema = z.object({
   status: DeliveryStatusSchema.optional(),
+  kind: DeliveryKindSchema.optional().describe('Only webhook or only email deliveries.'),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
   channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
@@ -19,9 +21,11 @@ export const DeliveryOutSchema = z.object({
   id: z.string(),
   event_id: z.string(),
   event_type: z.string(),
-  endpoint_id: z.string(),
-  channels: z.array(z.string()).describe("Its event's channels."),
-  ordering_key: z.string().nullable().describe("For a fifo endpoint: the key it is ordered on ('' is the default key); null when unordered."),
+  kind: DeliveryKindSchema.describe('webhook: an HTTP POST to endpoint_id; email: an email to recipient.'),
+  endpoint_id: z.string().nullable().describe('The endpoint of a webhook delivery; null for an email.'),
+  recipient: z.string().nullable().describe('The address of an email delivery; null for a webhook.'),
+  channels: z.array(z.string()).describe("Its event's channels (an email's too)."),
+  ordering_key: z.string().nullable().describe("For a fifo endpoint: the key it is ordered on ('' is the default key); null when unordered (always for an email)."),
   order_broken_by: z.string().nullable().describe('The delivery before it on its key that died and so released it; null otherwise.'),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
@@ -39,10 +43,10 @@ export const AttemptDetailOutSchema = z.object({
   attempt: z.number().int(),
   status: AttemptStatusSchema,
   request_headers: z.record(z.string(), z.string()),
-  request_body: z.string().describe('The exact body sent: the event envelope.'),
-  response_status: z.number().int().nullable(),
+  request_body: z.string().describe("The exact body sent: the event envelope or payload; for an email, its text part."),
+  response_status: z.number().int().nullable().describe('The HTTP status; for an email, the SMTP reply code.'),
   response_headers: z.record(z.string(), z.string()).nullable(),
-  response_body: z.string().nullable().describe('First 4 KiB.'),
+  response_body: z.string().nullable().describe("The first HERALD_ATTEMPT_BODY_MAX_BYTES (default 4 KiB) of the response body; for an email, the SMTP server's reply."),
   latency_ms: z.number().int(),
   error: z.string().nullable(),
   created_at: IsoTimestampOut,
@@ -66,6 +70,7 @@ export const REPLAY_DEFAULT_CAP = 10_000;
 export const DRY_RUN_SAMPLE = 20;
 
 const ReplayFilterShape = {
+  kind: DeliveryKindSchema.optional().describe('Only webhook or only email deliveries.'),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
   channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
@@ -91,7 +96,10 @@ export const ReplayPreviewQuerySchema = z.object(ReplayFilterShape);
 
 export const ReplayPreviewOutSchema = z.object({
   matching: z.number().int().describe('Deliveries of the tenant that match the filter.'),
-  replayable: z.number().int().describe('Of those, how many a replay with this filter would take now (their endpoint is live and enabled).'),
+  replayable: z
+    .number()
+    .int()
+    .describe('Of those, how many a replay with this filter would take now (their endpoint is live and enabled; for emails, email is configured).'),
 });
 export type ReplayPreviewOut = z.infer<typeof ReplayPreviewOutSchema>;
 

@@ -127,15 +127,25 @@ export const EndpointUrlSchema = z.string().meta({
   description: 'https:// (http:// only with HERALD_ALLOW_HTTP=true); a refused URL is answered 422.',
 });
 
+/** The most attempts an endpoint may be set to (`max_attempts`). */
+export const MAX_ATTEMPTS_LIMIT = 50;
+/** The longest an endpoint may wait for an answer (`timeout_ms`). */
+export const MAX_TIMEOUT_MS = 30_000;
+
 export const EndpointInSchema = z.strictObject({
+  kind: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("Only 'webhook' (endpoints are webhooks; email goes to people through event types' email settings); any other kind is answered 422."),
   url: EndpointUrlSchema,
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),
   events: z.array(EventFilterSchema).min(1, 'at least one event type or filter').max(100),
   channels: ChannelsInSchema.default([]).describe('Channels (apps) it listens on; empty (the default) receives every event, with or without channels.'),
   enabled: z.boolean().default(true),
-  timeout_ms: z.number().int().min(1000).max(30000).default(10000),
-  max_attempts: z.number().int().min(1).max(50).default(15),
+  timeout_ms: z.number().int().min(1000).max(MAX_TIMEOUT_MS).default(10000),
+  max_attempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).default(15),
   rate_limit_per_second: z.number().int().min(1).max(10000).nullable().default(null),
   headers: EndpointHeadersSchema.default({}),
   metadata: JsonObjectSchema.default({}),
@@ -154,8 +164,8 @@ export const EndpointPatchSchema = z.strictObject({
   events: EndpointInSchema.shape.events.optional(),
   channels: ChannelsInSchema.optional(),
   enabled: z.boolean().optional(),
-  timeout_ms: z.number().int().min(1000).max(30000).optional(),
-  max_attempts: z.number().int().min(1).max(50).optional(),
+  timeout_ms: z.number().int().min(1000).max(MAX_TIMEOUT_MS).optional(),
+  max_attempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
   rate_limit_per_second: z.number().int().min(1).max(10000).nullable().optional(),
   headers: EndpointHeadersSchema.optional(),
   metadata: JsonObjectSchema.optional(),
@@ -306,7 +316,7 @@ export const EndpointTestOutSchema = z.object({
   delivered: z.boolean().describe('The endpoint answered 2xx within its timeout_ms.'),
   response_status: z.number().int().nullable(),
   latency_ms: z.number().int(),
-  response_body: z.string().nullable().describe('The first 4 KiB of the response body.'),
+  response_body: z.string().nullable().describe('The first HERALD_ATTEMPT_BODY_MAX_BYTES (default 4 KiB) of the response body.'),
   error: z.string().nullable(),
 });
 export type EndpointTestOut = z.infer<typeof EndpointTestOutSchema>;

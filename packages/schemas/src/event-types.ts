@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
+import { EventTypeEmailSchema } from './notifications.js';
 
 /** The event type every tenant has, used by test sends. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -14,6 +15,7 @@ export type EventTypeIn = z.infer<typeof EventTypeInSchema>;
 export const EventTypePatchSchema = z.strictObject({
   description: z.string().max(1000).optional(),
   schema: JsonObjectSchema.nullable().optional(),
+  email: EventTypeEmailSchema.optional().describe("Who gets an email of each event (the only field Herald's own herald.* types accept)."),
 });
 export type EventTypePatch = z.infer<typeof EventTypePatchSchema>;
 
@@ -21,6 +23,8 @@ export const EventTypeOutSchema = z.object({
   name: z.string(),
   description: z.string(),
   schema: JsonObjectSchema.nullable(),
+  email: z.object({ enabled: z.boolean(), subscribers: z.array(z.string()) }),
+  read_only: z.boolean().describe("Built in (webhook.test, Herald's own herald.*): only its email settings can change."),
   created_at: IsoTimestampOut,
   updated_at: IsoTimestampOut,
 });

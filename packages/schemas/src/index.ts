@@ -32,7 +32,9 @@ export {
   EventFilterSchema,
   filtersSelecting,
   matchesEventType,
+  MAX_ATTEMPTS_LIMIT,
   MAX_ENDPOINT_URL_LENGTH,
+  MAX_TIMEOUT_MS,
   SECRET_WARNING,
   BODY_FORMATS,
   DEFAULT_SIGNATURE,
@@ -138,3 +140,19 @@ export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';
 export { ChannelQuerySchema, ChannelsInSchema, CHANNEL_NAME, channelProblems, matchesChannels, MAX_CHANNELS, normalizeChannels } from './channels.js';
 export { deliveryOrderingKey, ORDERING_KEY, OrderingInSchema, OrderingKeyInSchema, orderingKeyProblem, ORDERINGS } from './ordering.js';
 export type { Ordering } from './ordering.js';
+export {
+  DELIVERY_KINDS,
+  DeliveryKindSchema,
+  EMAIL_MAX_ATTEMPTS,
+  EMAIL_NOT_CONFIGURED,
+  EmailAddressInSchema,
+  EmailAddressSchema,
+  EventTypeEmailSchema,
+  isOperationalEventType,
+  MAX_EMAIL_SUBSCRIBERS,
+  OPERATIONAL_EVENT_PREFIX,
+  OPERATIONAL_EVENT_TYPES,
+  SettingsOutSchema,
+  SettingsPatchSchema,
+} from './notifications.js';
+export type { DeliveryKind, EventTypeEmail, OperationalEventType, OperationalPayload, SettingsOut, SettingsPatch } from './notifications.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoTimestampOut } from './common.js';
+import { EmailAddressInSchema } from './notifications.js';
 
 /**
  * API key scopes: `admin` (everything in its tenant), `read` (GET only),
@@ -16,6 +17,7 @@ const ExternalIdSchema = z.string().min(1).max(255).describe("Your own id of thi
 export const TenantInSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   external_id: ExternalIdSchema.nullable().default(null),
+  primary_contact_email: EmailAddressInSchema.nullable().default(null).describe('Gets an email of every event type whose email is enabled.'),
 });
 export type TenantIn = z.infer<typeof TenantInSchema>;
 
@@ -23,12 +25,19 @@ export type TenantIn = z.infer<typeof TenantInSchema>;
 export const TenantPatchSchema = z.strictObject({
   name: TenantInSchema.shape.name.optional(),
   external_id: ExternalIdSchema.nullable().optional(),
+  primary_contact_email: EmailAddressInSchema.nullable().optional(),
 });
 export type TenantPatch = z.infer<typeof TenantPatchSchema>;
 
 export const TenantParamsSchema = z.object({ id: z.string().describe('A tenant id, tnt_...') });
 
-export const TenantOutSchema = z.object({ id: z.string(), name: z.string(), external_id: z.string().nullable(), created_at: IsoTimestampOut });
+export const TenantOutSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  external_id: z.string().nullable(),
+  primary_contact_email: z.string().nullable(),
+  created_at: IsoTimestampOut,
+});
 export type TenantOut = z.infer<typeof TenantOutSchema>;
 
 /** The answer to tenant creation: the only time its keys are shown. */

@@ -37,6 +37,7 @@ describe('admin API on the real stack', () => {
         id: expect.stringMatching(/^tnt_[0-9A-Z]{26}$/),
         name: 'Acme',
         external_id: null,
+        primary_contact_email: null,
         created_at: expect.stringMatching(ISO_UTC),
         api_keys: {
           admin: expect.stringMatching(/^herald_admin_[A-Za-z0-9_-]{43}$/),
@@ -53,7 +54,7 @@ describe('admin API on the real stack', () => {
 
       const listed = await api('GET', '/api/v1/tenants?limit=100', { token: stack.rootToken });
       const acme = listed.body.data.find((t: { id: string }) => t.id === res.body.id);
-      expect(acme).toEqual({ id: res.body.id, name: 'Acme', external_id: null, created_at: res.body.created_at });
+      expect(acme).toEqual({ id: res.body.id, name: 'Acme', external_id: null, primary_contact_email: null, created_at: res.body.created_at });
       expect(JSON.stringify(listed.body)).not.toContain(admin);
     });
 
@@ -62,7 +63,13 @@ describe('admin API on the real stack', () => {
       expect(created.body).toMatchObject({ name: 'Globex', external_id: 'acct_7' });
       const path = `/api/v1/tenants/${created.body.id}`;
       const renamed = await api('PATCH', path, { token: stack.rootToken, body: { name: 'Globex Corp' } });
-      expect(renamed.body).toEqual({ id: created.body.id, name: 'Globex Corp', external_id: 'acct_7', created_at: created.body.created_at });
+      expect(renamed.body).toEqual({
+        id: created.body.id,
+        name: 'Globex Corp',
+        external_id: 'acct_7',
+        primary_contact_email: null,
+        created_at: created.body.created_at,
+      });
       expect((await api('PATCH', path, { token: stack.rootToken, body: { external_id: null } })).body.external_id).toBeNull();
       expectError(await api('PATCH', path, { token: stack.rootToken, body: { external_id: 'x'.repeat(256) } }), 400, 'validation_failed');
       expectError(await api('PATCH', path, { token: stack.rootToken, body: { name: '  ' } }), 400, 'validation_failed');
@@ -330,11 +337,21 @@ describe('admin API on the real stack', () => {
         name: 'webhook.test',
         description: expect.any(String),
         schema: null,
+        email: { enabled: false, subscribers: [] },
+        read_only: true,
         created_at: expect.stringMatching(ISO_UTC),
         updated_at: expect.stringMatching(ISO_UTC),
       });
+      // A new tenant has webhook.test and Herald's own operational event types.
       const list = await api('GET', '/api/v1/event-types', { token: tenant.read });
-      expect(list.body).toEqual({ data: [res.body], next_cursor: null });
+      expect(list.body.data.map((t: { name: string }) => t.name).sort()).toEqual([
+        'herald.delivery.dead',
+        'herald.endpoint.disabled',
+        'herald.endpoint.failing',
+        'herald.endpoint.recovered',
+        'webhook.test',
+      ]);
+      expect(list.body.data).toContainEqual(res.body);
 
       expectError(await api('DELETE', '/api/v1/event-types/webhook.test', { token: tenant.admin }), 409, 'conflict');
       expectError(
@@ -358,6 +375,8 @@ describe('admin API on the real stack', () => {
         name: 'lead.created',
         description: 'A lead came in.',
         schema: null,
+        email: { enabled: false, subscribers: [] },
+        read_only: false,
         created_at: expect.stringMatching(ISO_UTC),
         updated_at: expect.stringMatching(ISO_UTC),
       });
@@ -504,10 +523,11 @@ describe('admin API on the real stack', () => {
       const page1 = await api('GET', '/api/v1/event-types?limit=2', { token: t.read });
       expect(page1.body.data.map((e: { name: string }) => e.name)).toEqual(['p.three', 'p.two']);
       const page2 = await api('GET', `/api/v1/event-types?limit=2&cursor=${page1.body.next_cursor}`, { token: t.read });
-      expect(page2.body).toEqual({
-        data: [expect.objectContaining({ name: 'p.one' }), expect.objectContaining({ name: 'webhook.test' })],
-        next_cursor: null,
-      });
+      // Then the built-in types, created with the tenant: webhook.test and the four herald.* ones.
+      expect(page2.body.data.map((e: { name: string }) => e.name)[0]).toBe('p.one');
+      const rest = await api('GET', `/api/v1/event-types?limit=10&cursor=${page1.body.next_cursor}`, { token: t.read });
+      expect(rest.body.data).toHaveLength(6);
+      expect(rest.body.next_cursor).toBeNull();
     });
   });
 

@@ -139,7 +139,7 @@ describe('herald CLI against a real stack', () => {
     const table = await as(tenant, ['dlq', 'list', '--since', '1h', '--endpoint', endpointId]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+EVENT TYPE\s+ENDPOINT\s+ATTEMPTS\s+LAST RESULT\s+CREATED$/);
+    expect(lines[0]).toMatch(/^ID\s+EVENT TYPE\s+KIND\s+TO\s+ATTEMPTS\s+LAST RESULT\s+CREATED$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual(ids);
     expect(lines[1]).toContain(`${type}`);
     expect(lines[1]).toMatch(/\s2\/2\s+HTTP 500/);

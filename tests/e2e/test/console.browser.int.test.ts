@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 // page.evaluate callbacks run in the browser: DOM types for them.
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
 import { launchChromium } from '../src/browser.js';
+import { startSmtpSink, type SmtpSink } from '../src/smtp-sink.js';
 import { call, createTenant, startStack, type Stack } from '../src/stack.js';
 
 /**
@@ -20,8 +22,11 @@ describe('the web console in Chromium', () => {
   /** Anything the pages logged as an error (a CSP violation would show here). */
   const pageErrors: string[] = [];
 
+  let smtp: SmtpSink;
+
   beforeAll(async () => {
-    stack = await startStack();
+    smtp = await startSmtpSink();
+    stack = await startStack({ HERALD_SMTP_URL: smtp.url });
     browser = await launchChromium();
     tenant = await createTenant(stack, 'Console Co');
     receiver = await startReceiver(() => ({ status: 204 }));
@@ -35,6 +40,7 @@ describe('the web console in Chromium', () => {
     await browser?.close();
     await receiver?.close();
     await stack?.stop();
+    await smtp?.close();
   });
 
   afterEach(() => {
@@ -130,6 +136,82 @@ describe('the web console in Chromium', () => {
     await expect(headers.getByRole('row', { name: /webhook-id/ }).textContent()).resolves.toContain(sent.body.event_id);
     await expect(page.getByLabel('Attempt 1 request body').textContent()).resolves.toContain('"invoice": "INV-7"');
     await expect(page.locator('details.attempt summary').first().textContent()).resolves.toMatch(/Attempt 1 · succeeded · 204 · \d+ ms/);
+  }, 60_000);
+
+  it('sets the primary contact and an event type\'s email subscribers, refuses a bad address, and shows the emails in the delivery log', async () => {
+    const { page } = await signedIn(tenant.admin);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByRole('textbox', { name: 'Primary contact' }).fill('Owner@Example.com');
+    await page.getByRole('form', { name: 'Primary contact' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('form', { name: 'Primary contact' }).getByText('Saved.').waitFor();
+    await expect(page.getByRole('textbox', { name: 'Primary contact' }).inputValue()).resolves.toBe('owner@example.com');
+
+    await page.getByLabel('Email invoice.voided').check();
+    await page.getByLabel('Subscribers of invoice.voided').fill('finance@example.com, not an address');
+    await page.getByRole('button', { name: 'Save email of invoice.voided' }).click();
+    await page.getByText('Could not save the email of invoice.voided').waitFor();
+    await page.getByLabel('Subscribers of invoice.voided').fill('finance@example.com, FINANCE@example.com');
+    await page.getByRole('button', { name: 'Save email of invoice.voided' }).click();
+    await page.getByRole('row').filter({ hasText: 'invoice.voided' }).getByText('Saved.').waitFor();
+    await expect(page.getByLabel('Subscribers of invoice.voided').inputValue()).resolves.toBe('finance@example.com');
+
+    const sent = await call(stack.ingest.url, 'POST', '/api/v1/events', { token: tenant.ingest, body: { event_type: 'invoice.voided', payload: { invoice: 7 } } });
+    // Two emails (endpoints of earlier tests may take the event too).
+    const event = await call(stack.api.url, 'GET', `/api/v1/events/${sent.body.event_id}`, { token: tenant.read });
+    expect(event.body.deliveries.filter((d: { kind: string }) => d.kind === 'email')).toHaveLength(2);
+    await smtp.waitFor(2);
+    expect(smtp.mails.map((m) => m.to[0]).sort()).toEqual(['finance@example.com', 'owner@example.com']);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    for (const recipient of ['finance@example.com', 'owner@example.com']) {
+      const row = page.getByRole('row').filter({ hasText: recipient });
+      await row.getByText('email', { exact: true }).waitFor();
+      await eventually(async () => {
+        await page.reload();
+        await row.getByText('delivered', { exact: true }).waitFor({ timeout: 1_000 });
+        return true;
+      });
+    }
+  }, 60_000);
+
+  it('creates an endpoint with a GitHub-style signature and the bare payload, and keeps them when other settings are edited', async () => {
+    const { page } = await signedIn(tenant.admin);
+    await page.getByRole('link', { name: 'New endpoint' }).first().click();
+    await page.getByLabel('URL').fill(`${receiver.url}/orders`);
+    await page.getByLabel('Name', { exact: true }).fill('Orders receiver');
+    await page.getByLabel('order.created', { exact: true }).check();
+    await page.getByLabel('Signature scheme').selectOption('hmac-sha256');
+    await page.getByLabel('Signature header').fill('X-Hub-Signature-256');
+    await page.getByLabel('Prefix').fill('sha256=');
+    await page.getByLabel('Body', { exact: true }).selectOption('payload');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const secret = (await page.getByTestId('signing-secret').textContent())!;
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('heading', { name: 'Orders receiver' }).waitFor();
+    await page.getByText('HMAC-SHA256 in X-Hub-Signature-256').waitFor();
+
+    const payload = '{"order":"ORD-9","note":"caf\u00e9 \u2615"}';
+    const before = receiver.requests.length;
+    const sent = await fetch(`${stack.ingest.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.ingest}`, 'content-type': 'application/json' },
+      body: `{"event_type":"order.created","payload":${payload}}`,
+    });
+    expect(sent.status).toBe(202);
+    const got = (await receiver.waitFor(before + 1, 20_000))[before]!;
+    expect(got.body).toBe(payload);
+    expect(got.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', secret).update(got.body).digest('hex')}`);
+    expect(got.headers['webhook-signature']).toBeUndefined();
+
+    // Saving another setting sends no signature: the scheme and its settings stay as they were.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await expect(page.getByLabel('Signature scheme').inputValue()).resolves.toBe('hmac-sha256');
+    await page.getByLabel('Name', { exact: true }).fill('Orders (GitHub-style)');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Orders (GitHub-style)' }).waitFor();
+    const id = /ep_[0-9A-Za-z]+/.exec(page.url())![0];
+    const endpoint = await call(stack.api.url, 'GET', `/api/v1/endpoints/${id}`, { token: tenant.read });
+    expect(endpoint.body).toMatchObject({ body: 'payload', signature: { scheme: 'hmac-sha256', header: 'X-Hub-Signature-256', prefix: 'sha256=', encoding: 'hex', timestamp_header: null } });
   }, 60_000);
 
   it('replays the filtered dead letters after showing their count, and the replay is delivered', async () => {

@@ -131,7 +131,7 @@ describe('a fleet of three worker processes', () => {
     // Nothing recorded delivered was sent again: no request came after its delivery's successful attempt.
     const succeeded = await stack.db.attempt.findMany({ where: { tenantId: tenant.id, status: 'succeeded' }, include: { endpoint: true } });
     for (const attempt of succeeded) {
-      const path = new URL(attempt.endpoint.url).pathname;
+      const path = new URL(attempt.endpoint!.url).pathname;
       const later = ofTenant().filter((r) => r.path === path && r.headers['webhook-id'] === attempt.eventId && r.receivedAt > attempt.createdAt.getTime() + 5);
       expect(later).toEqual([]);
     }

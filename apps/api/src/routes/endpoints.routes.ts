@@ -68,6 +68,12 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
     async ({ body }, _req, res) => {
       const { tenantId } = principalOf(res);
+      // Endpoints are webhooks; the IndexBox API's sample body says so, and email goes to people through event types.
+      if (body.kind !== undefined && body.kind !== 'webhook') {
+        throw AppError.unprocessable(`Endpoints are webhooks: kind '${body.kind}' is not supported.`, [
+          { path: 'kind', message: "must be 'webhook' (email is set per event type: PATCH /api/v1/event-types/{name} with email)" },
+        ]);
+      }
       assertHeadersAllowed(body.headers, deps);
       const channels = acceptChannels(body.channels);
       const format = acceptFormat(body, { signature: body.signature, headers: body.headers }, deps);

@@ -11,28 +11,31 @@ import {
   EventTypePatchSchema,
   ListQuerySchema,
   pageSchema,
+  isOperationalEventType,
   TEST_EVENT_TYPE,
   type EventTypeCheckOut,
   type EventTypeDeletedOut,
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
-import { eventTypeOut } from '../mappers.js';
+import { eventTypeOut, isBuiltInEventType } from '../mappers.js';
+import { assertEmailConfigured, checkedAddresses } from '../notifications/email-settings.js';
 
 export const EventTypeParams = z.object({ name: z.string() });
 
 /**
- * 409 for `webhook.test`: the contract says it always exists (docs/api.md), and the endpoint test
- * route sends it with any payload, so neither its removal nor a schema on it
- * may be allowed.
+ * 409 for the built-in types: `webhook.test` (the contract says it always
+ * exists, and the endpoint test route sends it with any payload) and Herald's
+ * own `herald.*` (Herald writes their payloads), so neither their removal nor
+ * a schema on them may be allowed; only their email settings change.
  */
 function assertNotBuiltIn(name: string): void {
-  if (name === TEST_EVENT_TYPE) {
-    throw new AppError('conflict', `Event type '${TEST_EVENT_TYPE}' is built in: it always exists and cannot be changed or deleted.`);
+  if (isBuiltInEventType(name)) {
+    throw new AppError('conflict', `Event type '${name}' is built in: it always exists and only its email settings can be changed.`);
   }
 }
 
 /** Event types a tenant's events and subscriptions may name. */
-export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }: ApiDeps): void {
+export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas, config }: ApiDeps): void {
   /**
    * 422 unless the schema compiles (draft 2020-12) with patterns Herald can
    * match in linear time, naming where it fails (`schema.properties.name.pattern`).
@@ -60,6 +63,9 @@ export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }:
       },
     },
     async ({ body }, _req, res) => {
+      if (isOperationalEventType(body.name)) {
+        throw AppError.unprocessable("Event types herald.* are Herald's own.", [{ path: 'name', message: `'${body.name}' is reserved for Herald's own events` }]);
+      }
       assertUsableSchema(body.schema);
       const created = await createEventType(db, principalOf(res).tenantId, body);
       if (!created) throw new AppError('conflict', `Event type '${body.name}' already exists.`);
@@ -128,20 +134,28 @@ export function eventTypeRoutes(routes: RouteTable, { db, sql, payloadSchemas }:
     {
       method: 'patch',
       path: '/api/v1/event-types/{name}',
-      summary: 'Change the description or the payload schema of an event type (`schema: null` removes it)',
+      summary: 'Change the description, the payload schema (`schema: null` removes it) or the email settings of an event type',
       tag: 'Event types',
       auth: 'admin',
       params: EventTypeParams,
       body: EventTypePatchSchema,
       responses: {
         200: { description: 'The event type as changed.', schema: EventTypeOutSchema },
-        409: { description: `'${TEST_EVENT_TYPE}' is built in and cannot be changed.` },
+        409: { description: `'${TEST_EVENT_TYPE}' and Herald's herald.* types are built in: only their email settings can change.` },
+        422: { description: 'An email address is not valid, or email is not configured on this Herald.' },
       },
     },
     async ({ params, body }, _req, res) => {
-      assertNotBuiltIn(params.name);
+      if (body.description !== undefined || body.schema !== undefined) assertNotBuiltIn(params.name);
       assertUsableSchema(body.schema);
-      const updated = await updateEventType(db, principalOf(res).tenantId, params.name, body);
+      let email: { enabled: boolean; subscribers: string[] } | undefined;
+      if (body.email) {
+        const subscribers = checkedAddresses(body.email.subscribers, 'email.subscribers');
+        // Turning email off, or emptying the list, needs no SMTP server; anything else does.
+        if (body.email.enabled || subscribers.length > 0) assertEmailConfigured(config, 'email');
+        email = { enabled: body.email.enabled, subscribers };
+      }
+      const updated = await updateEventType(db, principalOf(res).tenantId, params.name, { description: body.description, schema: body.schema, email });
       if (!updated) throw AppError.notFound(`Event type '${params.name}'`);
       res.json(eventTypeOut(updated));
     },

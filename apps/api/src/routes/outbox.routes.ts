@@ -4,6 +4,7 @@ import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, re
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import { requestBody, type RequestFormat } from '@herald/delivery';
 import {
+  EMAIL_NOT_CONFIGURED,
   DeliveryDetailOutSchema,
   DeliveryOutSchema,
   DRY_RUN_SAMPLE,
@@ -28,6 +29,7 @@ const DeliveryParams = z.object({ delivery_id: z.string() });
 /** A bulk replay's filter as the body (or the preview's query) gives it. */
 function replayFilter(input: z.output<typeof ReplayPreviewQuerySchema>): ReplayFilter {
   return {
+    kind: input.kind,
     endpointId: input.endpoint_id,
     eventType: input.event_type,
     channel: input.channel,
@@ -40,6 +42,7 @@ function replayFilter(input: z.output<typeof ReplayPreviewQuerySchema>): ReplayF
 /** The outbox: every delivery and where it stands; dead letters and replay. */
 export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { db, enqueuer } = deps;
+  const replayOptions = { emailConfigured: deps.config.HERALD_SMTP_URL !== undefined };
   /**
    * Queues replayed deliveries at once; the job id (delivery id) keeps one
    * live job per delivery. They are committed pending: if Redis does not take
@@ -54,7 +57,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/outbox',
-      summary: 'List deliveries, newest first, by status, endpoint, event type, channel and time',
+      summary: 'List deliveries, newest first, by status, kind, endpoint, event type, channel and time',
       tag: 'Outbox',
       auth: 'read',
       query: ListQuerySchema.extend(OutboxQuerySchema.shape),
@@ -66,6 +69,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
         principalOf(res).tenantId,
         {
           status: query.status,
+          kind: query.kind,
           endpointId: query.endpoint_id,
           eventType: query.event_type,
           channel: query.channel,
@@ -94,7 +98,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       if (!detail) throw AppError.notFound(`Delivery '${params.delivery_id}'`);
       const { attempts: attemptCount, ...delivery } = deliveryOut(detail);
       const attempts = detail.attemptsList.map((a) =>
-        attemptDetailOut(a, requestBody(a.requestFormat as RequestFormat | null, detail.event, detail.endpointId)),
+        attemptDetailOut(a, requestBody(a.requestFormat as RequestFormat | null, detail.event, detail.endpointId ?? '')),
       );
       res.json({ ...delivery, attempt_count: attemptCount, attempts });
     },
@@ -110,12 +114,12 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       params: DeliveryParams,
       responses: {
         202: { description: 'Queued.', schema: DeliveryOutSchema },
-        409: { description: 'Already pending, or its endpoint is disabled or deleted.' },
+        409: { description: 'Already pending, or its endpoint is disabled or deleted, or (an email) email is not configured.' },
       },
     },
     async ({ params }, _req, res) => {
       const { tenantId } = principalOf(res);
-      const result = await replayDelivery(db, tenantId, params.delivery_id);
+      const result = await replayDelivery(db, tenantId, params.delivery_id, replayOptions);
       switch (result.outcome) {
         case 'not_found':
           throw AppError.notFound(`Delivery '${params.delivery_id}'`);
@@ -123,9 +127,12 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
           throw new AppError('conflict', 'The delivery is already pending; it will be attempted without a replay.');
         case 'endpoint_unavailable':
           throw new AppError('conflict', `The delivery cannot be replayed: ${result.reason}.`);
+        case 'email_unavailable':
+          throw new AppError('conflict', `The delivery cannot be replayed: ${EMAIL_NOT_CONFIGURED}.`);
         case 'replayed': {
           const { delivery } = result;
-          await enqueue([{ id: delivery.id, tenantId, endpointId: delivery.endpointId, maxAttempts: delivery.maxAttempts }]);
+          // An email goes back to its tenant's email queue (packages/queue names.ts).
+          await enqueue([{ id: delivery.id, tenantId, endpointId: delivery.endpointId ?? tenantId, maxAttempts: delivery.maxAttempts }]);
           res.status(202).json(deliveryOut(delivery));
         }
       }
@@ -151,7 +158,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       let limit = body.limit;
       if (limit === undefined) {
         // Refused before anything changes: a filter wider than meant is a mistake to show, not to run.
-        const { replayable } = await previewReplay(db, tenantId, filter);
+        const { replayable } = await previewReplay(db, tenantId, filter, replayOptions);
         if (replayable > REPLAY_DEFAULT_CAP) {
           throw AppError.unprocessable(`The filter matches ${replayable} deliveries, more than ${REPLAY_DEFAULT_CAP}; narrow it or give a limit.`, [
             { path: 'limit', message: `required when more than ${REPLAY_DEFAULT_CAP} deliveries match (${replayable} do)` },
@@ -160,12 +167,12 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
         limit = REPLAY_DEFAULT_CAP;
       }
       if (body.dry_run) {
-        const [{ replayable }, sample] = await Promise.all([previewReplay(db, tenantId, filter), replaySample(db, tenantId, filter, Math.min(DRY_RUN_SAMPLE, limit))]);
+        const [{ replayable }, sample] = await Promise.all([previewReplay(db, tenantId, filter, replayOptions), replaySample(db, tenantId, filter, replayOptions, Math.min(DRY_RUN_SAMPLE, limit))]);
         const answer: ReplayDryRunOut = { dry_run: true, count: Math.min(replayable, limit), deliveries: sample.map(deliveryOut) };
         res.status(200).json(answer);
         return;
       }
-      const replayed = await replayDeliveries(db, tenantId, filter, limit);
+      const replayed = await replayDeliveries(db, tenantId, filter, replayOptions, limit);
       await enqueue(replayed);
       res.status(202).json({ replayed: replayed.length });
     },
@@ -182,7 +189,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
       responses: { 200: { description: 'How many deliveries match, and how many a replay would take now.', schema: ReplayPreviewOutSchema } },
     },
     async ({ query }, _req, res) => {
-      const preview = await previewReplay(db, principalOf(res).tenantId, replayFilter(query));
+      const preview = await previewReplay(db, principalOf(res).tenantId, replayFilter(query), replayOptions);
       const answer: ReplayPreviewOut = { matching: preview.matching, replayable: preview.replayable };
       res.json(answer);
     },

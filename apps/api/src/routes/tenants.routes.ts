@@ -4,6 +4,7 @@ import { decodeCursor, idCursorKey, type RouteTable, toPage } from '@herald/http
 import {
   KEY_SCOPES,
   ListQuerySchema,
+  OPERATIONAL_EVENT_TYPES,
   pageSchema,
   TEST_EVENT_TYPE,
   TenantCreatedOutSchema,
@@ -15,9 +16,23 @@ import {
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
 import { tenantOut } from '../mappers.js';
+import { assertEmailConfigured, checkedAddress } from '../notifications/email-settings.js';
+
+/** The event types every tenant is created with: webhook.test, and Herald's own herald.* (herald.endpoint.disabled emailed by default). */
+export const BUILT_IN_EVENT_TYPES = [
+  { name: TEST_EVENT_TYPE, description: 'Sent by the endpoint test route.' },
+  ...OPERATIONAL_EVENT_TYPES.map(({ name, description, emailEnabled }) => ({ name, description, emailEnabled })),
+];
+
+/** A primary contact as given: null, or a checked address on a Herald that can send email (422 otherwise). */
+export function primaryContact(config: ApiDeps['config'], value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  assertEmailConfigured(config, 'primary_contact_email');
+  return checkedAddress(value, 'primary_contact_email');
+}
 
 /** Tenants: managed with the root token only. */
-export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): void {
+export function tenantRoutes(routes: RouteTable, { db, secretBox, config }: ApiDeps): void {
   routes.add(
     {
       method: 'post',
@@ -29,10 +44,11 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       responses: { 201: { description: 'The tenant and its keys.', schema: TenantCreatedOutSchema } },
     },
     async ({ body }, _req, res) => {
+      const primaryContactEmail = primaryContact(config, body.primary_contact_email) ?? null;
       const keys = KEY_SCOPES.map((scope) => ({ scope, ...generateApiKey(scope) }));
       const tenant = await createTenant(
         db,
-        { id: newId('tnt'), name: body.name, externalId: body.external_id },
+        { id: newId('tnt'), name: body.name, externalId: body.external_id, primaryContactEmail },
         keys.map(({ scope, prefix, key }) => ({
           id: newId('key'),
           name: `default ${scope} key`,
@@ -40,7 +56,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
           keyPrefix: prefix,
           keyDigest: secretBox.digestApiKey(key),
         })),
-        [{ name: TEST_EVENT_TYPE, description: 'Sent by the endpoint test route.' }],
+        BUILT_IN_EVENT_TYPES,
       );
       const answer: TenantCreatedOut = {
         ...tenantOut(tenant),
@@ -70,7 +86,7 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
     {
       method: 'patch',
       path: '/api/v1/tenants/{id}',
-      summary: 'Rename a tenant or set its external_id (null removes it)',
+      summary: 'Rename a tenant, set its external_id or its primary_contact_email (null removes either)',
       tag: 'Tenants',
       auth: 'root',
       params: TenantParamsSchema,
@@ -78,7 +94,8 @@ export function tenantRoutes(routes: RouteTable, { db, secretBox }: ApiDeps): vo
       responses: { 200: { description: 'The tenant as changed.', schema: TenantOutSchema } },
     },
     async ({ params, body }, _req, res) => {
-      const tenant = await updateTenant(db, params.id, { name: body.name, externalId: body.external_id });
+      const primaryContactEmail = primaryContact(config, body.primary_contact_email);
+      const tenant = await updateTenant(db, params.id, { name: body.name, externalId: body.external_id, primaryContactEmail });
       if (!tenant) throw AppError.notFound(`Tenant '${params.id}'`);
       res.json(tenantOut(tenant));
     },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { DeliveryOut, EndpointOut } from '@herald/schemas';
+import { DELIVERY_KINDS, type DeliveryKind, type DeliveryOut, type EndpointOut } from '@herald/schemas';
 import { ApiRefusedError, type ApiClient } from '../api-client.js';
-import { limitArgument, nonBlankArgument, replayTarget, sinceArgument, type ReplayFlags, type ReplayTarget } from '../arguments.js';
+import { kindArgument, limitArgument, nonBlankArgument, replayTarget, sinceArgument, type ReplayFlags, type ReplayTarget } from '../arguments.js';
 import { confirm } from '../confirm.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../exit-codes.js';
@@ -18,15 +18,18 @@ const PER_DELIVERY_REFUSALS = new Set([400, 404, 409, 422]);
 const DEAD_COLUMNS: Column<DeliveryOut>[] = [
   { header: 'ID', value: (d) => d.id },
   { header: 'EVENT TYPE', value: (d) => d.event_type, maxWidth: 32 },
-  { header: 'ENDPOINT', value: (d) => d.endpoint_id },
+  { header: 'KIND', value: (d) => d.kind },
+  // A webhook's endpoint, an email's recipient.
+  { header: 'TO', value: (d) => d.endpoint_id ?? d.recipient, maxWidth: 40 },
   { header: 'ATTEMPTS', value: (d) => `${d.attempts}/${d.max_attempts}`, align: 'right' },
   { header: 'LAST RESULT', value: (d) => lastResult(d), maxWidth: 48 },
   { header: 'CREATED', value: (d) => formatTime(d.created_at) },
 ];
 
-/** `HTTP 500`, `timeout after 10000 ms`, or both. */
+/** `HTTP 500`, `timeout after 10000 ms`, or both; an email's `SMTP 550 …`. */
 function lastResult(d: DeliveryOut): string | null {
-  const parts = [d.last_response_status === null ? null : `HTTP ${d.last_response_status}`, d.last_error].filter(Boolean);
+  const status = d.last_response_status === null || d.kind === 'email' ? null : `HTTP ${d.last_response_status}`;
+  const parts = [status, d.last_error].filter(Boolean);
   return parts.length > 0 ? [...new Set(parts)].join(': ') : null;
 }
 
@@ -35,8 +38,8 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** The api's outbox filter for dead deliveries. */
-function deadFilter(target: { endpointId?: string; eventType?: string; channel?: string; since?: string }) {
-  return { status: 'dead' as const, endpoint_id: target.endpointId, event_type: target.eventType, channel: target.channel, since: target.since };
+function deadFilter(target: { endpointId?: string; eventType?: string; channel?: string; since?: string; deliveryKind?: DeliveryKind }) {
+  return { status: 'dead' as const, kind: target.deliveryKind, endpoint_id: target.endpointId, event_type: target.eventType, channel: target.channel, since: target.since };
 }
 
 /** `of endpoint ep_1 with event type x created since …`, for the prompt. */
@@ -60,7 +63,8 @@ async function countReplayable(api: ApiClient, target: Extract<ReplayTarget, { k
     api.list<EndpointOut>('/api/v1/endpoints', { enabled: 'true' }, MAX_ENDPOINTS),
   ]);
   const live = new Set(enabled.data.map((e) => e.id));
-  const replayable = dead.data.filter((d) => live.has(d.endpoint_id)).length;
+  // Emails have no endpoint: the api replays them whenever email is configured.
+  const replayable = dead.data.filter((d) => d.endpoint_id === null || live.has(d.endpoint_id)).length;
   return { replayable, skipped: dead.data.length - replayable, atLeast: dead.next_cursor !== null };
 }
 
@@ -143,13 +147,13 @@ export function registerDlqCommands(program: Command, contextOf: (command: Comma
     .option('--endpoint <id>', 'only this endpoint (ep_...)', nonBlankArgument)
     .option('--event-type <type>', 'only this event type', nonBlankArgument)
     .option('--channel <channel>', "only this channel's events", nonBlankArgument)
+    .option('--kind <kind>', `only this kind of delivery: ${DELIVERY_KINDS.join(' or ')}`, kindArgument)
     .option('--since <when>', 'only those created since: 30m, 2h, 7d or an ISO time', sinceArgument(now))
     .option('--limit <n>', 'at most this many', limitArgument, 100)
-    .action(async (options: { endpoint?: string; eventType?: string; channel?: string; since?: string; limit: number }, command: Command) => {
+    .action(async (options: { endpoint?: string; eventType?: string; channel?: string; kind?: DeliveryKind; since?: string; limit: number }, command: Command) => {
       const ctx = contextOf(command);
-      const page = await ctx
-        .api()
-        .list<DeliveryOut>('/api/v1/outbox', deadFilter({ endpointId: options.endpoint, eventType: options.eventType, channel: options.channel, since: options.since }), options.limit);
+      const filter = deadFilter({ endpointId: options.endpoint, eventType: options.eventType, channel: options.channel, since: options.since, deliveryKind: options.kind });
+      const page = await ctx.api().list<DeliveryOut>('/api/v1/outbox', filter, options.limit);
       if (ctx.json) return ctx.printJson(page);
       if (page.data.length === 0) return ctx.out('No dead deliveries match.');
       ctx.out(formatTable(DEAD_COLUMNS, page.data));

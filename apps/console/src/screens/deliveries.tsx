@@ -79,7 +79,8 @@ export function DeliveriesScreen({ params }: { params: URLSearchParams }) {
                 <th scope="col">Created</th>
                 <th scope="col">Status</th>
                 <th scope="col">Event type</th>
-                <th scope="col">Endpoint</th>
+                <th scope="col">Kind</th>
+                <th scope="col">To</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Last result</th>
                 <th scope="col">Delivery</th>
@@ -97,8 +98,9 @@ export function DeliveriesScreen({ params }: { params: URLSearchParams }) {
                   <td>
                     <code>{d.event_type}</code>
                   </td>
+                  <td>{d.kind}</td>
                   <td className="small">
-                    <a href={href(`endpoints/${d.endpoint_id}`)}>{endpointName(d.endpoint_id)}</a>
+                    {d.endpoint_id !== null ? <a href={href(`endpoints/${d.endpoint_id}`)}>{endpointName(d.endpoint_id)}</a> : <span>{d.recipient}</span>}
                   </td>
                   <td>
                     {d.attempts} / {d.max_attempts}

@@ -46,10 +46,21 @@ export function DeliveryDetailScreen({ id }: { id: string }) {
         <dd>
           <code>{d.event_id}</code> (<code>{d.event_type}</code>)
         </dd>
-        <dt>Endpoint</dt>
-        <dd>
-          <a href={href(`endpoints/${d.endpoint_id}`)}>{d.endpoint_id}</a>
-        </dd>
+        <dt>Kind</dt>
+        <dd>{d.kind}</dd>
+        {d.endpoint_id !== null ? (
+          <>
+            <dt>Endpoint</dt>
+            <dd>
+              <a href={href(`endpoints/${d.endpoint_id}`)}>{d.endpoint_id}</a>
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Recipient</dt>
+            <dd>{d.recipient}</dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
           {d.attempt_count} of {d.max_attempts}

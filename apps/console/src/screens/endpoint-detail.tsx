@@ -6,6 +6,7 @@ import { useSession } from '../session.js';
 import { ConfirmDialog, Empty, ErrorBox, Loading, Pager, SecretOnce, StatusBadge, Time, useAction, useLoad, usePager } from '../ui.js';
 import { HourlyChart } from './hourly-chart.js';
 import { disabledWhy } from './endpoints.js';
+import { describeSignature } from './endpoint-format.js';
 
 type Dialog = 'rotate' | 'delete' | 'disable' | null;
 
@@ -108,10 +109,22 @@ export function EndpointDetailScreen({ id }: { id: string }) {
           </dd>
           <dt>Headers</dt>
           <dd>{Object.keys(e.headers).length === 0 ? 'none' : Object.keys(e.headers).join(', ')}</dd>
+          <dt>Signature · body · envelope</dt>
+          <dd>
+            {describeSignature(e.signature)} · {e.body === 'payload' ? 'payload alone' : 'envelope'} · {e.schema_version}
+          </dd>
           <dt>Secret</dt>
           <dd>
             <code>{e.signing_secret_prefix}…</code>
           </dd>
+          {e.signing_public_key && (
+            <>
+              <dt>Public key (v1a)</dt>
+              <dd>
+                <code className="wrap">{e.signing_public_key}</code>
+              </dd>
+            </>
+          )}
           <dt>Created</dt>
           <dd>
             <Time value={e.created_at} />

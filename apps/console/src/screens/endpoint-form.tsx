@@ -1,9 +1,10 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { EndpointCreatedOut, EndpointOut, EventTypeOut } from '@herald/schemas';
 import { api } from '../api.js';
 import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { ErrorBox, FieldError, Loading, SecretOnce, useAction, useLoad } from '../ui.js';
+import { ErrorBox, Field, FieldError, Loading, SecretOnce, useAction, useLoad } from '../ui.js';
+import { formatBody, formatDraftOf, FormatFields, NEW_FORMAT, type FormatDraft } from './endpoint-format.js';
 import { familiesOf, loadAllEventTypes } from './registry.js';
 
 /**
@@ -23,6 +24,7 @@ interface Draft {
   max_attempts: string;
   rate_limit_per_second: string;
   headers: { name: string; value: string }[];
+  format: FormatDraft;
 }
 
 const EMPTY: Draft = {
@@ -36,6 +38,7 @@ const EMPTY: Draft = {
   max_attempts: '15',
   rate_limit_per_second: '',
   headers: [],
+  format: NEW_FORMAT,
 };
 
 function draftOf(e: EndpointOut): Draft {
@@ -50,13 +53,16 @@ function draftOf(e: EndpointOut): Draft {
     max_attempts: String(e.max_attempts),
     rate_limit_per_second: e.rate_limit_per_second === null ? '' : String(e.rate_limit_per_second),
     headers: Object.entries(e.headers).map(([name, value]) => ({ name, value })),
+    format: formatDraftOf(e),
   };
 }
 
 /** A number field as the API takes it: the API, not the form, says what is out of range. */
 const numberOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
 
-function toBody(draft: Draft, creating: boolean): Record<string, unknown> {
+/** The request body; `before` is the endpoint as loaded (null when creating). */
+function toBody(draft: Draft, before: EndpointOut | null): Record<string, unknown> {
+  const creating = before === null;
   return {
     url: draft.url.trim(),
     name: draft.name,
@@ -71,6 +77,7 @@ function toBody(draft: Draft, creating: boolean): Record<string, unknown> {
     max_attempts: numberOf(draft.max_attempts),
     rate_limit_per_second: draft.rate_limit_per_second.trim() === '' ? null : numberOf(draft.rate_limit_per_second),
     headers: Object.fromEntries(draft.headers.filter((h) => h.name.trim() !== '').map((h) => [h.name.trim(), h.value])),
+    ...formatBody(draft.format, before ? formatDraftOf(before) : null),
   };
 }
 
@@ -107,10 +114,10 @@ export function EndpointFormScreen({ id }: { id?: string }) {
     event.preventDefault();
     await save.run(async () => {
       if (id) {
-        await api<EndpointOut>('PATCH', `/endpoints/${encodeURIComponent(id)}`, toBody(draft, false));
+        await api<EndpointOut>('PATCH', `/endpoints/${encodeURIComponent(id)}`, toBody(draft, existing.data ?? null));
         navigate(`endpoints/${id}`);
       } else {
-        setCreated(await api<EndpointCreatedOut>('POST', '/endpoints', toBody(draft, true)));
+        setCreated(await api<EndpointCreatedOut>('POST', '/endpoints', toBody(draft, null)));
       }
     });
   };
@@ -161,6 +168,9 @@ export function EndpointFormScreen({ id }: { id?: string }) {
             </Field>
           </div>
         </Section>
+        <Section title="Format">
+          <FormatFields draft={draft.format} onChange={(format) => set('format', format)} error={error} />
+        </Section>
         <Section title="Headers">
           <HeadersEditor rows={draft.headers} onChange={(rows) => set('headers', rows)} error={error} />
         </Section>
@@ -184,32 +194,6 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       <legend>{title}</legend>
       {children}
     </fieldset>
-  );
-}
-
-interface FieldProps {
-  id: string;
-  'aria-invalid': boolean;
-  'aria-describedby': string | undefined;
-}
-
-/** A labelled input whose API error (by `path`) is shown under it and announced. */
-function Field({ label, path, error, help, children }: { label: string; path: string; error: unknown; help?: string; children: (props: FieldProps) => ReactNode }) {
-  const id = useId();
-  const errorId = `${id}-error`;
-  const helpId = `${id}-help`;
-  const message = error && typeof (error as { fieldMessage?: unknown }).fieldMessage === 'function' ? (error as { fieldMessage(p: string): string | undefined }).fieldMessage(path) : undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(message), 'aria-describedby': [help ? helpId : '', message ? errorId : ''].filter(Boolean).join(' ') || undefined })}
-      {help && (
-        <p className="help" id={helpId}>
-          {help}
-        </p>
-      )}
-      <FieldError error={error} path={path} id={errorId} />
-    </div>
   );
 }
 
