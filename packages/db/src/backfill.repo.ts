@@ -7,6 +7,8 @@ export interface BackfillCandidate {
   channels: string[];
   orderingKey: string | null;
   createdAt: Date;
+  /** For an operational event (herald.*), the endpoint it is about: that one never receives it. */
+  aboutEndpointId: string | null;
 }
 
 /**
@@ -20,15 +22,17 @@ export async function scanBackfillCandidates(
   endpointId: string,
   { since, until, afterId, limit }: { since: Date; until: Date; afterId: string | null; limit: number },
 ): Promise<BackfillCandidate[]> {
-  const { rows } = await sql.query<{ id: string; event_type: string; channels: string[]; ordering_key: string | null; created_at: Date }>({
+  const { rows } = await sql.query<{ id: string; event_type: string; channels: string[]; ordering_key: string | null; created_at: Date; about: string | null }>({
     name: 'herald_scan_backfill_candidates',
-    text: `SELECT e.id, e.event_type, e.channels, e.ordering_key, e.created_at FROM events e
+    text: `SELECT e.id, e.event_type, e.channels, e.ordering_key, e.created_at,
+       CASE WHEN e.event_type LIKE 'herald.%' THEN e.payload::json -> 'endpoint' ->> 'id' END AS about
+     FROM events e
      WHERE e.tenant_id = $1 AND e.created_at >= $3 AND e.created_at < $4 AND ($5::text IS NULL OR e.id > $5)
        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.endpoint_id = $2)
      ORDER BY e.id LIMIT $6`,
     values: [tenantId, endpointId, since, until, afterId, limit],
   });
-  return rows.map((r) => ({ id: r.id, eventType: r.event_type, channels: r.channels, orderingKey: r.ordering_key, createdAt: r.created_at }));
+  return rows.map((r) => ({ id: r.id, eventType: r.event_type, channels: r.channels, orderingKey: r.ordering_key, createdAt: r.created_at, aboutEndpointId: r.about }));
 }
 
 /** A delivery backfill made. */

@@ -20,6 +20,8 @@ export type BackfillOutcome =
  * pending delivery, queued at once. An event the endpoint already has a
  * delivery for is left alone, so a second run creates nothing. Test sends
  * (`webhook.test`) belong to the endpoint they tested and are never
+ * backfilled, nor is an operational event (herald.*) to the endpoint it is
+ * about. Backfill makes webhook deliveries only: emails are never
  * backfilled. With `dry_run` it counts and shows the first events, changing
  * nothing.
  */
@@ -27,8 +29,12 @@ export async function backfillEndpoint(deps: ApiDeps, tenantId: string, endpoint
   const endpoint = await findEndpoint(deps.db, tenantId, endpointId);
   if (!endpoint) return { outcome: 'not_found' };
   if (!endpoint.enabled) return { outcome: 'endpoint_disabled' };
+  // Ingest's rule, and the operational events' one: never an event about the endpoint itself.
   const receives = (e: BackfillCandidate) =>
-    e.eventType !== TEST_EVENT_TYPE && matchesEventType(endpoint.events, e.eventType) && matchesChannels(endpoint.channels, e.channels);
+    e.eventType !== TEST_EVENT_TYPE &&
+    e.aboutEndpointId !== endpointId &&
+    matchesEventType(endpoint.events, e.eventType) &&
+    matchesChannels(endpoint.channels, e.channels);
   const since = new Date(input.since);
   const until = input.until ? new Date(input.until) : new Date();
   const sample: BackfillCandidate[] = [];
