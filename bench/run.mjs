@@ -29,6 +29,7 @@ import { fanin } from './phases/fanin.mjs';
 import { fleet } from './phases/fleet.mjs';
 import { isolation } from './phases/isolation.mjs';
 import { latency } from './phases/latency.mjs';
+import { ordering } from './phases/ordering.mjs';
 import { profile } from './phases/profile.mjs';
 import { resources } from './phases/resources.mjs';
 import { signing } from './phases/signing.mjs';
@@ -37,7 +38,7 @@ import { throughput } from './phases/throughput.mjs';
 import { writeReport } from './report/index.mjs';
 
 /** The phases in the order they run: { name, run(ctx), usesBaseline? }. */
-const PHASES = [signing, throughput, latency, spread, fleet, isolation, resources, profile, fanin];
+const PHASES = [signing, throughput, latency, spread, fleet, ordering, isolation, resources, profile, fanin];
 const PHASE_NAMES = PHASES.map((p) => p.name);
 
 const HELP = `Usage: npm run bench [-- options]   (or: node bench/run.mjs [options])

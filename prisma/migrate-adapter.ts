@@ -4,7 +4,9 @@
 // It works around three bugs of @prisma/adapter-pg 6.19.3 (docs/development.md):
 //  1. catalog columns of type `name` (OID 19) and `"char"` (OID 18) are rejected
 //     ("Column type 'name' could not be deserialized", prisma/orm#27403): every pg
-//     client of our pools reports them as `text` (and `name[]` as `text[]`);
+//     client of our pools reports them as `text` (and `name[]` as `text[]`), and the
+//     adapter then reports a `"char"` column to the engine as Character (on text the
+//     engine panics reading pg_constraint.contype: `migrate diff` with a CHECK constraint);
 //  2. `executeScript` splits scripts on every `;` (breaks `DEFAULT 'a;b'` and `$$` bodies):
 //     the whole script is sent as one simple-protocol query, as the native engine does;
 //  3. the shadow database is dropped before its pool is closed ("being accessed by other
@@ -25,6 +27,10 @@ const OID_NAME = 19;
 const OID_TEXT = 25;
 const OID_NAME_ARRAY = 1003;
 const OID_TEXT_ARRAY = 1009;
+// ColumnTypeEnum.Character of @prisma/driver-adapter-utils 6.19.3 (adapter-pg never reports it).
+const COLUMN_TYPE_CHARACTER = 6;
+/** Marks a field that PostgreSQL sent as `"char"` and this module reports as text. */
+const CATALOG_CHAR = Symbol('catalogChar');
 const parseTextArray = (pg.types.getTypeParser as (oid: number) => (value: string) => unknown)(OID_TEXT_ARRAY);
 
 class AdapterInternalsChanged extends Error {
@@ -45,6 +51,7 @@ function catalogTypesAsText(result: unknown): unknown {
     if (!Array.isArray(fields)) continue;
     fields.forEach((field, i) => {
       if (field.dataTypeID === OID_NAME || field.dataTypeID === OID_CHAR) {
+        if (field.dataTypeID === OID_CHAR) (field as unknown as Record<symbol, boolean>)[CATALOG_CHAR] = true;
         field.dataTypeID = OID_TEXT;
       } else if (field.dataTypeID === OID_NAME_ARRAY) {
         // pg leaves name[] unparsed ("{a,b}"); parse it as the text[] it is reported as.
@@ -199,6 +206,31 @@ export class MigratePg extends PrismaPg {
     adapter.executeScript = async (script: string): Promise<void> => {
       if (script.trim() === '') return;
       await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
+    };
+    // Workaround 1, second half: the schema engine reads a `"char"` catalog column (e.g.
+    // pg_constraint.contype, which it reads for CHECK constraints) as a character and panics
+    // ("RuntimeError: unreachable") on text. Report those columns as Character: performIO
+    // still sees which fields were `"char"`, queryRaw's result then gets their type back.
+    const io = adapter as unknown as { performIO?: (query: object) => Promise<{ fields?: object[] }> };
+    if (typeof io.performIO !== 'function' || typeof adapter.queryRaw !== 'function') {
+      throw new AdapterInternalsChanged('the adapter has no performIO() or queryRaw() method');
+    }
+    const performIO = io.performIO.bind(adapter);
+    const charColumns = new WeakMap<object, number[]>();
+    io.performIO = async (query) => {
+      const result = await performIO(query);
+      // A multi-statement script (executeScript above) answers with an array: no catalog read.
+      const chars = (Array.isArray(result?.fields) ? result.fields : []).flatMap((field, i) => ((field as Record<symbol, boolean>)[CATALOG_CHAR] ? [i] : []));
+      if (chars.length > 0) charColumns.set(query, chars);
+      return result;
+    };
+    const queryRaw = adapter.queryRaw.bind(adapter);
+    adapter.queryRaw = async (query) => {
+      const result = await queryRaw(query);
+      for (const i of charColumns.get(query) ?? []) {
+        (result.columnTypes as number[])[i] = COLUMN_TYPE_CHARACTER;
+      }
+      return result;
     };
     return adapter;
   }

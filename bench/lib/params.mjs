@@ -38,6 +38,8 @@ export const FULL = {
   faninBurstSeconds: 20,
   idleWindowMs: 30_000,
   runTimeoutMs: 180_000,
+  /** Phase 7 (ordering): events per run, unordered and fifo. */
+  orderingEvents: 3_000,
 };
 
 /** `--quick`: 1 run per figure, shorter durations and fewer endpoints. */
@@ -64,4 +66,5 @@ export const QUICK = {
   faninBurstSeconds: 8,
   idleWindowMs: 10_000,
   runTimeoutMs: 90_000,
+  orderingEvents: 1_000,
 };

@@ -8,6 +8,7 @@ import * as fanin from './fanin.mjs';
 import * as fleet from './fleet.mjs';
 import * as isolation from './isolation.mjs';
 import * as latency from './latency.mjs';
+import * as ordering from './ordering.mjs';
 import * as profile from './profile.mjs';
 import * as resources from './resources.mjs';
 import * as signing from './signing.mjs';
@@ -15,9 +16,9 @@ import * as spread from './spread.mjs';
 import * as throughput from './throughput.mjs';
 
 /** Sections of the Markdown report, in order (profile's "Hot spots" last, after fan-in). */
-const SECTIONS = [signing, throughput, latency, spread, fleet, isolation, resources, fanin, profile];
+const SECTIONS = [signing, throughput, latency, spread, fleet, ordering, isolation, resources, fanin, profile];
 /** Headlines, in order (fan-in's before resources'). */
-const HEADLINES = [throughput, latency, spread, fleet, isolation, fanin, resources, profile, signing];
+const HEADLINES = [throughput, latency, spread, fleet, ordering, isolation, fanin, resources, profile, signing];
 
 const passFail = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 

@@ -1,5 +1,5 @@
 import type { ApiKey, Attempt, AttemptWithEventType, Delivery, Endpoint, EventType, Tenant } from '@herald/db';
-import { isOperationalEventType, SignatureSchema, TEST_EVENT_TYPE, type ApiKeyOut, type BodyFormat, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
+import { isOperationalEventType, SignatureSchema, TEST_EVENT_TYPE, type ApiKeyOut, type BodyFormat, type Ordering, type DeliveryOut, type EndpointAttemptOut, type EndpointOut, type EventTypeOut, type TenantOut } from '@herald/schemas';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -31,6 +31,7 @@ export function endpointOut(e: Endpoint): EndpointOut {
     name: e.name,
     description: e.description,
     events: e.events,
+    channels: e.channels,
     enabled: e.enabled,
     disabled_reason: e.disabledReason,
     timeout_ms: e.timeoutMs,
@@ -41,6 +42,7 @@ export function endpointOut(e: Endpoint): EndpointOut {
     signature: SignatureSchema.parse(e.signature),
     body: e.bodyFormat as BodyFormat,
     schema_version: e.schemaVersion,
+    ordering: e.ordering as Ordering,
     signing_secret_prefix: e.secretPrefix,
     signing_public_key: e.signingPublicKey,
     created_at: e.createdAt.toISOString(),
@@ -59,6 +61,9 @@ export function deliveryOut(d: Delivery): DeliveryOut {
     kind: d.kind,
     endpoint_id: d.endpointId,
     recipient: d.recipient,
+    channels: d.channels,
+    ordering_key: d.orderingKey,
+    order_broken_by: d.orderBrokenBy,
     status: d.status,
     attempts: d.attempts,
     max_attempts: d.maxAttempts,

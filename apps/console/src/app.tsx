@@ -150,7 +150,7 @@ function Screen({ section, id, sub, params }: { section: string; id?: string; su
       if (id === 'new') return <EndpointFormScreen />;
       if (id && sub === 'edit') return <EndpointFormScreen id={id} />;
       if (id) return <EndpointDetailScreen id={id} />;
-      return <EndpointsScreen />;
+      return <EndpointsScreen params={params} />;
     case 'deliveries':
       if (id) return <DeliveryDetailScreen id={id} />;
       return <DeliveriesScreen params={params} />;

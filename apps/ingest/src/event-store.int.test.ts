@@ -39,11 +39,13 @@ describe('createEventStore: group commit across requests', () => {
   const event = (idempotencyKey: string | null = null): NewEvent => ({
     id: newId('evt'),
     eventType: 'a.b',
+    channels: [],
+    orderingKey: null,
     idempotencyKey,
     payload: '{}',
     occurredAt: null,
     createdAt: new Date(),
-    deliveries: [{ id: newId('dlv'), endpointId: 'ep_store', maxAttempts: 3 }],
+    deliveries: [{ id: newId('dlv'), endpointId: 'ep_store', maxAttempts: 3, orderingKey: null }],
   });
 
   it('stores the calls of one turn with one statement and answers each caller its own events', async () => {

@@ -2,7 +2,18 @@ import { AppError, newId, type ErrorDetail, type Logger } from '@herald/core';
 import { checkIngestGuard, type GuardFailure, type IngestTarget, type NewEvent, type Sql, type StoredEvent } from '@herald/db';
 import type { PayloadSchemas } from '@herald/json-schema';
 import type { DeliveryEnqueuer, DeliveryJobSpec } from '@herald/queue';
-import { EMAIL_MAX_ATTEMPTS, INLINE_PAYLOAD_MAX_CHARS, isOperationalEventType, type EventAcceptedOut, type EventIn } from '@herald/schemas';
+import {
+  channelProblems,
+  deliveryOrderingKey,
+  EMAIL_MAX_ATTEMPTS,
+  INLINE_PAYLOAD_MAX_CHARS,
+  isOperationalEventType,
+  matchesChannels,
+  normalizeChannels,
+  orderingKeyProblem,
+  type EventAcceptedOut,
+  type EventIn,
+} from '@herald/schemas';
 import type { StoreEvents } from './event-store.js';
 import type { IngestCache } from './ingest-cache.js';
 
@@ -111,6 +122,11 @@ function validate(
       const detail: ErrorDetail = { path: 'event_type', message: `'${e.event_type}' is one of Herald's own event types` };
       return { ok: false, error: AppError.unprocessable("Event types herald.* are Herald's own: only Herald emits them.", [detail]) };
     }
+    const channels = normalizeChannels(e.channels);
+    const badChannels = channelProblems(channels, 'channels');
+    if (badChannels.length > 0) return { ok: false, error: AppError.unprocessable('The channels are not acceptable.', badChannels) };
+    const badKey = e.ordering_key === undefined ? null : orderingKeyProblem(e.ordering_key);
+    if (badKey) return { ok: false, error: AppError.unprocessable('The ordering key is not acceptable.', [{ path: 'ordering_key', message: badKey }]) };
     const eventType = registered.get(e.event_type);
     if (!eventType) {
       const detail: ErrorDetail = { path: 'event_type', message: `unknown event type '${e.event_type}'` };
@@ -133,13 +149,21 @@ function validate(
       payload,
       occurredAt: e.occurred_at ? new Date(e.occurred_at) : null,
       createdAt: now,
+      channels,
+      orderingKey: e.ordering_key ?? null,
       deliveries: [
-        ...eventType.endpoints.map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts })),
+        ...eventType.endpoints
+          .filter((t) => matchesChannels(t.channels, channels))
+          .map((t) => ({ id: newId('dlv'), endpointId: t.id, maxAttempts: t.maxAttempts, orderingKey: deliveryOrderingKey(t.ordering, e.ordering_key) })),
+        // Emails go to the event type's subscribers whatever the event's channels (channels scope
+        // endpoints); the email delivery still carries them, so the outbox's channel filter finds it.
+        // Never ordered: FIFO is a property of an endpoint.
         ...(deps.emailConfigured ? eventType.emails : []).map((recipient) => ({
           id: newId('dlv'),
           endpointId: null,
           recipient,
           maxAttempts: EMAIL_MAX_ATTEMPTS,
+          orderingKey: null,
         })),
       ],
     });

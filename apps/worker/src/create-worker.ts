@@ -11,6 +11,7 @@ import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointCache } from './endpoint-cache.js';
 import { Dispatcher } from './dispatcher.js';
+import { FifoTurns } from './fifo-turns.js';
 import { Fleet } from './fleet.js';
 import { OperationalEvents } from './operational-events.js';
 import { Pruner } from './pruner.js';
@@ -100,7 +101,10 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     const contexts = await loadEmailDeliveryContexts(sql, keys);
     return keys.map((k) => contexts.get(k.deliveryId) ?? null);
   });
+  const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
+  const turns = new FifoTurns({ sql, redis, prefix: config.HERALD_REDIS_PREFIX, queues, recheckMs: config.HERALD_FIFO_RECHECK_MS, logger });
   const deliver = createDeliverProcessor({
+    turns,
     metrics,
     // Jobs that start in the same turn of the event loop (a Worker's free slots, many endpoints' Workers) share one query.
     loadContext: (key) => contextBatcher.add(key),
@@ -131,7 +135,6 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });
-  const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
   const fleet = new Fleet({ redis, prefix: config.HERALD_REDIS_PREFIX, queues, leaseMs: config.HERALD_WORKER_LEASE_MS, logger });
   await fleet.start();
   dispatcher = new Dispatcher({
@@ -147,6 +150,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     rateLimitOf: (ownerId) => (isEmailQueueOwner(ownerId) ? Promise.resolve(null) : endpoints.rateLimitOf(ownerId)),
     fallbackDelayMs: config.HERALD_RETRY_BASE_MS,
     lockMs: config.HERALD_JOB_LOCK_MS,
+    parked: (endpointId, job) => turns.parked(endpointId, job.data.tenantId, job.data.deliveryId),
     logger,
   });
   // The api announces every endpoint change: forget what is cached of it, and write its limits again.

@@ -30,6 +30,7 @@ const endpoint: DeliveryEndpoint = {
   schemaVersion: '2025-01-01',
   signingKeyCiphertext: null,
   previousSigningKeyCiphertext: null,
+  ordering: 'none',
   tenantName: 'Acme',
   tenantExternalId: null,
 };
@@ -66,6 +67,15 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     finish: async (_tenantId, deliveryId, status, reason) => void finished.push([deliveryId, status, reason]),
     attempts: { record: async (r) => void recorded.push(r) },
     health: { disable: async (_tenantId, id, reason) => void disabled.push([id, reason]) },
+    // Unordered endpoints never ask (fifo is driven end to end: tests/e2e fifo-ordering).
+    turns: {
+      check: async () => {
+        throw new Error('an unordered delivery asked for its turn');
+      },
+      finished: async () => {
+        throw new Error('an unordered delivery passed a turn');
+      },
+    },
     email: null,
     sender: {
       transport: {

@@ -53,6 +53,11 @@ export interface DeliverDeps {
   retry: RetryPolicy;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Ordered delivery: whose turn it is on an ordering key (fifo-turns.ts). */
+  turns: {
+    check(tenantId: string, deliveryId: string): Promise<void>;
+    finished(endpointId: string, tenantId: string, deliveryId: string, died: boolean): Promise<void>;
+  };
 }
 
 /** What became of one job. */
@@ -68,18 +73,27 @@ export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver(run: DeliveryRun): Promise<DeliverResult> {
     if (isEmailQueueOwner(run.endpointId)) return deliverEmail(deps, run);
     const ctx = await load(deps, run);
-    if (!ctx || ctx.status !== 'pending') return withoutAttempt(deps, 'skipped', 'webhook');
+    if (!ctx) return withoutAttempt(deps, 'skipped', 'webhook');
+    const fifo = ctx.endpoint.ordering === 'fifo';
+    if (ctx.status !== 'pending') {
+      // A job of a finished delivery (e.g. handed back after a crash before the turn was passed): pass it again.
+      if (fifo) await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, ctx.status === 'dead');
+      return withoutAttempt(deps, 'skipped', 'webhook');
+    }
     const stop = endpointStopsDelivery(ctx.endpoint);
     if (stop) {
       await deps.finish(ctx.tenantId, ctx.id, stop.status, stop.reason);
+      if (fifo) await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, stop.status === 'dead');
       return withoutAttempt(deps, stop.status, 'webhook');
     }
+    if (fifo) await deps.turns.check(ctx.tenantId, ctx.id);
 
     const attempt = ctx.attempts + 1;
     const sent = await sendAttempt(deps.sender, { event: ctx.event, endpoint: ctx.endpoint, attempt });
     const decision = decideAttempt({ attempt, maxAttempts: ctx.maxAttempts, result: sent.result, now: sent.finishedAt.getTime() }, deps.retry);
     await deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision));
     if (decision.disable) await deps.health.disable(ctx.tenantId, ctx.endpointId, decision.disable);
+    if (fifo && decision.delivery !== 'pending') await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, decision.delivery === 'dead');
     // Herald's own events dying are not reported again: a notice about a notice could go round.
     if (decision.deadBecause === 'attempts_exhausted' && !isOperationalEventType(ctx.event.eventType)) deps.onExhausted?.(ctx.tenantId, ctx.endpointId);
 

@@ -63,6 +63,8 @@ export interface DispatcherOptions {
   rateLimitOf: (endpointId: string) => Promise<number | null>;
   /** Wait before trying again a job that failed for a reason of Herald's (e.g. PostgreSQL down before sending). */
   fallbackDelayMs: number;
+  /** Told after a job was parked for its turn (a fifo delivery): it looks once more (fifo-turns.ts). */
+  parked?: (endpointId: string, job: Job<DeliverJob>) => Promise<void>;
   /** HERALD_JOB_LOCK_MS: jobs running longer than a third of it have their lock renewed. */
   lockMs: number;
   logger: Logger;
@@ -250,13 +252,14 @@ export class Dispatcher {
     let run = 0;
     try {
       while (job) {
-        const retryAt = await this.process(endpointId, job);
+        const { retryAt, parked } = await this.process(endpointId, job);
         run++;
         const yieldTurn = this.closing || (run >= QUANTUM && this.readyBacklog > 0);
         let next: Fetched;
         if (retryAt !== null) {
           await queues.retryAt(job, fleet.id, retryAt);
           await this.markReady(endpointId, retryAt, 'timers');
+          if (parked) await this.options.parked?.(endpointId, job);
           next = yieldTurn ? emptyFetch : await queues.fetch(endpointId, fleet.id);
         } else {
           next = await queues.complete(endpointId, job, fleet.id, !yieldTurn);
@@ -283,8 +286,11 @@ export class Dispatcher {
     }
   }
 
-  /** Delivers one job; resolves when to try it again (ms since the epoch), or null when it is finished. */
-  private async process(endpointId: string, job: Job<DeliverJob>): Promise<number | null> {
+  /**
+   * Delivers one job; resolves when to try it again (ms since the epoch), or
+   * null when it is finished, and whether it was parked waiting for its turn.
+   */
+  private async process(endpointId: string, job: Job<DeliverJob>): Promise<{ retryAt: number | null; parked: boolean }> {
     this.running.set(job.id!, { endpointId, job, startedAt: Date.now() });
     try {
       await this.options.deliver({
@@ -294,11 +300,11 @@ export class Dispatcher {
         // Started once: never fetched before (no retry, not handed back after a crash).
         firstTry: job.attemptsStarted <= 1,
       });
-      return null;
+      return { retryAt: null, parked: false };
     } catch (error) {
-      if (error instanceof RetryLaterError) return Date.now() + error.delayMs;
+      if (error instanceof RetryLaterError) return { retryAt: Date.now() + error.delayMs, parked: error.name === 'NotYourTurnError' };
       this.options.logger.warn('delivery job failed; trying again later', { endpoint_id: endpointId, delivery_id: job.id, error });
-      return Date.now() + this.options.fallbackDelayMs;
+      return { retryAt: Date.now() + this.options.fallbackDelayMs, parked: false };
     } finally {
       this.running.delete(job.id!);
     }

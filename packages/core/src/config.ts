@@ -102,6 +102,8 @@ export const EnvSchema = z.object({
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   HERALD_RECONCILE_INTERVAL_MS: positiveMs(30_000),
   HERALD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How long a fifo delivery waiting for its turn stays parked before it looks again, if no predecessor released it sooner. */
+  HERALD_FIFO_RECHECK_MS: z.coerce.number().int().min(100).default(10_000),
   HERALD_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(256),
   HERALD_WORKER_LEASE_MS: z.coerce.number().int().min(500).default(5_000),
   /** Delivered and cancelled deliveries (with their attempts) and events nothing holds any more are removed this many days after they finished. */

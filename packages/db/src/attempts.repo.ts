@@ -5,16 +5,17 @@ import type { NewAttempt } from './deliveries.repo.js';
 /** An attempt with the event type of its delivery. */
 export type AttemptWithEventType = Attempt & { delivery: { eventType: string } };
 
-/** Attempts made to one endpoint of this tenant, newest first, after the cursor's id. */
+/** Attempts made to one endpoint of this tenant (of one channel's events, if given), newest first, after the cursor's id. */
 export async function listEndpointAttempts(
   db: PrismaClient,
   tenantId: string,
   endpointId: string,
   limit: number,
   afterId: string | null,
+  channel?: string,
 ): Promise<AttemptWithEventType[]> {
   return db.attempt.findMany({
-    where: { tenantId, endpointId, ...(afterId ? { id: { lt: afterId } } : {}) },
+    where: { tenantId, endpointId, ...(channel ? { delivery: { channels: { has: channel } } } : {}), ...(afterId ? { id: { lt: afterId } } : {}) },
     include: { delivery: { select: { eventType: true } } },
     orderBy: { id: 'desc' },
     take: limit + 1,

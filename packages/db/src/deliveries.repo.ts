@@ -33,6 +33,8 @@ export type DeliveryEndpoint = Readonly<
   > & {
     signature: EndpointSignature;
     bodyFormat: BodyFormat;
+    /** `none` or `fifo`. */
+    ordering: string;
     tenantName: string;
     tenantExternalId: string | null;
   }
@@ -71,6 +73,7 @@ const ENDPOINT_COLUMNS = [
   'schema_version',
   'signing_key_ciphertext',
   'previous_signing_key_ciphertext',
+  'ordering',
 ] as const;
 
 /** The endpoint columns (table alias `p`) and its tenant's (alias `t`), as selected. */
@@ -95,6 +98,7 @@ interface EndpointRow {
   schema_version: string;
   signing_key_ciphertext: string | null;
   previous_signing_key_ciphertext: string | null;
+  ordering: string;
   tenant_name: string;
   tenant_external_id: string | null;
 }
@@ -119,6 +123,7 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
     schemaVersion: r.schema_version,
     signingKeyCiphertext: r.signing_key_ciphertext,
     previousSigningKeyCiphertext: r.previous_signing_key_ciphertext,
+    ordering: r.ordering,
     tenantName: r.tenant_name,
     tenantExternalId: r.tenant_external_id,
   };
@@ -240,6 +245,8 @@ export interface DeliveryFilter {
   kind?: DeliveryKind;
   endpointId?: string;
   eventType?: string;
+  /** Deliveries of events sent on this channel. */
+  channel?: string;
   since?: Date;
   until?: Date;
 }
@@ -274,6 +281,7 @@ export async function listDeliveries(
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
       ...(filter.eventType ? { eventType: filter.eventType } : {}),
+      ...(filter.channel ? { channels: { has: filter.channel } } : {}),
       ...(filter.since || filter.until ? { createdAt: { gte: filter.since, lt: filter.until } } : {}),
       ...(below || from ? { id: { ...(below ? { lt: below } : {}), ...(from ? { gte: from } : {}) } } : {}),
     },

@@ -11,6 +11,8 @@ export interface NewEndpoint {
   name: string;
   description: string;
   events: string[];
+  channels: string[];
+  ordering: string;
   enabled: boolean;
   timeoutMs: number;
   maxAttempts: number;
@@ -61,6 +63,8 @@ export interface EndpointFilter {
   enabled?: boolean;
   /** Endpoints whose filters select this event type. */
   eventType?: string;
+  /** Endpoints that list this channel. */
+  channel?: string;
 }
 
 /** Live endpoints of a tenant, newest first, after the cursor's id. */
@@ -77,6 +81,7 @@ export async function listEndpoints(
       deletedAt: null,
       ...(filter.enabled === undefined ? {} : { enabled: filter.enabled }),
       ...(filter.eventType ? { events: { hasSome: filtersSelecting(filter.eventType) } } : {}),
+      ...(filter.channel ? { channels: { has: filter.channel } } : {}),
       ...(afterId ? { id: { lt: afterId } } : {}),
     },
     orderBy: { id: 'desc' },
@@ -88,6 +93,10 @@ export async function listEndpoints(
 export interface FanOutTarget {
   id: string;
   maxAttempts: number;
+  /** The endpoint's channels: which events of the type it receives is matchesChannels's question, per event. */
+  channels: string[];
+  /** `none` or `fifo`: whether its deliveries get an ordering key. */
+  ordering: string;
 }
 
 /** A registered event type as ingest needs it: its schema, and where its events go. */
@@ -131,7 +140,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
     version: string;
     name: string | null;
     schema: Record<string, unknown> | null;
-    endpoints: [string, number][];
+    endpoints: [string, number, string[], string][];
     email_enabled: boolean;
     email_subscribers: string[] | null;
     primary_contact_email: string | null;
@@ -139,7 +148,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
     name: 'herald_find_ingest_targets',
     text: `SELECT tn.config_version::text AS version, t.name, t.schema, t.email_enabled, t.email_subscribers, tn.primary_contact_email,
             COALESCE((
-              SELECT json_agg(json_build_array(e.id, e.max_attempts))
+              SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels, e.ordering))
               FROM endpoints e
               WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled
                 AND e.events && ARRAY(SELECT f.filter FROM unnest($3::text[], $4::text[]) AS f(name, filter) WHERE f.name = t.name)
@@ -153,7 +162,7 @@ export async function findIngestTargets(sql: Sql, tenantId: string, eventTypes: 
     if (r.name === null) continue;
     targets.set(r.name, {
       schema: r.schema,
-      endpoints: r.endpoints.map(([id, maxAttempts]) => ({ id, maxAttempts })),
+      endpoints: r.endpoints.map(([id, maxAttempts, channels, ordering]) => ({ id, maxAttempts, channels, ordering })),
       emails: emailRecipients(r.email_enabled, r.primary_contact_email, r.email_subscribers),
     });
   }
@@ -206,6 +215,8 @@ export interface EndpointChanges {
   name?: string;
   description?: string;
   events?: string[];
+  channels?: string[];
+  ordering?: string;
   timeoutMs?: number;
   maxAttempts?: number;
   rateLimitPerSecond?: number | null;
@@ -230,6 +241,8 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair
   name: ['name', 'text'],
   description: ['description', 'text'],
   events: ['events', 'text[]'],
+  channels: ['channels', 'text[]'],
+  ordering: ['ordering', 'text'],
   timeoutMs: ['timeout_ms', 'int'],
   maxAttempts: ['max_attempts', 'int'],
   rateLimitPerSecond: ['rate_limit_per_second', 'int'],
@@ -243,6 +256,8 @@ const CHANGE_COLUMNS: Record<Exclude<keyof EndpointChanges, 'enabled' | 'keyPair
 /** What became of an endpoint change. */
 export type ChangeEndpointOutcome =
   | { outcome: 'not_found' }
+  /** `ordering` would change while deliveries are pending: nothing was written. */
+  | { outcome: 'ordering_in_flight'; pending: number }
   | {
       outcome: 'changed';
       /** Whether anything was written (a PATCH of nothing, or of `enabled` to what it already is, writes nothing). */
@@ -262,11 +277,19 @@ export type ChangeEndpointOutcome =
  */
 export async function changeEndpoint(sql: Sql, tenantId: string, id: string, changes: EndpointChanges): Promise<ChangeEndpointOutcome> {
   return withTransaction(sql, async (client) => {
-    const { rows } = await client.query<{ enabled: boolean }>(
-      'SELECT enabled FROM endpoints WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+    const { rows } = await client.query<{ enabled: boolean; ordering: string }>(
+      'SELECT enabled, ordering FROM endpoints WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
       [tenantId, id],
     );
     if (rows.length === 0) return { outcome: 'not_found' };
+    if (changes.ordering !== undefined && changes.ordering !== rows[0]!.ordering) {
+      // Pending deliveries were fanned out under the old ordering (with or without keys): switching mid-stream would break it.
+      const pending = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'pending'",
+        [tenantId, id],
+      );
+      if (pending.rows[0]!.n > 0) return { outcome: 'ordering_in_flight', pending: pending.rows[0]!.n };
+    }
     const fields = Object.entries(changes).filter(([key, value]) => key !== 'enabled' && key !== 'keyPair' && value !== undefined) as [
       keyof typeof CHANGE_COLUMNS,
       unknown,
@@ -367,8 +390,9 @@ export interface EndpointStats {
   p99LatencyMs: number | null;
 }
 
-/** Delivery and attempt figures of one endpoint since a time, in one query. */
-export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date): Promise<EndpointStats> {
+/** Delivery and attempt figures of one endpoint since a time (of one channel's events, if given), in one query. */
+export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date, channel?: string): Promise<EndpointStats> {
+  const ch = channel ?? null;
   const [row] = await db.$queryRaw<EndpointStats[]>`
     WITH d AS (
       SELECT
@@ -378,6 +402,7 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
       FROM deliveries
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
         AND (status = 'pending' OR created_at >= ${since}::timestamptz)
+        AND (${ch}::text IS NULL OR channels @> ARRAY[${ch}::text])
     ), a AS (
       SELECT
         count(*)::int AS attempts,
@@ -385,8 +410,9 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
         count(*) FILTER (WHERE status = 'failed')::int AS "failedAttempts",
         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms))::int AS "p50LatencyMs",
         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms))::int AS "p99LatencyMs"
-      FROM attempts
+      FROM attempts at
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND created_at >= ${since}::timestamptz
+        AND (${ch}::text IS NULL OR EXISTS (SELECT 1 FROM deliveries dl WHERE dl.id = at.delivery_id AND dl.channels @> ARRAY[${ch}::text]))
     )
     SELECT * FROM d, a`;
   return row!;

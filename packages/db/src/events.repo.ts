@@ -10,11 +10,21 @@ export interface NewEvent {
   occurredAt: Date | null;
   /** When ingest accepted it (the envelope's `created_at`; jobs carry the same value). */
   createdAt: Date;
+  /** Its channels, each once; its deliveries (webhooks and emails alike) carry them too. */
+  channels: string[];
+  /** The producer's ordering key, if any. */
+  orderingKey: string | null;
   deliveries: NewDelivery[];
 }
 
-/** One delivery of a new event: to an endpoint (a webhook), or to an address (an email). */
-export type NewDelivery = { id: string; maxAttempts: number } & ({ endpointId: string; recipient?: undefined } | { endpointId: null; recipient: string });
+/**
+ * One delivery of a new event: to an endpoint (a webhook), or to an address (an email). Only a
+ * webhook to a `fifo` endpoint has an ordering key (deliveryOrderingKey); an email never does.
+ */
+export type NewDelivery = { id: string; maxAttempts: number } & (
+  | { endpointId: string; recipient?: undefined; orderingKey: string | null }
+  | { endpointId: null; recipient: string; orderingKey: null }
+);
 
 /** What happened to each event, in input order. */
 export type StoredEvent =
@@ -74,21 +84,27 @@ export async function insertEvents(
     text: `WITH guard AS (
        ${guardSql('$12', '$1', '$13')}
      ), input AS (
-       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[])
-         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at)
+       SELECT t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $14::timestamptz[], $15::text[], $16::text[])
+         AS t(id, event_type, idempotency_key, payload, occurred_at, created_at, channels, ordering_key)
        WHERE (SELECT key_active AND current FROM guard)
      ), stored AS (
-       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at)
-       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at FROM input
+       INSERT INTO events (id, tenant_id, event_type, idempotency_key, payload, occurred_at, created_at, ordering_key, channels)
+       SELECT id, $1, event_type, idempotency_key, payload, occurred_at, created_at, ordering_key,
+         -- channels travel as one JSON array text per event (a text[] of text[] must be rectangular)
+         ARRAY(SELECT json_array_elements_text(channels::json))
+       FROM input
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-       RETURNING id
+       RETURNING id, channels
      ), fanned AS (
-       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, status, max_attempts, next_attempt_at)
+       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at)
+       -- A fifo delivery's place on its key follows input order: the sequence is drawn after the sort.
        SELECT d.id, $1, d.event_id, d.endpoint_id, CASE WHEN d.recipient IS NULL THEN 'webhook' ELSE 'email' END::"DeliveryKind",
-              d.recipient, d.event_type, 'pending', d.max_attempts, now()
-       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $15::text[])
-         AS d(id, event_id, endpoint_id, event_type, max_attempts, recipient)
-       WHERE d.event_id IN (SELECT id FROM stored)
+         d.recipient, d.event_type, s.channels, d.ordering_key,
+         CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END, 'pending', d.max_attempts, now()
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $17::text[], $18::text[]) WITH ORDINALITY
+         AS d(id, event_id, endpoint_id, event_type, max_attempts, ordering_key, recipient, n)
+       JOIN stored s ON s.id = d.event_id
+       ORDER BY d.n
        RETURNING 1
      )
      SELECT g.key_active, g.current, ARRAY(SELECT id FROM stored) AS ids FROM guard g`,
@@ -107,6 +123,9 @@ export async function insertEvents(
       guard.keyId,
       guard.version,
       events.map((e) => e.createdAt),
+      events.map((e) => JSON.stringify(e.channels)),
+      events.map((e) => e.orderingKey),
+      deliveries.map((d) => d.orderingKey),
       deliveries.map((d) => d.recipient ?? null),
     ],
   });

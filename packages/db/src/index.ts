@@ -62,10 +62,13 @@ export { deleteEventType, updateEventType } from './event-types.repo.js';
 export type { DeleteEventTypeOutcome, EventTypeChanges } from './event-types.repo.js';
 export { listEndpointAttempts, recordTestSend } from './attempts.repo.js';
 export type { AttemptWithEventType, TestSend } from './attempts.repo.js';
-export { findDeliveryDetail, findEventWithDeliveries, previewReplay, REPLAYABLE, replayDeliveries, replayDelivery } from './outbox.repo.js';
+export { findDeliveryDetail, findEventWithDeliveries, previewReplay, REPLAYABLE, replayDeliveries, replayDelivery, replaySample } from './outbox.repo.js';
 export type { DeliveryDetail, ReplayedDelivery, ReplayFilter, ReplayOptions, ReplayOutcome, ReplayPreview } from './outbox.repo.js';
 export { createSqlPool, withTransaction } from './sql.js';
 export type { CreateSqlPoolOptions, Queryable, Sql } from './sql.js';
+export { insertBackfillDeliveries, scanBackfillCandidates } from './backfill.repo.js';
+export type { BackfillCandidate, BackfilledDelivery } from './backfill.repo.js';
+export { mustWaitForTurn, passTurn } from './order.repo.js';
 export {
   claimFailingNotices,
   claimRecoveries,

@@ -1,6 +1,9 @@
-import { filtersSelecting, type OperationalEventType, type OperationalPayload } from '@herald/schemas';
+import { deliveryOrderingKey, filtersSelecting, matchesChannels, type OperationalEventType, type OperationalPayload } from '@herald/schemas';
 import { emailRecipients } from './endpoints.repo.js';
 import type { Queryable } from './sql.js';
+
+/** The channels of every operational event: none (see emitOperationalEvent). */
+const OPERATIONAL_CHANNELS: readonly string[] = [];
 
 /** One operational event to emit: what happened to which endpoint, and its own payload fields. */
 export interface OperationalNotice {
@@ -48,13 +51,13 @@ export async function emitOperationalEvent(q: Queryable, notice: OperationalNoti
     endpoint_name: string;
     email_enabled: boolean | null;
     email_subscribers: string[] | null;
-    endpoints: [string, number][];
+    endpoints: [string, number, string[], string][];
   }>({
     name: 'herald_operational_targets',
     text: `SELECT t.name AS tenant_name, t.external_id, t.primary_contact_email, p.url AS endpoint_url, p.name AS endpoint_name,
             et.email_enabled, et.email_subscribers,
             COALESCE((
-              SELECT json_agg(json_build_array(e.id, e.max_attempts)) FROM endpoints e
+              SELECT json_agg(json_build_array(e.id, e.max_attempts, e.channels, e.ordering)) FROM endpoints e
               WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.enabled AND e.id <> $2 AND e.events && $4::text[]
             ), '[]') AS endpoints
      FROM tenants t JOIN endpoints p ON p.tenant_id = t.id AND p.id = $2
@@ -75,19 +78,32 @@ export async function emitOperationalEvent(q: Queryable, notice: OperationalNoti
   };
   const eventId = options.newId('evt');
   const recipients = options.emailConfigured ? emailRecipients(row.email_enabled ?? false, row.primary_contact_email, row.email_subscribers) : [];
+  // Fanned out by ingest's rules: an operational event is sent on no channel and has no ordering
+  // key, so matchesChannels takes only the endpoints without channels, and a fifo endpoint orders
+  // it on its default key like any event without one. Emails are never ordered.
   const deliveries = [
-    ...row.endpoints.map(([id, maxAttempts]) => ({ id: options.newId('dlv'), endpointId: id as string | null, recipient: null as string | null, maxAttempts })),
-    ...recipients.map((recipient) => ({ id: options.newId('dlv'), endpointId: null, recipient, maxAttempts: options.emailMaxAttempts })),
+    ...row.endpoints
+      .filter(([, , channels]) => matchesChannels(channels, OPERATIONAL_CHANNELS))
+      .map(([id, maxAttempts, , ordering]) => ({
+        id: options.newId('dlv'),
+        endpointId: id as string | null,
+        recipient: null as string | null,
+        maxAttempts,
+        orderingKey: deliveryOrderingKey(ordering, null),
+      })),
+    ...recipients.map((recipient) => ({ id: options.newId('dlv'), endpointId: null, recipient, maxAttempts: options.emailMaxAttempts, orderingKey: null })),
   ];
   await q.query({
     name: 'herald_insert_operational_event',
     text: `WITH stored AS (
-       INSERT INTO events (id, tenant_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)
+       INSERT INTO events (id, tenant_id, event_type, payload, created_at, channels, ordering_key) VALUES ($1, $2, $3, $4, $5, '{}', NULL)
      )
-     INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, status, max_attempts, next_attempt_at, created_at)
+     INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, kind, recipient, event_type, channels, ordering_key, order_seq, status, max_attempts, next_attempt_at, created_at)
      SELECT d.id, $2, $1, d.endpoint_id, CASE WHEN d.recipient IS NULL THEN 'webhook' ELSE 'email' END::"DeliveryKind",
-            d.recipient, $3, 'pending', d.max_attempts, $5, $5
-     FROM unnest($6::text[], $7::text[], $8::text[], $9::int[]) AS d(id, endpoint_id, recipient, max_attempts)`,
+            d.recipient, $3, '{}', d.ordering_key, CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END,
+            'pending', d.max_attempts, $5, $5
+     FROM unnest($6::text[], $7::text[], $8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS d(id, endpoint_id, recipient, max_attempts, ordering_key, n)
+     ORDER BY d.n`,
     values: [
       eventId,
       notice.tenantId,
@@ -98,6 +114,7 @@ export async function emitOperationalEvent(q: Queryable, notice: OperationalNoti
       deliveries.map((d) => d.endpointId),
       deliveries.map((d) => d.recipient),
       deliveries.map((d) => d.maxAttempts),
+      deliveries.map((d) => d.orderingKey),
     ],
   });
   return {

@@ -73,13 +73,18 @@ export async function replayDelivery(db: PrismaClient, tenantId: string, deliver
       updatedAt: now,
     },
   });
-  return moved ? { outcome: 'replayed', delivery: moved } : { outcome: 'already_pending' };
+  if (!moved) return { outcome: 'already_pending' };
+  // A replayed fifo delivery goes after the ones already waiting on its key (its job is queued after this).
+  if (moved.orderingKey !== null) await db.$executeRaw`UPDATE deliveries SET order_seq = nextval('delivery_order_seq') WHERE id = ${moved.id}`;
+  return { outcome: 'replayed', delivery: moved };
 }
 
 export interface ReplayFilter {
   kind?: 'webhook' | 'email';
   endpointId?: string;
   eventType?: string;
+  /** Deliveries of events sent on this channel. */
+  channel?: string;
   status: 'dead' | 'delivered' | 'cancelled';
   since?: Date;
   until?: Date;
@@ -92,6 +97,7 @@ function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
       AND (${filter.kind ?? null}::text IS NULL OR d.kind = ${filter.kind ?? null}::"DeliveryKind")
       AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
       AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
+      AND (${filter.channel ?? null}::text IS NULL OR d.channels @> ARRAY[${filter.channel ?? null}::text])
       AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
       AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})`;
 }
@@ -104,24 +110,38 @@ const replayTakes = ({ emailConfigured }: ReplayOptions) =>
   Prisma.sql`CASE WHEN d.kind = 'email' THEN ${emailConfigured}::boolean ELSE COALESCE(e.enabled AND e.deleted_at IS NULL, false) END`;
 
 /**
- * Puts every matching delivery of live, enabled endpoints (and, when email is
- * configured, every matching email) back to `pending` (attempts 0) in one
- * statement, and returns them. Matching is by status, so a second run finds
- * nothing the first one already took.
+ * The deliveries a replay with this filter takes now, oldest first, at most `limit`, with the
+ * attempts they get (their endpoint's max_attempts; an email keeps its own).
  */
-export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions): Promise<ReplayedDelivery[]> {
+function replayTaken(tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Prisma.Sql {
+  return Prisma.sql`SELECT d.id, COALESCE(e.max_attempts, d.max_attempts) AS max_attempts
+    FROM deliveries d LEFT JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
+    WHERE ${replayMatch(tenantId, filter)} AND ${replayTakes(options)} ORDER BY d.id LIMIT ${limit}`;
+}
+
+/**
+ * Puts the matching deliveries of live, enabled endpoints (and, when email is
+ * configured, the matching emails) back to `pending` (attempts 0), oldest
+ * first and at most `limit`, in one statement, and returns them. Matching is
+ * by status, so a second run finds nothing the first one already took.
+ */
+export async function replayDeliveries(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Promise<ReplayedDelivery[]> {
   return db.$queryRaw<ReplayedDelivery[]>`
-    WITH taken AS (
-      SELECT d.id, COALESCE(e.max_attempts, d.max_attempts) AS max_attempts
-      FROM deliveries d LEFT JOIN endpoints e ON e.tenant_id = ${tenantId} AND e.id = d.endpoint_id
-      WHERE ${replayMatch(tenantId, filter)} AND ${replayTakes(options)}
-    )
+    WITH taken AS (${replayTaken(tenantId, filter, options, limit)})
     UPDATE deliveries d
     SET status = 'pending', attempts = 0, max_attempts = taken.max_attempts, next_attempt_at = now(),
-        delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now()
+        delivered_at = NULL, last_error = NULL, last_response_status = NULL, updated_at = now(),
+        -- a replayed fifo delivery goes after the ones already waiting on its key (emails never have one)
+        order_seq = CASE WHEN d.ordering_key IS NOT NULL THEN nextval('delivery_order_seq') END
     FROM taken
     WHERE d.tenant_id = ${tenantId} AND d.id = taken.id AND d.status = ${filter.status}::"DeliveryStatus"
     RETURNING d.id, d.tenant_id AS "tenantId", COALESCE(d.endpoint_id, d.tenant_id) AS "endpointId", d.max_attempts AS "maxAttempts"`;
+}
+
+/** The first `limit` deliveries (oldest first) a replay with this filter would take now, changing nothing. */
+export async function replaySample(db: PrismaClient, tenantId: string, filter: ReplayFilter, options: ReplayOptions, limit: number): Promise<Delivery[]> {
+  const ids = await db.$queryRaw<{ id: string }[]>`${replayTaken(tenantId, filter, options, limit)}`;
+  return db.delivery.findMany({ where: { tenantId, id: { in: ids.map((r) => r.id) } }, orderBy: { id: 'asc' } });
 }
 
 /** What a replay with this filter would do now, without doing it. */

@@ -30,6 +30,7 @@ interface Backend {
   forQueue(queueName: string, prefix: string): Backend;
   moveToActive(token: string, name?: string): Promise<unknown[]>;
   moveJobFromActiveToWait(jobId: string, token: string): Promise<number>;
+  promote(jobId: string): Promise<void>;
 }
 
 function backendOf(queue: Queue): Backend {
@@ -37,7 +38,8 @@ function backendOf(queue: Queue): Backend {
   if (
     typeof backend?.moveToActive !== 'function' ||
     typeof backend.moveJobFromActiveToWait !== 'function' ||
-    typeof backend.forQueue !== 'function'
+    typeof backend.forQueue !== 'function' ||
+    typeof backend.promote !== 'function'
   ) {
     throw new Error('bullmq internals changed: Queue#backend.moveToActive/moveJobFromActiveToWait/forQueue are gone (packages/queue pins bullmq for them)');
   }
@@ -149,6 +151,20 @@ export class EndpointQueues {
   /** Puts a job back as delayed until `at` (ms since the epoch), for its next attempt. */
   async retryAt(job: Job<DeliverJob>, token: string, at: number): Promise<void> {
     await job.moveToDelayed(at, token);
+  }
+
+  /**
+   * Moves a delayed job to waiting now (a fifo delivery whose turn came).
+   * Resolves false when the job is not delayed (running, waiting already, or
+   * gone): whoever holds it checks its turn itself.
+   */
+  async promote(endpointId: string, jobId: string): Promise<boolean> {
+    try {
+      await this.queue(endpointId).backend.promote(jobId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Renews a job's lock. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChannelQuerySchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, TimestampSchema } from './common.js';
 import { AttemptStatusSchema } from './endpoints.js';
 import { EnvelopeSchema } from './events.js';
@@ -11,6 +12,7 @@ export const OutboxQuerySchema = z.object({
   kind: DeliveryKindSchema.optional().describe('Only webhook or only email deliveries.'),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
 });
@@ -22,6 +24,9 @@ export const DeliveryOutSchema = z.object({
   kind: DeliveryKindSchema.describe('webhook: an HTTP POST to endpoint_id; email: an email to recipient.'),
   endpoint_id: z.string().nullable().describe('The endpoint of a webhook delivery; null for an email.'),
   recipient: z.string().nullable().describe('The address of an email delivery; null for a webhook.'),
+  channels: z.array(z.string()).describe("Its event's channels (an email's too)."),
+  ordering_key: z.string().nullable().describe("For a fifo endpoint: the key it is ordered on ('' is the default key); null when unordered (always for an email)."),
+  order_broken_by: z.string().nullable().describe('The delivery before it on its key that died and so released it; null otherwise.'),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
   max_attempts: z.number().int(),
@@ -58,17 +63,36 @@ export const DeliveryDetailOutSchema = DeliveryOutSchema.omit({ attempts: true }
 
 export type DeliveryDetailOut = z.infer<typeof DeliveryDetailOutSchema>;
 
-export const ReplayFilterInSchema = z.strictObject({
-  kind: DeliveryKindSchema.optional(),
+/** Most deliveries one bulk replay takes without an explicit `limit`. */
+export const REPLAY_DEFAULT_CAP = 10_000;
+
+/** How many matches a dry run shows. */
+export const DRY_RUN_SAMPLE = 20;
+
+const ReplayFilterShape = {
+  kind: DeliveryKindSchema.optional().describe('Only webhook or only email deliveries.'),
   endpoint_id: z.string().min(1).max(64).optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Deliveries of events sent on this channel.'),
   status: z.enum(['dead', 'delivered', 'cancelled']).default('dead'),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
+};
+
+export const ReplayFilterInSchema = z.strictObject({
+  ...ReplayFilterShape,
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(`Replay at most this many, oldest first. Without it, a filter matching more than ${REPLAY_DEFAULT_CAP} is refused (422).`),
+  dry_run: z.boolean().default(false).describe(`Answer how many would be replayed and the first ${DRY_RUN_SAMPLE}, changing nothing.`),
 });
 
 /** The filter of a bulk replay, as a query: what `GET /api/v1/outbox/replay/preview` counts. */
-export const ReplayPreviewQuerySchema = z.object(ReplayFilterInSchema.shape);
+export const ReplayPreviewQuerySchema = z.object(ReplayFilterShape);
 
 export const ReplayPreviewOutSchema = z.object({
   matching: z.number().int().describe('Deliveries of the tenant that match the filter.'),
@@ -80,6 +104,29 @@ export const ReplayPreviewOutSchema = z.object({
 export type ReplayPreviewOut = z.infer<typeof ReplayPreviewOutSchema>;
 
 export const ReplayedOutSchema = z.object({ replayed: z.number().int() });
+
+export const ReplayDryRunOutSchema = z.object({
+  dry_run: z.literal(true),
+  count: z.number().int().describe('How many deliveries the same request without dry_run would replay now.'),
+  deliveries: z.array(DeliveryOutSchema).describe(`The first ${DRY_RUN_SAMPLE} of them, oldest first.`),
+});
+export type ReplayDryRunOut = z.infer<typeof ReplayDryRunOutSchema>;
+
+export const BackfillInSchema = z.strictObject({
+  since: TimestampSchema.describe('Events created at or after this time.'),
+  until: TimestampSchema.optional().describe('Events created before this time; default now.'),
+  dry_run: z.boolean().default(false).describe(`Answer how many deliveries would be created and the first ${DRY_RUN_SAMPLE} events, changing nothing.`),
+});
+export type BackfillIn = z.infer<typeof BackfillInSchema>;
+
+export const BackfillOutSchema = z.object({
+  dry_run: z.boolean(),
+  count: z.number().int().describe('Deliveries created (or, in a dry run, that would be): one per matching event the endpoint has none for.'),
+  events: z
+    .array(z.object({ event_id: z.string(), event_type: z.string(), channels: z.array(z.string()), created_at: IsoTimestampOut }))
+    .describe(`Dry run: the first ${DRY_RUN_SAMPLE} of those events, oldest first; otherwise empty.`),
+});
+export type BackfillOut = z.infer<typeof BackfillOutSchema>;
 
 export const EventDetailOutSchema = z.object({
   envelope: EnvelopeSchema,

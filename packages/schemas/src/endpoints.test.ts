@@ -36,6 +36,8 @@ describe('EndpointInSchema', () => {
       signature: { scheme: 'standard-webhooks' },
       body: 'envelope',
       schema_version: LATEST_ENVELOPE_VERSION,
+      channels: [],
+      ordering: 'none',
     });
   });
 
@@ -54,6 +56,8 @@ describe('EndpointInSchema', () => {
       signature: { scheme: 'hmac-sha256', header: 'X-Hub-Signature-256', prefix: 'sha256=' },
       body: 'payload',
       schema_version: '2025-01-01',
+      channels: [],
+      ordering: 'none',
     };
     expect(EndpointInSchema.parse(full)).toEqual(full);
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ChannelQuerySchema, ChannelsInSchema } from './channels.js';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema } from './common.js';
+import { ORDERINGS, OrderingInSchema } from './ordering.js';
 import { TEST_EVENT_TYPE } from './event-types.js';
 import { ENVELOPE_VERSIONS, LATEST_ENVELOPE_VERSION } from './events.js';
 
@@ -140,6 +142,7 @@ export const EndpointInSchema = z.strictObject({
   name: z.string().max(200).default(''),
   description: z.string().max(1000).default(''),
   events: z.array(EventFilterSchema).min(1, 'at least one event type or filter').max(100),
+  channels: ChannelsInSchema.default([]).describe('Channels (apps) it listens on; empty (the default) receives every event, with or without channels.'),
   enabled: z.boolean().default(true),
   timeout_ms: z.number().int().min(1000).max(MAX_TIMEOUT_MS).default(10000),
   max_attempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).default(15),
@@ -149,6 +152,7 @@ export const EndpointInSchema = z.strictObject({
   signature: SignatureInSchema.default(DEFAULT_SIGNATURE),
   body: BodyFormatInSchema.default('envelope'),
   schema_version: SchemaVersionInSchema.default(LATEST_ENVELOPE_VERSION),
+  ordering: OrderingInSchema.default('none'),
 });
 export type EndpointIn = z.infer<typeof EndpointInSchema>;
 
@@ -158,6 +162,7 @@ export const EndpointPatchSchema = z.strictObject({
   name: z.string().max(200).optional(),
   description: z.string().max(1000).optional(),
   events: EndpointInSchema.shape.events.optional(),
+  channels: ChannelsInSchema.optional(),
   enabled: z.boolean().optional(),
   timeout_ms: z.number().int().min(1000).max(MAX_TIMEOUT_MS).optional(),
   max_attempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
@@ -167,12 +172,14 @@ export const EndpointPatchSchema = z.strictObject({
   signature: SignatureInSchema.optional(),
   body: BodyFormatInSchema.optional(),
   schema_version: SchemaVersionInSchema.optional(),
+  ordering: OrderingInSchema.optional().describe('Refused (422) while the endpoint has pending deliveries.'),
 });
 export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
 
 export const EndpointListQuerySchema = z.object({
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   event_type: EventTypeNameSchema.optional(),
+  channel: ChannelQuerySchema.optional().describe('Endpoints that list this channel (endpoints without channels are not listed).'),
 });
 
 export const EndpointOutSchema = z.object({
@@ -181,6 +188,7 @@ export const EndpointOutSchema = z.object({
   name: z.string(),
   description: z.string(),
   events: z.array(z.string()),
+  channels: z.array(z.string()),
   enabled: z.boolean(),
   disabled_reason: z.string().nullable(),
   timeout_ms: z.number().int(),
@@ -191,6 +199,7 @@ export const EndpointOutSchema = z.object({
   signature: SignatureSchema,
   body: z.enum(BODY_FORMATS),
   schema_version: z.string(),
+  ordering: z.enum(ORDERINGS),
   signing_secret_prefix: z.string(),
   signing_public_key: z
     .string()
@@ -239,14 +248,18 @@ export type EndpointDeletedOut = z.infer<typeof EndpointDeletedOutSchema>;
 
 export const ENDPOINT_BULK_MAX_IDS = 100;
 
-export const EndpointBulkInSchema = z.strictObject({
-  action: z.enum(['enable', 'disable', 'delete']),
-  ids: z
-    .array(z.string().min(1).max(64))
-    .min(1, 'at least one id')
-    .max(ENDPOINT_BULK_MAX_IDS)
-    .describe('Endpoint ids, 1..100. An id given twice is acted on once and its result repeated at each place.'),
-});
+export const EndpointBulkInSchema = z
+  .strictObject({
+    action: z.enum(['enable', 'disable', 'delete']),
+    ids: z
+      .array(z.string().min(1).max(64))
+      .min(1, 'at least one id')
+      .max(ENDPOINT_BULK_MAX_IDS)
+      .optional()
+      .describe('Endpoint ids, 1..100. An id given twice is acted on once and its result repeated at each place.'),
+    channel: ChannelQuerySchema.optional().describe('Instead of ids: every live endpoint that lists this channel (at most 1,000).'),
+  })
+  .refine((b) => (b.ids === undefined) !== (b.channel === undefined), { message: 'give either ids or channel', path: ['ids'] });
 export type EndpointBulkIn = z.infer<typeof EndpointBulkInSchema>;
 
 /** The error object (what `{ "error": ... }` holds), for a refused item of a bulk request. */
@@ -323,7 +336,15 @@ export const StatsWindowSchema = z
   .refine((w) => windowMs(w) > 0 && windowMs(w) <= MAX_WINDOW_MS, 'must be more than 0 and at most 30d')
   .default('24h');
 
-export const EndpointStatsQuerySchema = z.object({ window: StatsWindowSchema });
+export const EndpointStatsQuerySchema = z.object({
+  window: StatsWindowSchema,
+  channel: ChannelQuerySchema.optional().describe("Only deliveries (and their attempts) of events sent on this channel."),
+});
+
+/** `?channel=` of an endpoint's attempts. */
+export const EndpointAttemptsQuerySchema = z.object({
+  channel: ChannelQuerySchema.optional().describe('Only attempts of deliveries whose event was sent on this channel.'),
+});
 
 export const EndpointStatsOutSchema = z.object({
   window: z.string(),

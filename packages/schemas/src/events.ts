@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ChannelsInSchema } from './channels.js';
+import { OrderingKeyInSchema } from './ordering.js';
 import { EventTypeNameSchema, IsoTimestampOut, JsonObjectSchema, TimestampSchema } from './common.js';
 
 export const EventInSchema = z.strictObject({
@@ -7,6 +9,9 @@ export const EventInSchema = z.strictObject({
   /** The caller's idempotency key: the same one again is a duplicate. */
   event_id: z.string().min(1).max(255).optional(),
   occurred_at: TimestampSchema.optional(),
+  /** The channels (apps) it is scoped to: endpoints with channels receive it only if they share one. */
+  channels: ChannelsInSchema.optional(),
+  ordering_key: OrderingKeyInSchema.optional(),
 });
 export type EventIn = z.infer<typeof EventInSchema>;
 

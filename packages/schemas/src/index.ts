@@ -68,6 +68,7 @@ export {
   MAX_HOURLY_BUCKETS,
   EndpointStatsOutSchema,
   EndpointStatsQuerySchema,
+  EndpointAttemptsQuerySchema,
   EndpointTestInSchema,
   EndpointTestOutSchema,
   ItemErrorSchema,
@@ -116,12 +117,17 @@ export {
   DeliveryStatusSchema,
   EventDetailOutSchema,
   OutboxQuerySchema,
+  BackfillInSchema,
+  BackfillOutSchema,
+  DRY_RUN_SAMPLE,
+  REPLAY_DEFAULT_CAP,
+  ReplayDryRunOutSchema,
   ReplayedOutSchema,
   ReplayFilterInSchema,
   ReplayPreviewOutSchema,
   ReplayPreviewQuerySchema,
 } from './deliveries.js';
-export type { DeliveryDetailOut, DeliveryOut, ReplayPreviewOut } from './deliveries.js';
+export type { BackfillIn, BackfillOut, DeliveryDetailOut, DeliveryOut, ReplayDryRunOut, ReplayPreviewOut } from './deliveries.js';
 export { ERROR_STATUS, ErrorBodySchema } from './errors.js';
 export type { ErrorBody, ErrorCode } from './errors.js';
 export { EventBatchResultSchema, IngestBatchRoute, IngestEventRoute } from './ingest-routes.js';
@@ -131,6 +137,9 @@ export { EventTypeCheckInSchema, EventTypeCheckOutSchema, EventTypeDeletedOutSch
 export type { EventTypeCheckIn, EventTypeCheckOut, EventTypeDeletedOut } from './event-types.js';
 export { SessionEndedOutSchema, SessionInSchema, SessionOutSchema } from './sessions.js';
 export type { SessionEndedOut, SessionIn, SessionOut } from './sessions.js';
+export { ChannelQuerySchema, ChannelsInSchema, CHANNEL_NAME, channelProblems, matchesChannels, MAX_CHANNELS, normalizeChannels } from './channels.js';
+export { deliveryOrderingKey, ORDERING_KEY, OrderingInSchema, OrderingKeyInSchema, orderingKeyProblem, ORDERINGS } from './ordering.js';
+export type { Ordering } from './ordering.js';
 export {
   DELIVERY_KINDS,
   DeliveryKindSchema,

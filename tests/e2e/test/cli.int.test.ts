@@ -211,12 +211,14 @@ describe('herald CLI against a real stack', () => {
     const list = await as(tenant, ['endpoints', 'list']);
     expect(list.code).toBe(0);
     const [header, row, ...rest] = list.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+NAME\s+URL\s+EVENTS\s+STATE\s+SIGNATURE\s+LAST DELIVERY$/);
+    expect(header).toMatch(/^ID\s+NAME\s+URL\s+EVENTS\s+CHANNELS\s+STATE\s+SIGNATURE\s+LAST DELIVERY$/);
     expect(row).toMatch(
-      new RegExp(`^${endpointId}\\s+receiver \\d+\\s+${receiver.url}\\s+${type.replace('.', '\\.')}\\s+enabled\\s+standard-webhooks\\s+failed \\(HTTP 500\\) 20`),
+      new RegExp(`^${endpointId}\\s+receiver \\d+\\s+${receiver.url}\\s+${type.replace('.', '\\.')}\\s+\\*\\s+enabled\\s+standard-webhooks\\s+failed \\(HTTP 500\\) 20`),
     );
     expect(rest).toEqual([]);
     expect((await as(tenant, ['endpoints', 'list', '--enabled', 'false'])).stdout).toBe('No endpoints match.\n');
+    // Only endpoints that list the channel: this one listens on every channel, so it lists none.
+    expect((await as(tenant, ['endpoints', 'list', '--channel', 'shop-eu'])).stdout).toBe('No endpoints match.\n');
 
     const stats = await as(tenant, ['stats', '--endpoint', endpointId, '--json', '--window', '1h']);
     expect(stats.code).toBe(0);

@@ -1,4 +1,4 @@
-import { eventually } from '@herald/testing';
+import { eventually, startReceiver } from '@herald/testing';
 import { startSmtpSink, type SmtpSink } from '../src/smtp-sink.js';
 import { call, startStack, type Stack } from '../src/stack.js';
 
@@ -124,6 +124,65 @@ describe('email deliveries', () => {
     expect((await admin('POST', `/api/v1/outbox/${dead.id}/replay`)).status).toBe(202);
     await eventually(async () => mailsTo('nobody@example.com').length === 1);
     await eventually(async () => (await call(stack.api.url, 'GET', `/api/v1/outbox/${dead.id}`, { token: tenant.read })).body.status === 'delivered');
+  });
+
+  it('beside channels, fifo and backfill: an email carries its event channels, is never ordered nor backfilled, and bulk replay combines kind, channel, limit and dry_run', async () => {
+    await admin('POST', '/api/v1/event-types', { name: 'shop.order' });
+    await admin('PATCH', '/api/v1/event-types/shop.order', { email: { enabled: true, subscribers: ['eu1@example.com', 'eu2@example.com'] } });
+    const receiver = await startReceiver();
+    try {
+      const fifo = await admin('POST', '/api/v1/endpoints', { url: receiver.url, events: ['shop.order'], channels: ['shop-eu'], ordering: 'fifo' });
+      expect(fifo.status).toBe(201);
+      smtp.reply((recipient) => (recipient.startsWith('eu') ? { code: 550, message: '5.1.1 user unknown' } : null));
+      const events = [
+        { event_type: 'shop.order', payload: { n: 1 }, channels: ['shop-eu'], ordering_key: 'cust-1' },
+        { event_type: 'shop.order', payload: { n: 2 }, channels: ['shop-us'] },
+      ];
+      const sent = await call(stack.ingest.url, 'POST', '/api/v1/events/batch', { token: tenant.ingest, body: { events } });
+      expect(sent.status).toBe(202);
+      // Per event: the primary contact and two subscribers by email (several NULL endpoint_ids under the
+      // unique (event, endpoint) index); the fifo endpoint only for the shop-eu event.
+      const emails = await eventually(async () => {
+        const rows = await outbox('kind=email&event_type=shop.order');
+        return rows.length === 6 && rows.every((d) => d.status !== 'pending') ? rows : null;
+      });
+      expect(emails.every((d) => d.ordering_key === null && d.order_broken_by === null && d.endpoint_id === null)).toBe(true);
+      expect(emails.map((d) => d.channels.join()).sort()).toEqual(['shop-eu', 'shop-eu', 'shop-eu', 'shop-us', 'shop-us', 'shop-us']);
+      expect((await outbox('kind=email&channel=shop-eu')).map((d) => d.recipient).sort()).toEqual(['eu1@example.com', 'eu2@example.com', 'owner@example.com']);
+      const webhooks = await eventually(async () => {
+        const rows = await outbox('kind=webhook&event_type=shop.order');
+        return rows.length === 1 && rows[0].status === 'delivered' ? rows : null;
+      });
+      expect(webhooks[0]).toMatchObject({ endpoint_id: fifo.body.id, channels: ['shop-eu'], ordering_key: 'cust-1', recipient: null });
+      expect(await outbox('kind=webhook&channel=shop-us')).toHaveLength(0);
+
+      // Bulk replay: the filters combine; a dry run changes nothing.
+      const dry = await admin('POST', '/api/v1/outbox/replay', { kind: 'email', channel: 'shop-eu', limit: 1, dry_run: true });
+      expect(dry.status).toBe(200);
+      expect(dry.body).toMatchObject({ dry_run: true, count: 1 });
+      expect(dry.body.deliveries).toHaveLength(1);
+      expect(dry.body.deliveries[0]).toMatchObject({ kind: 'email', channels: ['shop-eu'], status: 'dead' });
+      expect((await admin('POST', '/api/v1/outbox/replay', { kind: 'email', channel: 'shop-eu', dry_run: true })).body.count).toBe(2);
+      expect((await admin('POST', '/api/v1/outbox/replay', { kind: 'webhook', channel: 'shop-eu', dry_run: true })).body.count).toBe(0);
+      expect((await outbox('kind=email&channel=shop-eu&status=dead')).length).toBe(2);
+      smtp.reply(() => null);
+      const replayed = await admin('POST', '/api/v1/outbox/replay', { kind: 'email', channel: 'shop-eu', limit: 1 });
+      expect(replayed.status).toBe(202);
+      expect(replayed.body).toEqual({ replayed: 1 });
+      await eventually(async () => (await outbox('kind=email&channel=shop-eu&status=delivered')).length === 2);
+      expect((await outbox('kind=email&channel=shop-eu&status=dead')).length).toBe(1);
+
+      // Backfill makes webhooks only: a new endpoint gets both events, and no email is added.
+      const late = await admin('POST', '/api/v1/endpoints', { url: receiver.url, events: ['shop.order'] });
+      const backfill = await admin('POST', `/api/v1/endpoints/${late.body.id}/backfill`, { since: new Date(Date.now() - 3_600_000).toISOString() });
+      expect(backfill.status).toBe(202);
+      expect(backfill.body.count).toBe(2);
+      expect(await outbox(`endpoint_id=${late.body.id}`)).toHaveLength(2);
+      expect(await outbox('kind=email&event_type=shop.order')).toHaveLength(6);
+    } finally {
+      smtp.reply(() => null);
+      await receiver.close();
+    }
   });
 
   it('refuses addresses that are not one plain address (422), so none can add a header', async () => {

@@ -1,5 +1,5 @@
 import { createPrismaClient, createSqlPool, findIngestTargets, type PrismaClient, type Sql } from '@herald/db';
-import { matchesEventType } from '@herald/schemas';
+import { matchesChannels, matchesEventType } from '@herald/schemas';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 
 describe('findIngestTargets', () => {
@@ -27,6 +27,8 @@ describe('findIngestTargets', () => {
     await endpoint('ep_exact', 'tnt_a', ['zzz', 'a.b.c']);
     await endpoint('ep_other_family', 'tnt_a', ['ab.*']);
     await endpoint('ep_underscore', 'tnt_a', ['a_b.*']);
+    await endpoint('ep_ch_eu', 'tnt_a', ['a.*'], { channels: ['eu'] });
+    await endpoint('ep_ch_both', 'tnt_a', ['*'], { channels: ['us', 'eu'] });
     await endpoint('ep_disabled', 'tnt_a', ['*'], { enabled: false });
     await endpoint('ep_deleted', 'tnt_a', ['*'], { deletedAt: new Date() });
     await endpoint('ep_tenant_b', 'tnt_b', ['*']);
@@ -41,27 +43,35 @@ describe('findIngestTargets', () => {
     const { targets } = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c', 'unknown.type']);
     expect([...targets.keys()].sort()).toEqual(['a.b.c', 'ab.c', 'axb.c']);
     expect(targets.get('a.b.c')!.schema).toEqual({ type: 'object' });
-    expect(targets.get('a.b.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_a', 'ep_ab', 'ep_all', 'ep_exact']);
+    expect(targets.get('a.b.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_a', 'ep_ab', 'ep_all', 'ep_ch_both', 'ep_ch_eu', 'ep_exact']);
     expect(targets.get('a.b.c')!.endpoints[0]!.maxAttempts).toBe(3);
-    expect(targets.get('ab.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_all', 'ep_other_family']);
+    expect(targets.get('ab.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_all', 'ep_ch_both', 'ep_other_family']);
     // `_` is not a wildcard: 'a_b.*' selects nothing here.
-    expect(targets.get('axb.c')!.endpoints.map((e) => e.id)).toEqual(['ep_all']);
+    expect(targets.get('axb.c')!.endpoints.map((e) => e.id).sort()).toEqual(['ep_all', 'ep_ch_both']);
     expect((await findIngestTargets(sql, 'tnt_b', ['a.b.c'])).targets.get('a.b.c')!.endpoints.map((e) => e.id)).toEqual(['ep_tenant_b']);
   });
 
-  it('selects exactly the endpoints matchesEventType selects (one rule for SQL and code)', async () => {
-    const filters: Record<string, string[]> = {
-      ep_all: ['*'],
-      ep_a: ['a.*'],
-      ep_ab: ['a.b.*'],
-      ep_exact: ['zzz', 'a.b.c'],
-      ep_other_family: ['ab.*'],
-      ep_underscore: ['a_b.*'],
+  it('selects exactly the endpoints matchesEventType and matchesChannels select (one rule for SQL, the cache and code)', async () => {
+    const endpoints: Record<string, { events: string[]; channels: string[] }> = {
+      ep_all: { events: ['*'], channels: [] },
+      ep_a: { events: ['a.*'], channels: [] },
+      ep_ab: { events: ['a.b.*'], channels: [] },
+      ep_exact: { events: ['zzz', 'a.b.c'], channels: [] },
+      ep_other_family: { events: ['ab.*'], channels: [] },
+      ep_underscore: { events: ['a_b.*'], channels: [] },
+      ep_ch_eu: { events: ['a.*'], channels: ['eu'] },
+      ep_ch_both: { events: ['*'], channels: ['us', 'eu'] },
     };
     const { targets } = await findIngestTargets(sql, 'tnt_a', ['a.b.c', 'ab.c', 'axb.c']);
-    for (const [type, target] of targets) {
-      const expected = Object.keys(filters).filter((id) => matchesEventType(filters[id]!, type));
-      expect(target.endpoints.map((e) => e.id).sort()).toEqual(expected.sort());
+    for (const eventChannels of [[], ['eu'], ['us'], ['pos', 'us'], ['pos']]) {
+      for (const [type, target] of targets) {
+        // What ingest does with the cached targets of a type, per event.
+        const fannedOut = target.endpoints.filter((e) => matchesChannels(e.channels, eventChannels)).map((e) => e.id);
+        const expected = Object.keys(endpoints).filter(
+          (id) => matchesEventType(endpoints[id]!.events, type) && matchesChannels(endpoints[id]!.channels, eventChannels),
+        );
+        expect(fannedOut.sort()).toEqual(expected.sort());
+      }
     }
   });
 
@@ -88,6 +98,7 @@ describe('findIngestTargets', () => {
     expect(await moves(() => db.endpoint.update({ ...ep, data: { events: ['a.*'] } }))).toBe(true);
     expect(await moves(() => db.endpoint.update({ ...ep, data: { enabled: false } }))).toBe(true);
     expect(await moves(() => db.endpoint.update({ ...ep, data: { maxAttempts: 5 } }))).toBe(true);
+    expect(await moves(() => db.endpoint.update({ ...ep, data: { channels: ['eu'] } }))).toBe(true);
     expect(await moves(() => db.endpoint.update({ ...ep, data: { deletedAt: new Date() } }))).toBe(true);
     // What the worker writes after each attempt, and settings ingest does not use, leave it alone.
     expect(await moves(() => db.endpoint.update({ ...ep, data: { lastDeliveryAt: new Date(), lastDeliveryStatus: 'succeeded', firstFailureAt: null } }))).toBe(false);

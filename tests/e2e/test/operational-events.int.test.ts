@@ -124,4 +124,33 @@ describe('operational events', () => {
       await flaky.close();
     }
   });
+
+  it('fans out with no channels and no ordering key: endpoints with channels get none, a fifo endpoint orders it on its default key', async () => {
+    const scoped = await startReceiver();
+    const gone = await startReceiver(() => ({ status: 410 }));
+    try {
+      await admin('POST', '/api/v1/event-types', { name: 'shop.ping' });
+      const onChannel = await admin('POST', '/api/v1/endpoints', { url: scoped.url, events: ['herald.*'], channels: ['shop-eu'] });
+      const fifo = await admin('POST', '/api/v1/endpoints', { url: watcher.url, events: ['herald.endpoint.disabled'], ordering: 'fifo' });
+      expect([onChannel.status, fifo.status]).toEqual([201, 201]);
+      const endpoint = await admin('POST', '/api/v1/endpoints', { url: gone.url, events: ['shop.ping'] });
+      await call(stack.ingest.url, 'POST', '/api/v1/events', { token: tenant.ingest, body: { event_type: 'shop.ping', payload: {} } });
+      const outbox = async (query: string) => (await call(stack.api.url, 'GET', `/api/v1/outbox?${query}`, { token: tenant.read })).body.data as any[];
+      const [ordered] = await eventually(async () => {
+        const rows = await outbox(`endpoint_id=${fifo.body.id}`);
+        return rows.length === 1 && rows[0].status === 'delivered' ? rows : null;
+      });
+      expect(ordered).toMatchObject({ event_type: 'herald.endpoint.disabled', channels: [], ordering_key: '', kind: 'webhook' });
+      const event = await call(stack.api.url, 'GET', `/api/v1/events/${ordered.event_id}`, { token: tenant.read });
+      expect(event.body.envelope.payload.endpoint.id).toBe(endpoint.body.id);
+      expect(event.body.deliveries.every((d: any) => d.channels.length === 0)).toBe(true);
+      expect(event.body.deliveries.filter((d: any) => d.kind === 'email').every((d: any) => d.ordering_key === null)).toBe(true);
+      expect(event.body.deliveries.some((d: any) => d.endpoint_id === onChannel.body.id)).toBe(false);
+      expect(await outbox(`endpoint_id=${onChannel.body.id}`)).toHaveLength(0);
+      expect(scoped.requests).toHaveLength(0);
+    } finally {
+      await scoped.close();
+      await gone.close();
+    }
+  });
 });

@@ -5,6 +5,9 @@ import { zodDetails } from '@herald/http';
 import { checkEndpointUrl } from '@herald/outbound';
 import {
   BODY_FORMATS,
+  channelProblems,
+  normalizeChannels,
+  ORDERINGS,
   ENVELOPE_VERSIONS,
   envelopeVersion,
   SignatureSchema,
@@ -23,6 +26,21 @@ export async function assertEventTypesExist(sql: Sql, tenantId: string, filters:
     exact.includes(f) && !known.has(f) ? [{ path: `events.${i}`, message: `unknown event type '${f}'` }] : [],
   );
   if (details.length > 0) throw AppError.unprocessable('The endpoint subscribes to unknown event types.', details);
+}
+
+/** The channels as stored (each once), or 422 naming each bad name, or too many. */
+export function acceptChannels(channels: string[]): string[] {
+  const details = channelProblems(channels, 'channels');
+  if (details.length > 0) throw AppError.unprocessable('The channels are not acceptable.', details);
+  return normalizeChannels(channels);
+}
+
+/** The ordering as stored, or 422 unless it is one of ORDERINGS. */
+export function acceptOrdering(ordering: string): string {
+  if (!(ORDERINGS as readonly string[]).includes(ordering)) {
+    throw AppError.unprocessable('The ordering is not acceptable.', [{ path: 'ordering', message: `must be one of ${ORDERINGS.join(', ')}` }]);
+  }
+  return ordering;
 }
 
 /** 422 unless the URL may be delivered to (scheme, and SSRF rules on what its host resolves to). */

@@ -2,6 +2,8 @@ import { AppError } from '@herald/core';
 import { findEventTypes, loadDeliveryEndpoints } from '@herald/db';
 import { principalOf, type RouteTable } from '@herald/http';
 import {
+  BackfillInSchema,
+  BackfillOutSchema,
   EndpointBulkInSchema,
   EndpointBulkOutSchema,
   EndpointParamsSchema,
@@ -12,6 +14,7 @@ import {
   type EndpointBulkOut,
 } from '@herald/schemas';
 import type { ApiDeps } from '../deps.js';
+import { backfillEndpoint } from '../endpoints/backfill-endpoint.js';
 import { bulkEndpointAction } from '../endpoints/bulk-endpoint-action.js';
 import { rotateSecret } from '../endpoints/rotate-endpoint-secret.js';
 import { sendTestWebhook } from '../endpoints/send-test-webhook.js';
@@ -24,13 +27,14 @@ export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/api/v1/endpoints/bulk',
-      summary: 'Enable, disable or delete up to 100 endpoints, each on its own',
+      summary: 'Enable, disable or delete up to 100 endpoints by id, or every endpoint of a channel, each on its own',
       tag: 'Endpoints',
       auth: 'admin',
       body: EndpointBulkInSchema,
       responses: {
         200: {
-          description: "One result per id, in input order; an id that is not this tenant's live endpoint fails alone with not_found.",
+          description:
+            "One result per id, in input order (by channel: one per endpoint listing it, newest first); an id that is not this tenant's live endpoint fails alone with not_found.",
           schema: EndpointBulkOutSchema,
         },
       },
@@ -92,6 +96,33 @@ export function endpointActionRoutes(routes: RouteTable, deps: ApiDeps): void {
         );
       }
       res.json(await sendTestWebhook(deps, tenantId, endpoint, body.event_type, body.payload));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/endpoints/{id}/backfill',
+      summary: "Deliver past events to an endpoint: those in [since, until) its filters and channels select now and it has no delivery for",
+      tag: 'Endpoints',
+      auth: 'admin',
+      params: EndpointParamsSchema,
+      body: BackfillInSchema,
+      responses: {
+        202: { description: 'How many deliveries were created and queued (dry run: would be, with the first events).', schema: BackfillOutSchema },
+        409: { description: 'The endpoint is disabled.' },
+      },
+    },
+    async ({ params, body }, _req, res) => {
+      const result = await backfillEndpoint(deps, principalOf(res).tenantId, params.id, body);
+      switch (result.outcome) {
+        case 'not_found':
+          throw AppError.notFound(`Endpoint '${params.id}'`);
+        case 'endpoint_disabled':
+          throw new AppError('conflict', 'The endpoint is disabled; enable it before backfilling.');
+        case 'done':
+          res.status(body.dry_run ? 200 : 202).json(result.answer);
+      }
     },
   );
 }

@@ -3,6 +3,7 @@ import { endpointHourly, endpointStats, findEndpoint, listEndpointAttempts } fro
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import {
   EndpointAttemptOutSchema,
+  EndpointAttemptsQuerySchema,
   EndpointHourlyOutSchema,
   EndpointHourlyQuerySchema,
   EndpointParamsSchema,
@@ -35,7 +36,7 @@ export function endpointActivityRoutes(routes: RouteTable, { db }: ApiDeps): voi
       const endpoint = await findEndpoint(db, tenantId, params.id);
       if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
       const since = new Date(Date.now() - windowMs(query.window));
-      const s = await endpointStats(db, tenantId, endpoint.id, since);
+      const s = await endpointStats(db, tenantId, endpoint.id, since, query.channel);
       const answer: EndpointStatsOut = {
         window: query.window,
         delivered: s.delivered,
@@ -75,18 +76,18 @@ export function endpointActivityRoutes(routes: RouteTable, { db }: ApiDeps): voi
     {
       method: 'get',
       path: '/api/v1/endpoints/{id}/attempts',
-      summary: 'Attempts made to an endpoint, newest first',
+      summary: 'Attempts made to an endpoint, newest first, optionally of one channel',
       tag: 'Endpoints',
       auth: 'read',
       params: EndpointParamsSchema,
-      query: ListQuerySchema,
+      query: ListQuerySchema.extend(EndpointAttemptsQuerySchema.shape),
       responses: { 200: { description: 'A page of attempts.', schema: pageSchema(EndpointAttemptOutSchema) } },
     },
     async ({ params, query }, _req, res) => {
       const { tenantId } = principalOf(res);
       const endpoint = await findEndpoint(db, tenantId, params.id);
       if (!endpoint) throw AppError.notFound(`Endpoint '${params.id}'`);
-      const rows = await listEndpointAttempts(db, tenantId, endpoint.id, query.limit, decodeCursor(query.cursor, idCursorKey('att')));
+      const rows = await listEndpointAttempts(db, tenantId, endpoint.id, query.limit, decodeCursor(query.cursor, idCursorKey('att')), query.channel);
       res.json(toPage(rows, query.limit, (a) => a.id, attemptOut));
     },
   );

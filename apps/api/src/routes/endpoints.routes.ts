@@ -19,7 +19,7 @@ import {
 } from '@herald/schemas';
 import { generateKeyPair, generateSecret, secretPrefix } from '@herald/signing';
 import type { ApiDeps } from '../deps.js';
-import { acceptFormat, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
+import { acceptChannels, acceptFormat, acceptOrdering, assertEventTypesExist, assertHeadersAllowed, assertUrlAllowed } from '../endpoints/endpoint-checks.js';
 import { changeEndpoint } from '../endpoints/change-endpoint.js';
 import { removeEndpoint } from '../endpoints/remove-endpoint.js';
 import { endpointOut } from '../mappers.js';
@@ -35,6 +35,8 @@ function changesOf(patch: EndpointPatch): EndpointChanges {
     name: patch.name,
     description: patch.description,
     events: patch.events,
+    channels: patch.channels === undefined ? undefined : acceptChannels(patch.channels),
+    ordering: patch.ordering === undefined ? undefined : acceptOrdering(patch.ordering),
     timeoutMs: patch.timeout_ms,
     maxAttempts: patch.max_attempts,
     rateLimitPerSecond: patch.rate_limit_per_second,
@@ -73,6 +75,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         ]);
       }
       assertHeadersAllowed(body.headers, deps);
+      const channels = acceptChannels(body.channels);
       const format = acceptFormat(body, { signature: body.signature, headers: body.headers }, deps);
       await assertUrlAllowed(body.url, deps);
       await assertEventTypesExist(deps.sql, tenantId, body.events);
@@ -84,6 +87,8 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
         name: body.name,
         description: body.description,
         events: body.events,
+        channels,
+        ordering: acceptOrdering(body.ordering),
         enabled: body.enabled,
         timeoutMs: body.timeout_ms,
         maxAttempts: body.max_attempts,
@@ -106,7 +111,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/endpoints',
-      summary: 'List endpoints, newest first, optionally by enabled and event type',
+      summary: 'List endpoints, newest first, optionally by enabled, event type and channel',
       tag: 'Endpoints',
       auth: 'read',
       query: ListQuerySchema.extend(EndpointListQuerySchema.shape),
@@ -116,7 +121,7 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const rows = await listEndpoints(
         db,
         principalOf(res).tenantId,
-        { enabled: query.enabled, eventType: query.event_type },
+        { enabled: query.enabled, eventType: query.event_type, channel: query.channel },
         query.limit,
         decodeCursor(query.cursor, idCursorKey('ep')),
       );
@@ -169,7 +174,13 @@ export function endpointRoutes(routes: RouteTable, deps: ApiDeps): void {
       const changes: EndpointChanges = { ...changesOf(body), ...format };
       // Its first key pair, written with the scheme (an endpoint that already has one keeps it).
       if (format.signature?.scheme === 'standard-webhooks-ed25519' && !current.signingKeyCiphertext) changes.keyPair = newKeyPair();
-      if ((await changeEndpoint(deps, tenantId, params.id, changes)) === 'not_found') throw notFound();
+      const changed = await changeEndpoint(deps, tenantId, params.id, changes);
+      if (changed === 'not_found') throw notFound();
+      if (typeof changed === 'object') {
+        throw AppError.unprocessable('The ordering cannot change while deliveries are in flight.', [
+          { path: 'ordering', message: `${changed.orderingInFlight} deliveries are pending; change it once they are delivered, dead or cancelled` },
+        ]);
+      }
       const updated = await findEndpoint(db, tenantId, params.id);
       if (!updated) throw notFound();
       res.json(endpointOut(updated));

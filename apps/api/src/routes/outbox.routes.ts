@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { AppError } from '@herald/core';
-import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, replayDelivery, type ReplayedDelivery, type ReplayFilter } from '@herald/db';
+import { findDeliveryDetail, listDeliveries, previewReplay, replayDeliveries, replayDelivery, replaySample, type ReplayedDelivery, type ReplayFilter } from '@herald/db';
 import { decodeCursor, idCursorKey, principalOf, type RouteTable, toPage } from '@herald/http';
 import { requestBody, type RequestFormat } from '@herald/delivery';
 import {
   EMAIL_NOT_CONFIGURED,
   DeliveryDetailOutSchema,
   DeliveryOutSchema,
+  DRY_RUN_SAMPLE,
   ListQuerySchema,
   OutboxQuerySchema,
   pageSchema,
+  REPLAY_DEFAULT_CAP,
+  ReplayDryRunOutSchema,
   ReplayedOutSchema,
   ReplayFilterInSchema,
   ReplayPreviewOutSchema,
   ReplayPreviewQuerySchema,
+  type ReplayDryRunOut,
   type ReplayPreviewOut,
 } from '@herald/schemas';
 import { bestEffort } from '../best-effort.js';
@@ -23,11 +27,12 @@ import { attemptDetailOut, deliveryOut } from '../mappers.js';
 const DeliveryParams = z.object({ delivery_id: z.string() });
 
 /** A bulk replay's filter as the body (or the preview's query) gives it. */
-function replayFilter(input: z.output<typeof ReplayFilterInSchema>): ReplayFilter {
+function replayFilter(input: z.output<typeof ReplayPreviewQuerySchema>): ReplayFilter {
   return {
     kind: input.kind,
     endpointId: input.endpoint_id,
     eventType: input.event_type,
+    channel: input.channel,
     status: input.status,
     since: input.since ? new Date(input.since) : undefined,
     until: input.until ? new Date(input.until) : undefined,
@@ -52,7 +57,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/api/v1/outbox',
-      summary: 'List deliveries, newest first, by status, kind, endpoint, event type and time',
+      summary: 'List deliveries, newest first, by status, kind, endpoint, event type, channel and time',
       tag: 'Outbox',
       auth: 'read',
       query: ListQuerySchema.extend(OutboxQuerySchema.shape),
@@ -67,6 +72,7 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
           kind: query.kind,
           endpointId: query.endpoint_id,
           eventType: query.event_type,
+          channel: query.channel,
           since: query.since ? new Date(query.since) : undefined,
           until: query.until ? new Date(query.until) : undefined,
         },
@@ -137,14 +143,36 @@ export function outboxRoutes(routes: RouteTable, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/api/v1/outbox/replay',
-      summary: 'Replay every delivery matching a filter (default status dead); returns how many',
+      summary: 'Replay the deliveries matching a filter (default status dead), at most limit; dry_run counts and shows the first 20',
       tag: 'Outbox',
       auth: 'admin',
       body: ReplayFilterInSchema,
-      responses: { 202: { description: 'How many deliveries were queued again.', schema: ReplayedOutSchema } },
+      responses: {
+        202: { description: 'How many deliveries were queued again.', schema: ReplayedOutSchema },
+        200: { description: 'dry_run: how many would be, and the first of them; nothing changed.', schema: ReplayDryRunOutSchema },
+      },
     },
     async ({ body }, _req, res) => {
-      const replayed = await replayDeliveries(db, principalOf(res).tenantId, replayFilter(body), replayOptions);
+      const { tenantId } = principalOf(res);
+      const filter = replayFilter(body);
+      let limit = body.limit;
+      if (limit === undefined) {
+        // Refused before anything changes: a filter wider than meant is a mistake to show, not to run.
+        const { replayable } = await previewReplay(db, tenantId, filter, replayOptions);
+        if (replayable > REPLAY_DEFAULT_CAP) {
+          throw AppError.unprocessable(`The filter matches ${replayable} deliveries, more than ${REPLAY_DEFAULT_CAP}; narrow it or give a limit.`, [
+            { path: 'limit', message: `required when more than ${REPLAY_DEFAULT_CAP} deliveries match (${replayable} do)` },
+          ]);
+        }
+        limit = REPLAY_DEFAULT_CAP;
+      }
+      if (body.dry_run) {
+        const [{ replayable }, sample] = await Promise.all([previewReplay(db, tenantId, filter, replayOptions), replaySample(db, tenantId, filter, replayOptions, Math.min(DRY_RUN_SAMPLE, limit))]);
+        const answer: ReplayDryRunOut = { dry_run: true, count: Math.min(replayable, limit), deliveries: sample.map(deliveryOut) };
+        res.status(200).json(answer);
+        return;
+      }
+      const replayed = await replayDeliveries(db, tenantId, filter, replayOptions, limit);
       await enqueue(replayed);
       res.status(202).json({ replayed: replayed.length });
     },

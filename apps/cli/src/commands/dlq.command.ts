@@ -38,8 +38,8 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** The api's outbox filter for dead deliveries. */
-function deadFilter(target: { endpointId?: string; eventType?: string; since?: string; deliveryKind?: DeliveryKind }) {
-  return { status: 'dead' as const, kind: target.deliveryKind, endpoint_id: target.endpointId, event_type: target.eventType, since: target.since };
+function deadFilter(target: { endpointId?: string; eventType?: string; channel?: string; since?: string; deliveryKind?: DeliveryKind }) {
+  return { status: 'dead' as const, kind: target.deliveryKind, endpoint_id: target.endpointId, event_type: target.eventType, channel: target.channel, since: target.since };
 }
 
 /** `of endpoint ep_1 with event type x created since …`, for the prompt. */
@@ -146,12 +146,13 @@ export function registerDlqCommands(program: Command, contextOf: (command: Comma
     .description('list dead deliveries, newest first')
     .option('--endpoint <id>', 'only this endpoint (ep_...)', nonBlankArgument)
     .option('--event-type <type>', 'only this event type', nonBlankArgument)
+    .option('--channel <channel>', "only this channel's events", nonBlankArgument)
     .option('--kind <kind>', `only this kind of delivery: ${DELIVERY_KINDS.join(' or ')}`, kindArgument)
     .option('--since <when>', 'only those created since: 30m, 2h, 7d or an ISO time', sinceArgument(now))
     .option('--limit <n>', 'at most this many', limitArgument, 100)
-    .action(async (options: { endpoint?: string; eventType?: string; kind?: DeliveryKind; since?: string; limit: number }, command: Command) => {
+    .action(async (options: { endpoint?: string; eventType?: string; channel?: string; kind?: DeliveryKind; since?: string; limit: number }, command: Command) => {
       const ctx = contextOf(command);
-      const filter = deadFilter({ endpointId: options.endpoint, eventType: options.eventType, since: options.since, deliveryKind: options.kind });
+      const filter = deadFilter({ endpointId: options.endpoint, eventType: options.eventType, channel: options.channel, since: options.since, deliveryKind: options.kind });
       const page = await ctx.api().list<DeliveryOut>('/api/v1/outbox', filter, options.limit);
       if (ctx.json) return ctx.printJson(page);
       if (page.data.length === 0) return ctx.out('No dead deliveries match.');

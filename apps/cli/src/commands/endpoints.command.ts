@@ -18,6 +18,7 @@ const COLUMNS: Column<EndpointOut>[] = [
   { header: 'NAME', value: (e) => e.name, maxWidth: 24 },
   { header: 'URL', value: (e) => e.url, maxWidth: 48 },
   { header: 'EVENTS', value: (e) => e.events.join(','), maxWidth: 32 },
+  { header: 'CHANNELS', value: (e) => (e.channels.length > 0 ? e.channels.join(',') : '*'), maxWidth: 32 },
   { header: 'STATE', value: endpointState },
   { header: 'SIGNATURE', value: (e) => e.signature.scheme },
   {
@@ -38,11 +39,12 @@ export function registerEndpointCommands(program: Command, contextOf: (command: 
     .description('list endpoints, newest first')
     .addOption(new Option('--enabled <state>', 'only enabled (true) or disabled (false) endpoints').choices(['true', 'false']))
     .option('--event-type <type>', 'only endpoints subscribed to this event type', nonBlankArgument)
-    .action(async (options: { enabled?: 'true' | 'false'; eventType?: string }, command: Command) => {
+    .option('--channel <channel>', 'only endpoints that list this channel', nonBlankArgument)
+    .action(async (options: { enabled?: 'true' | 'false'; eventType?: string; channel?: string }, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx
         .api()
-        .list<EndpointOut>('/api/v1/endpoints', { enabled: options.enabled, event_type: options.eventType }, MAX_ENDPOINTS);
+        .list<EndpointOut>('/api/v1/endpoints', { enabled: options.enabled, event_type: options.eventType, channel: options.channel }, MAX_ENDPOINTS);
       if (ctx.json) return ctx.printJson({ data: page.data });
       if (page.data.length === 0) return ctx.out('No endpoints match.');
       ctx.out(formatTable(COLUMNS, page.data));

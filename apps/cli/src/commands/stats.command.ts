@@ -53,11 +53,12 @@ export function registerStatsCommand(program: Command, contextOf: (command: Comm
     .description('delivery stats over a window: for one endpoint, or a row per endpoint')
     .option('--endpoint <id>', 'only this endpoint (ep_...)', nonBlankArgument)
     .option('--window <window>', 'how far back: minutes, hours or days, up to 30d', windowArgument, '24h')
-    .action(async (options: { endpoint?: string; window: string }, command: Command) => {
+    .option('--channel <channel>', "only deliveries of this channel's events (without --endpoint: the endpoints listing it)", nonBlankArgument)
+    .action(async (options: { endpoint?: string; window: string; channel?: string }, command: Command) => {
       const ctx = contextOf(command);
       const api = ctx.api();
       const statsOf = (id: string) =>
-        api.get<EndpointStatsOut>(`/api/v1/endpoints/${encodeURIComponent(id)}/stats`, { window: options.window });
+        api.get<EndpointStatsOut>(`/api/v1/endpoints/${encodeURIComponent(id)}/stats`, { window: options.window, channel: options.channel });
 
       if (options.endpoint) {
         const stats = { endpoint_id: options.endpoint, ...(await statsOf(options.endpoint)) };
@@ -77,7 +78,7 @@ export function registerStatsCommand(program: Command, contextOf: (command: Comm
         );
       }
 
-      const endpoints = (await api.list<EndpointOut>('/api/v1/endpoints', {}, MAX_ENDPOINTS)).data;
+      const endpoints = (await api.list<EndpointOut>('/api/v1/endpoints', { channel: options.channel }, MAX_ENDPOINTS)).data;
       const rows = await mapLimit(endpoints, CONCURRENCY, async (e): Promise<EndpointStatsRow> => ({
         endpoint_id: e.id,
         name: e.name,

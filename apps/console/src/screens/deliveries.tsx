@@ -7,7 +7,7 @@ import { ConfirmDialog, Empty, ErrorBox, Loading, Pager, StatusBadge, Time, useA
 import { loadAllEventTypes } from './registry.js';
 
 const STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
-const FILTER_KEYS = ['status', 'endpoint_id', 'event_type', 'since', 'until'] as const;
+const FILTER_KEYS = ['status', 'endpoint_id', 'event_type', 'channel', 'since', 'until'] as const;
 type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 
 /** An ISO time as a `datetime-local` value in the viewer's zone, and back. */
@@ -19,7 +19,7 @@ const toLocalInput = (iso?: string) => {
 const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : undefined);
 
 /**
- * The outbox: every delivery, filtered by status, endpoint, event type and
+ * The outbox: every delivery, filtered by status, endpoint, event type, channel and
  * creation time (the filters live in the address), paged by cursor; the dead
  * letters the filters select can be replayed at once, after their count.
  */
@@ -36,7 +36,7 @@ export function DeliveriesScreen({ params }: { params: URLSearchParams }) {
   const previewAction = useAction();
 
   const apply = (next: Filters) => navigate('deliveries', next);
-  const replayFilter = { endpoint_id: filters.endpoint_id, event_type: filters.event_type, since: filters.since, until: filters.until };
+  const replayFilter = { endpoint_id: filters.endpoint_id, event_type: filters.event_type, channel: filters.channel, since: filters.since, until: filters.until };
   const endpointName = (id: string) => {
     const e = endpoints.data?.data.find((x) => x.id === id);
     return e ? e.name || e.url : id;
@@ -186,6 +186,10 @@ function FilterForm({ filters, endpoints, eventTypes, onApply }: { filters: Filt
             </option>
           ))}
         </select>
+      </div>
+      <div className="field">
+        <label htmlFor="f-channel">Channel</label>
+        <input id="f-channel" value={draft.channel ?? ''} placeholder="any" onChange={(e) => set('channel', e.target.value.trim())} />
       </div>
       <div className="field">
         <label htmlFor="f-since">Created from (local time)</label>

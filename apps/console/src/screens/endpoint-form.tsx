@@ -17,6 +17,8 @@ interface Draft {
   name: string;
   description: string;
   events: string[];
+  /** Comma-separated channel names; empty means every channel. */
+  channels: string;
   enabled: boolean;
   timeout_ms: string;
   max_attempts: string;
@@ -30,6 +32,7 @@ const EMPTY: Draft = {
   name: '',
   description: '',
   events: [],
+  channels: '',
   enabled: true,
   timeout_ms: '10000',
   max_attempts: '15',
@@ -44,6 +47,7 @@ function draftOf(e: EndpointOut): Draft {
     name: e.name,
     description: e.description,
     events: e.events,
+    channels: e.channels.join(', '),
     enabled: e.enabled,
     timeout_ms: String(e.timeout_ms),
     max_attempts: String(e.max_attempts),
@@ -64,6 +68,10 @@ function toBody(draft: Draft, before: EndpointOut | null): Record<string, unknow
     name: draft.name,
     description: draft.description,
     events: draft.events,
+    channels: draft.channels
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     ...(creating ? { enabled: draft.enabled } : {}),
     timeout_ms: numberOf(draft.timeout_ms),
     max_attempts: numberOf(draft.max_attempts),
@@ -141,6 +149,9 @@ export function EndpointFormScreen({ id }: { id?: string }) {
           <ErrorBox error={registry.error} title="Could not load the event types" />
           {registry.data && <EventPicker registry={registry.data} selected={draft.events} onChange={(events) => set('events', events)} />}
           <FieldError error={error} path="events" />
+          <Field label="Channels" path="channels" error={error} help="Comma-separated, e.g. shop-eu, shop-us. Empty: every channel, and events without one.">
+            {(props) => <input {...props} value={draft.channels} onChange={(e) => set('channels', e.target.value)} />}
+          </Field>
         </Section>
         <Section title="Delivery">
           <div className="grid-3">

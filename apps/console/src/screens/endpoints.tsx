@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { EndpointBulkOut, EndpointOut, EndpointStatsOut, Page } from '@herald/schemas';
 import { api, query } from '../api.js';
-import { href } from '../router.js';
+import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { ConfirmDialog, Empty, ErrorBox, Loading, Pager, StatusBadge, Time, useLoad, usePager } from '../ui.js';
 
@@ -27,11 +27,17 @@ export function disabledWhy(reason: string | null): string {
   }
 }
 
-/** Endpoints with their health at a glance; several can be enabled, disabled or deleted at once. */
-export function EndpointsScreen() {
+/**
+ * Endpoints with their health at a glance, optionally of one channel (in the
+ * address); several, or every one of the channel, can be enabled, disabled or
+ * deleted at once.
+ */
+export function EndpointsScreen({ params }: { params: URLSearchParams }) {
   const { canWrite } = useSession();
-  const pager = usePager('endpoints');
-  const list = useLoad(() => api<Page<EndpointOut>>('GET', `/endpoints${query({ limit: 25, cursor: pager.cursor })}`), [pager.cursor]);
+  const channel = params.get('channel') ?? undefined;
+  const [channelDraft, setChannelDraft] = useState(channel ?? '');
+  const pager = usePager(`endpoints:${channel ?? ''}`);
+  const list = useLoad(() => api<Page<EndpointOut>>('GET', `/endpoints${query({ limit: 25, cursor: pager.cursor, channel })}`), [pager.cursor, channel]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulk, setBulk] = useState<BulkAction | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -43,14 +49,18 @@ export function EndpointsScreen() {
       else next.add(id);
       return next;
     });
+  // With a channel and nothing ticked, the bulk actions are for every endpoint of the channel.
+  const target = selected.size > 0 || channel === undefined ? `${selected.size} endpoint(s)` : `every endpoint of channel ${channel}`;
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
 
   const runBulk = async (action: BulkAction) => {
-    const ids = [...selected];
-    const answer = await api<EndpointBulkOut>('POST', '/endpoints/bulk', { action, ids });
+    // Nothing ticked on a channel's list: the action is for the whole channel.
+    const byChannel = selected.size === 0 && channel !== undefined;
+    const answer = await api<EndpointBulkOut>('POST', '/endpoints/bulk', byChannel ? { action, channel } : { action, ids: [...selected] });
     const failed = answer.results.filter((r) => !r.ok);
+    const total = answer.results.length;
     setOutcome(
-      `${ids.length - failed.length} of ${ids.length} endpoint(s) ${BULK_WORDS[action].done}.` +
+      `${total - failed.length} of ${total} endpoint(s) ${BULK_WORDS[action].done}.` +
         (failed.length ? ` Refused: ${failed.map((f) => `${f.id} (${f.error?.message ?? 'error'})`).join('; ')}` : ''),
     );
     setSelected(new Set());
@@ -67,6 +77,22 @@ export function EndpointsScreen() {
           </a>
         )}
       </div>
+      <form
+        className="filters"
+        aria-label="Filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          navigate('endpoints', channelDraft ? { channel: channelDraft } : {});
+        }}
+      >
+        <div className="field">
+          <label htmlFor="f-ep-channel">Channel</label>
+          <input id="f-ep-channel" value={channelDraft} placeholder="any" onChange={(e) => setChannelDraft(e.target.value.trim())} />
+        </div>
+        <div className="filter-actions">
+          <button type="submit">Apply filter</button>
+        </div>
+      </form>
       {outcome && (
         <p className="notice" role="status">
           {outcome}
@@ -74,10 +100,16 @@ export function EndpointsScreen() {
       )}
       {canWrite && rows.length > 0 && (
         <div className="bulk-bar" role="toolbar" aria-label="Bulk actions">
-          <span>{selected.size} selected</span>
+          <span>{selected.size > 0 || channel === undefined ? `${selected.size} selected` : `channel ${channel}`}</span>
           {(['enable', 'disable', 'delete'] as const).map((action) => (
-            <button key={action} type="button" className={action === 'delete' ? 'danger' : undefined} disabled={selected.size === 0} onClick={() => setBulk(action)}>
-              {BULK_WORDS[action].verb} selected
+            <button
+              key={action}
+              type="button"
+              className={action === 'delete' ? 'danger' : undefined}
+              disabled={selected.size === 0 && channel === undefined}
+              onClick={() => setBulk(action)}
+            >
+              {BULK_WORDS[action].verb} {selected.size > 0 || channel === undefined ? 'selected' : 'channel'}
             </button>
           ))}
         </div>
@@ -110,6 +142,7 @@ export function EndpointsScreen() {
                 <th scope="col">Last delivery</th>
                 <th scope="col">Success (24 h)</th>
                 <th scope="col">Events</th>
+                <th scope="col">Channels</th>
               </tr>
             </thead>
             <tbody>
@@ -134,6 +167,7 @@ export function EndpointsScreen() {
                     <SuccessRate id={e.id} />
                   </td>
                   <td className="small">{e.events.join(', ')}</td>
+                  <td className="small">{e.channels.length > 0 ? e.channels.join(', ') : 'any'}</td>
                 </tr>
               ))}
             </tbody>
@@ -143,15 +177,15 @@ export function EndpointsScreen() {
       {list.data && <Pager page={pager.page} next={list.data.next_cursor} onOlder={pager.older} onNewer={pager.newer} />}
       {bulk && (
         <ConfirmDialog
-          title={`${BULK_WORDS[bulk].verb} ${selected.size} endpoint(s)?`}
-          confirmLabel={`${BULK_WORDS[bulk].verb} ${selected.size}`}
+          title={`${BULK_WORDS[bulk].verb} ${target}?`}
+          confirmLabel={`${BULK_WORDS[bulk].verb} ${selected.size > 0 || channel === undefined ? selected.size : 'channel'}`}
           danger={bulk !== 'enable'}
           onConfirm={() => runBulk(bulk)}
           onClose={() => setBulk(null)}
         >
           <ul className="small">
             {rows
-              .filter((r) => selected.has(r.id))
+              .filter((r) => selected.has(r.id) || (selected.size === 0 && channel !== undefined))
               .map((r) => (
                 <li key={r.id}>{r.name || r.url}</li>
               ))}
