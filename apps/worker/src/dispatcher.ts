@@ -254,7 +254,12 @@ export class Dispatcher {
       while (job) {
         const { retryAt, parked } = await this.process(endpointId, job);
         run++;
-        const yieldTurn = this.closing || (run >= QUANTUM && this.readyBacklog > 0);
+        let yieldTurn = this.closing;
+        if (!yieldTurn && run >= QUANTUM && this.readyBacklog > 0) {
+          // Ingest puts a busy endpoint back in `ready` as it adds jobs: yield only to another endpoint.
+          yieldTurn = await this.othersReady(endpointId);
+          if (!yieldTurn) run = 0;
+        }
         let next: Fetched;
         if (retryAt !== null) {
           await queues.retryAt(job, fleet.id, retryAt);
@@ -308,6 +313,13 @@ export class Dispatcher {
     } finally {
       this.running.delete(job.id!);
     }
+  }
+
+  /** Whether an endpoint other than this one waits in `ready`. */
+  private async othersReady(endpointId: string): Promise<boolean> {
+    const [count, own] = await Promise.all([this.options.redis.zcard(this.keys.ready), this.options.redis.zscore(this.keys.ready, endpointId)]);
+    this.readyBacklog = count;
+    return count > (own === null ? 0 : 1);
   }
 
   /** The queue gave no job: look again when its rate limit opens or its next delayed job is due. */
