@@ -32,6 +32,7 @@ const ID_ROUTES: [method: string, path: string, body?: unknown][] = [
   ['GET', '/api/v1/endpoints/{id}/stats'],
   ['GET', '/api/v1/endpoints/{id}/stats/hourly'],
   ['GET', '/api/v1/endpoints/{id}/attempts'],
+  ['POST', '/api/v1/endpoints/{id}/backfill', { since: new Date(Date.now() - 3_600_000).toISOString() }],
   ['DELETE', '/api/v1/api-keys/{id}'],
   ['GET', '/api/v1/outbox/{delivery_id}'],
   ['POST', '/api/v1/outbox/{delivery_id}/replay'],
