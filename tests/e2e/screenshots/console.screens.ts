@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { eventually, startReceiver } from '@herald/testing';
 import { launchChromium } from '../src/browser.js';
+import { startSmtpSink } from '../src/smtp-sink.js';
 import { call, createTenant, startStack } from '../src/stack.js';
 
 const OUT = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
@@ -16,7 +17,8 @@ const OUT = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
  */
 it('takes the console screenshots', async () => {
   mkdirSync(OUT, { recursive: true });
-  const stack = await startStack();
+  const smtp = await startSmtpSink();
+  const stack = await startStack({ HERALD_SMTP_URL: smtp.url });
   const browser = await launchChromium();
   const good = await startReceiver(() => ({ status: 204 }));
   const flaky = await startReceiver((_req, i) => (i % 3 === 0 ? { status: 503, body: 'busy' } : { status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json' } }));
@@ -107,6 +109,12 @@ it('takes the console screenshots', async () => {
     await page.getByRole('heading', { name: /^Delivery dlv_/ }).waitFor();
     await shoot(page, 'delivery-detail');
 
+    await admin('PATCH', '/api/v1/settings', { primary_contact_email: 'ops@acme.example' });
+    await admin('PATCH', '/api/v1/event-types/invoice.voided', { email: { enabled: true, subscribers: ['finance@acme.example', 'audit@acme.example'] } });
+    await page.goto(`${stack.api.url}/console/#/notifications`);
+    await page.getByLabel('Subscribers of invoice.voided').waitFor();
+    await shoot(page, 'notifications');
+
     await page.goto(`${stack.api.url}/console/#/event-types/invoice.paid`);
     await page.getByLabel('Sample payload (checked against the schema, not saved)').fill('{\n  "invoice_id": "INV-1",\n  "amount": -5,\n  "currency": "GBP"\n}');
     await page.getByText('payload.amount').waitFor();
@@ -133,5 +141,6 @@ it('takes the console screenshots', async () => {
     await flaky.close();
     await down.close();
     await stack.stop();
+    await smtp.close();
   }
 });
