@@ -112,6 +112,8 @@ export class Dispatcher {
   private chains = new Set<Promise<void>>();
   /** The next local wake-up for due timers. */
   private wake?: { at: number; timer: NodeJS.Timeout };
+  /** When a failed sweep was last logged (at most one warning a minute). */
+  private sweepWarnedAt = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.keys = queueKeys(options.prefix);
@@ -381,7 +383,11 @@ export class Dispatcher {
       this.readyBacklog = ready;
       if (Number(nextDue) >= 0) this.wakeAt(Number(nextDue));
     } catch (error) {
-      this.options.logger.debug('moving due timers failed', { error });
+      // A warning, not debug: a sweep that keeps failing leaves retries waiting. Once a minute at most (an outage repeats it every tick).
+      if (Date.now() - this.sweepWarnedAt >= 60_000) {
+        this.sweepWarnedAt = Date.now();
+        this.options.logger.warn('moving due timers failed; retries wait until it works again', { error });
+      }
     }
   }
 
