@@ -63,8 +63,8 @@ async function insertRows(client, tenantId, endpointIds, n, from, step, phase) {
 
 async function insertBatch(client, tenantId, rows) {
   await client.query(
-    `INSERT INTO events (id, tenant_id, event_type, payload, schema_version, created_at)
-     SELECT e, $1, t, '{"n":1}', '2025-01-01', a FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(e, t, a)`,
+    `INSERT INTO events (id, tenant_id, event_type, payload, created_at)
+     SELECT e, $1, t, '{"n":1}', a FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(e, t, a)`,
     [tenantId, rows.evt, rows.type, rows.at],
   );
   await client.query(
