@@ -68,3 +68,9 @@ export const QUICK = {
   runTimeoutMs: 90_000,
   orderingEvents: 1_000,
 };
+
+/** Events per measured run: the calibrated rate × runSeconds, rounded to a whole batch, within [minEvents, maxEvents]. */
+export function eventsFor(P, rate) {
+  const n = Math.round((rate * P.runSeconds) / P.batchSize) * P.batchSize;
+  return Math.min(P.maxEvents, Math.max(P.minEvents, n));
+}

@@ -4,6 +4,7 @@
 // rate and the worker CPU per event, so coordination between processes shows as CPU.
 // → results.fleet
 import { heraldThroughput } from '../lib/measure.mjs';
+import { eventsFor } from '../lib/params.mjs';
 
 async function runFleet(ctx) {
   const { P, results, herald } = ctx;
@@ -11,7 +12,7 @@ async function runFleet(ctx) {
   await herald.workerConcurrency(P.concurrencyMany);
   const known = results.throughput?.eventsPerRun?.herald100Batch;
   const cal = known ? null : await heraldThroughput(ctx, tp100, { batch: true, events: P.calibrationEvents, label: 'fleet: calibration (not counted)' });
-  const events = known ?? Math.min(P.maxEvents, Math.max(P.minEvents, Math.round((cal.rate * P.runSeconds) / P.batchSize) * P.batchSize));
+  const events = known ?? eventsFor(P, cal.rate);
   const out = (results.fleet = { endpoints: 100, workerConcurrency: P.concurrencyMany, events, scenarios: { one: [], two: [] } });
   for (let r = 1; r <= P.runs; r++) {
     out.scenarios.one.push(await heraldThroughput(ctx, tp100, { batch: true, events, label: `fleet: 1 worker process, run ${r}/${P.runs} (${events} events)` }));

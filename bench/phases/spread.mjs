@@ -4,6 +4,7 @@
 // What it shows: whether an endpoint that gets one event costs the worker more than the next
 // event of a busy endpoint. → results.spread
 import { heraldThroughput } from '../lib/measure.mjs';
+import { eventsFor } from '../lib/params.mjs';
 
 async function runSpread(ctx) {
   const { P, results, herald } = ctx;
@@ -16,7 +17,7 @@ async function runSpread(ctx) {
     // As many events as the calibrated 1-endpoint rate delivers in runSeconds (phase 1's figure when it ran).
     const known = results.throughput?.eventsPerRun?.[batch ? 'herald1Batch' : 'herald1Single'];
     const cal = known ? null : await heraldThroughput(ctx, one, { batch, events: P.calibrationEvents, label: `spread: 1 endpoint, ${mode}: calibration (not counted)` });
-    const events = known ?? Math.min(P.maxEvents, Math.max(P.minEvents, Math.round((cal.rate * P.runSeconds) / P.batchSize) * P.batchSize));
+    const events = known ?? eventsFor(P, cal.rate);
     out.eventsPerRun[mode] = events;
     // Warm the many endpoints' caches and queues once, as the 1 endpoint's were by the calibration.
     await heraldThroughput(ctx, many, { batch, events: Math.min(events, P.spreadEndpoints * 2), label: `spread: ${P.spreadEndpoints} endpoints, ${mode}: warm-up (not counted)` });

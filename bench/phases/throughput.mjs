@@ -2,12 +2,7 @@
 // 100 endpoints × single-event and batch ingest, interleaved with the baseline; each scenario
 // sized by a calibration run. → results.throughput
 import { baselineThroughput, heraldThroughput } from '../lib/measure.mjs';
-
-/** Events per measured run: the calibrated rate × runSeconds, rounded to a whole batch, within [minEvents, maxEvents]. */
-function eventsFor(P, rate) {
-  const n = Math.round((rate * P.runSeconds) / P.batchSize) * P.batchSize;
-  return Math.min(P.maxEvents, Math.max(P.minEvents, n));
-}
+import { eventsFor } from '../lib/params.mjs';
 
 async function runThroughput(ctx) {
   const { P, results, herald, baseline } = ctx;

@@ -278,7 +278,7 @@ export function Field({ label, path, error, help, children }: { label: string; p
   const id = useId();
   const errorId = `${id}-error`;
   const helpId = `${id}-help`;
-  const message = error && typeof (error as { fieldMessage?: unknown }).fieldMessage === 'function' ? (error as { fieldMessage(p: string): string | undefined }).fieldMessage(path) : undefined;
+  const message = error instanceof ApiError ? error.fieldMessage(path) : undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
