@@ -390,7 +390,10 @@ export interface EndpointStats {
   p99LatencyMs: number | null;
 }
 
-/** Delivery and attempt figures of one endpoint since a time (of one channel's events, if given), in one query. */
+/**
+ * Delivery and attempt figures of one endpoint since a time (of one channel's events, if given), in one query.
+ * A channel filter also states `channels <> '{}'`, the predicate of the (partial) GIN index on channels.
+ */
 export async function endpointStats(db: PrismaClient, tenantId: string, endpointId: string, since: Date, channel?: string): Promise<EndpointStats> {
   const ch = channel ?? null;
   const [row] = await db.$queryRaw<EndpointStats[]>`
@@ -402,7 +405,7 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
       FROM deliveries
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId}
         AND (status = 'pending' OR created_at >= ${since}::timestamptz)
-        AND (${ch}::text IS NULL OR channels @> ARRAY[${ch}::text])
+        AND (${ch}::text IS NULL OR (channels @> ARRAY[${ch}::text] AND channels <> '{}'))
     ), a AS (
       SELECT
         count(*)::int AS attempts,
@@ -412,7 +415,7 @@ export async function endpointStats(db: PrismaClient, tenantId: string, endpoint
         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms))::int AS "p99LatencyMs"
       FROM attempts at
       WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND created_at >= ${since}::timestamptz
-        AND (${ch}::text IS NULL OR EXISTS (SELECT 1 FROM deliveries dl WHERE dl.id = at.delivery_id AND dl.channels @> ARRAY[${ch}::text]))
+        AND (${ch}::text IS NULL OR EXISTS (SELECT 1 FROM deliveries dl WHERE dl.id = at.delivery_id AND dl.channels @> ARRAY[${ch}::text] AND dl.channels <> '{}'))
     )
     SELECT * FROM d, a`;
   return row!;
