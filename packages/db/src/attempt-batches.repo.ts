@@ -34,12 +34,14 @@ export interface EndpointOutcome {
  * records again changes nothing (attempt ids are fixed), so a statement whose
  * answer was lost can be retried.
  *
- * The deliveries are found by id alone: `status::text` keeps the "still
- * pending" test out of the planner's index choice. Compared as the enum, it
- * let PostgreSQL pick the status index when its statistics said few
- * deliveries were pending, and then read every pending delivery for each
- * statement: during a backlog (16,000 pending, 1 endpoint) ~14,500 index
- * entries per statement, most of PostgreSQL's CPU.
+ * The deliveries are found by primary key, whatever the statistics say:
+ * `id = ANY(ids)` is an index condition of the primary key, and `status::text`
+ * keeps the "still pending" test out of the planner's index choice. Joined
+ * on the unnested rows alone, the planner picked either the status index
+ * (when its statistics said few deliveries were pending) or a sequential
+ * scan with a hash join (a young table): both read the whole backlog or
+ * table for every statement (~14,500 index entries per statement with
+ * 16,000 pending on 1 endpoint), most of PostgreSQL's CPU.
  */
 export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[]): Promise<void> {
   if (records.length === 0) return;
@@ -76,7 +78,7 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
       $17::int[], $18::text[],
       $19::timestamptz[], $14::timestamptz[]
     ) AS v(id, tenant_id, status, attempt, next_attempt_at, last_response_status, last_error, delivered_at, at)
-    WHERE d.id = v.id AND d.tenant_id = v.tenant_id AND d.status::text = 'pending'`,
+    WHERE d.id = ANY($3::text[]) AND d.id = v.id AND d.tenant_id = v.tenant_id AND d.status::text = 'pending'`,
     values: [
       a.map((x) => x.id),
       records.map((r) => r.tenantId),
