@@ -125,7 +125,7 @@ export async function updateEndpointOutcomes(sql: Sql, outcomes: readonly Endpoi
           ELSE COALESCE(e.first_failure_at, v.first_failed) END
     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::boolean[], $6::timestamptz[], $7::int[])
       AS v(id, tenant_id, at, status, ok, first_failed, response_status)
-    WHERE e.id = v.id AND e.tenant_id = v.tenant_id
+    WHERE e.id = ANY($1::text[]) AND e.id = v.id AND e.tenant_id = v.tenant_id
     RETURNING e.id, e.tenant_id, e.first_failure_at, e.failing_notice_for`,
     values: [
       outcomes.map((o) => o.endpointId),

@@ -133,18 +133,25 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
  * The contexts of many deliveries in one query (the worker batches the jobs
  * that start together). Each is looked up by tenant and id; missing ones are
  * absent from the result.
+ *
+ * Planned at each call (no statement name): a plan kept from when the table
+ * was empty (a fresh install, or a benchmark run) was a sequential scan, or a
+ * scan of the whole (tenant_id, kind, id) index for 'webhook', still used
+ * after the table had grown; planning costs ~0.3 ms per batch of jobs.
+ * `id = ANY(ids)` and `kind::text` keep even a poorly informed plan on the
+ * primary key (see writeAttempts).
  */
 export async function loadDeliveryContexts(
   sql: Sql,
   keys: readonly { tenantId: string; deliveryId: string }[],
 ): Promise<Map<string, DeliveryContext>> {
   const { rows } = await sql.query({
-    name: 'herald_load_delivery_contexts',
     text: `SELECT d.id AS delivery_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
             e.event_type, e.created_at AS event_created_at, e.payload, ${ENDPOINT_SELECT}
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
-     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind = 'webhook'
-     JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id JOIN tenants t ON t.id = p.tenant_id`,
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind::text = 'webhook'
+     JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id JOIN tenants t ON t.id = p.tenant_id
+     WHERE d.id = ANY($2::text[])`,
     values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
   });
   const contexts = new Map<string, DeliveryContext>();
@@ -164,18 +171,18 @@ export async function loadDeliveryContexts(
   return contexts;
 }
 
-/** The contexts of email deliveries, in one query; missing ones (and webhook ones) are absent. */
+/** The contexts of email deliveries, in one query; missing ones (and webhook ones) are absent. Planned at each call, as loadDeliveryContexts. */
 export async function loadEmailDeliveryContexts(
   sql: Sql,
   keys: readonly { tenantId: string; deliveryId: string }[],
 ): Promise<Map<string, EmailDeliveryContext>> {
   const { rows } = await sql.query({
-    name: 'herald_load_email_delivery_contexts',
     text: `SELECT d.id AS delivery_id, d.tenant_id, d.event_id, d.recipient, d.status, d.attempts, d.max_attempts,
             e.event_type, e.created_at AS event_created_at, e.payload, t.name AS tenant_name, t.external_id AS tenant_external_id
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
-     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind = 'email'
-     JOIN events e ON e.id = d.event_id JOIN tenants t ON t.id = d.tenant_id`,
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id AND d.kind::text = 'email'
+     JOIN events e ON e.id = d.event_id JOIN tenants t ON t.id = d.tenant_id
+     WHERE d.id = ANY($2::text[])`,
     values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
   });
   const contexts = new Map<string, EmailDeliveryContext>();
