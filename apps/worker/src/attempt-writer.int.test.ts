@@ -1,5 +1,5 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createPrismaClient, createSqlPool, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
@@ -103,5 +103,23 @@ describe('AttemptWriter', () => {
     await writer.record(await attempt(t + 11, false));
     await writer.flush();
     expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toEqual(new Date(t + 11));
+  });
+
+  it('reads deliveries through the primary key, planned at each call, while the table is young', async () => {
+    // A plan kept per connection would be whatever suited the table when first made: a sequential scan of a
+    // table of a page or two, still used once it has grown. The statement is planned at each call instead.
+    const statements: { name?: string; text: string; values: unknown[] }[] = [];
+    const capture = { query: async (config: (typeof statements)[number]) => void statements.push(config) };
+    await writeAttempts(capture as unknown as Sql, [await attempt(Date.UTC(2026, 0, 2), true)]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.name).toBeUndefined();
+    const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `EXPLAIN (FORMAT JSON) ${statements[0]!.text}`, values: statements[0]!.values })).rows;
+    const scans: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: unknown[] }[] = [];
+    const walk = (node: (typeof scans)[number]) => {
+      if (node['Relation Name'] === 'deliveries' && node['Node Type'].endsWith('Scan')) scans.push(node);
+      for (const child of node.Plans ?? []) walk(child as (typeof scans)[number]);
+    };
+    walk(plan[0].Plan);
+    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'deliveries_pkey']]);
   });
 });
