@@ -48,8 +48,9 @@ const RETRY_MAX_MS = 2_000;
  * Writes attempt records by group commit: what arrives while a statement runs
  * gathers and goes together next (up to `maxRows` per statement); when many
  * wait, up to `maxInFlight` statements run at once. `record()` resolves once
- * its attempt and its delivery's new state are committed, so a job only
- * completes after its attempt is durable. While PostgreSQL is unreachable a
+ * its attempt and its delivery's new state are committed; a job completes
+ * after that or, delivered, once its delivery is listed as unrecorded
+ * (unrecorded.ts), which vouches for it until then. While PostgreSQL is unreachable a
  * statement is tried again (for up to `retryForMs`) rather than failing its
  * jobs: a failed job is retried by BullMQ with a new request, so a receiver
  * that already answered 2xx would get the event again and the attempt log

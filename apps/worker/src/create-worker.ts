@@ -16,6 +16,7 @@ import { Fleet } from './fleet.js';
 import { OperationalEvents } from './operational-events.js';
 import { Pruner } from './pruner.js';
 import { Reconciler } from './reconciler.js';
+import { UnrecordedAttempts } from './unrecorded.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -103,6 +104,15 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   });
   const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
   const turns = new FifoTurns({ sql, redis, prefix: config.HERALD_REDIS_PREFIX, queues, recheckMs: config.HERALD_FIFO_RECHECK_MS, logger });
+  const fleet = new Fleet({
+    redis,
+    prefix: config.HERALD_REDIS_PREFIX,
+    queues,
+    leaseMs: config.HERALD_WORKER_LEASE_MS,
+    logger,
+    requeue: (deliveries) => enqueuer.enqueue(deliveries),
+  });
+  const unrecorded = new UnrecordedAttempts({ redis, prefix: config.HERALD_REDIS_PREFIX, workerId: fleet.id, logger });
   const deliver = createDeliverProcessor({
     turns,
     metrics,
@@ -111,6 +121,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     endpoints,
     finish: (tenantId, deliveryId, status, reason) => finishDelivery(sql, tenantId, deliveryId, status, reason),
     attempts,
+    unrecorded,
     health,
     sender: {
       transport,
@@ -135,7 +146,6 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     retry: { baseMs: config.HERALD_RETRY_BASE_MS, maxDelayMs: config.HERALD_RETRY_MAX_DELAY_MS },
     logger,
   });
-  const fleet = new Fleet({ redis, prefix: config.HERALD_REDIS_PREFIX, queues, leaseMs: config.HERALD_WORKER_LEASE_MS, logger });
   await fleet.start();
   dispatcher = new Dispatcher({
     redis,
@@ -211,6 +221,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       await dispatcher!.close();
       await operational.stop();
       await attempts.flush();
+      await unrecorded.flush();
       await fleet.stop();
       endpoints.close();
       await Promise.all([enqueuer.close(), queues.close()]);

@@ -6,7 +6,7 @@ import type { OutboundRequest, OutboundResult } from '@herald/outbound';
 import { INLINE_EVENT_TRUST_MS } from '@herald/queue';
 import { generateSecret, verify } from '@herald/signing';
 import { createMetricsRegistry } from '@herald/http';
-import { createDeliverProcessor, type DeliveryRun } from './deliver.processor.js';
+import { createDeliverProcessor, type DeliverDeps, type DeliveryRun } from './deliver.processor.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
 const secretBox = createSecretBox(randomBytes(32));
@@ -52,7 +52,7 @@ function stored(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
 }
 
 /** The processor with a fake transport and fake repositories; what each was asked. */
-function harness(answer: OutboundResult, context: DeliveryContext | null = stored()) {
+function harness(answer: OutboundResult, context: DeliveryContext | null = stored(), overrides: Partial<DeliverDeps> = {}) {
   const sent: OutboundRequest[] = [];
   const recorded: AttemptRecord[] = [];
   const finished: [string, 'dead' | 'cancelled', DeliveryReason][] = [];
@@ -93,6 +93,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     retry: { baseMs: 1_000, maxDelayMs: 60_000 },
     logger: createLogger({ service: 'test', level: 'error' }),
     metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
+    ...overrides,
   });
   return { deliver, sent, recorded, finished, disabled, loads };
 }
@@ -172,5 +173,39 @@ describe('deliver processor', () => {
     const gone = harness({ ...ok, status: 410 });
     expect(await gone.deliver(inlineRun())).toBe('dead');
     expect(gone.disabled).toEqual([['ep_1', 'gone']]);
+  });
+
+  it('lets a delivered job go before its attempt is committed once the delivery is listed, and otherwise waits for the commit', async () => {
+    /** A record that commits when told. */
+    const pendingRecord = () => {
+      let commit!: () => void;
+      const committed = new Promise<void>((resolve) => (commit = resolve));
+      return { committed, commit };
+    };
+    const first = pendingRecord();
+    const listed: string[] = [];
+    const letGo = harness(ok, null, {
+      attempts: { record: () => first.committed },
+      unrecorded: { letGo: async (spec) => (listed.push(`${spec.tenantId}/${spec.endpointId}/${spec.deliveryId}/${spec.maxAttempts}`), true) },
+    });
+    expect(await letGo.deliver(inlineRun())).toBe('delivered'); // the commit has not happened
+    expect(listed).toEqual(['tnt_1/ep_1/dlv_1/3']);
+    first.commit();
+
+    // No room to list it: the job ends only with its commit.
+    const second = pendingRecord();
+    const waits = harness(ok, null, { attempts: { record: () => second.committed }, unrecorded: { letGo: async () => false } });
+    let ended = false;
+    const done = waits.deliver(inlineRun()).finally(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ended).toBe(false);
+    second.commit();
+    expect(await done).toBe('delivered');
+
+    // A failed attempt is never let go: its retry needs the record first.
+    const asked: string[] = [];
+    const retry = harness(serverError, stored(), { unrecorded: { letGo: async (spec) => (asked.push(spec.deliveryId), true) } });
+    await expect(retry.deliver(inlineRun())).rejects.toBeInstanceOf(RetryLaterError);
+    expect(asked).toEqual([]);
   });
 });

@@ -43,6 +43,12 @@ export interface DeliverDeps {
   finish: (tenantId: string, deliveryId: string, status: 'dead' | 'cancelled', reason: DeliveryReason) => Promise<void>;
   /** Resolves once the attempt and its delivery's new state are committed. */
   attempts: { record(record: AttemptRecord): Promise<void> };
+  /**
+   * Lets a delivered job go before its attempt is committed, when it can vouch
+   * for the delivery meanwhile (unrecorded.ts); resolves false when the job must
+   * wait for the commit. Without it every job waits.
+   */
+  unrecorded?: { letGo(spec: { deliveryId: string; tenantId: string; endpointId: string; maxAttempts: number }, recording: Promise<void>): Promise<boolean> };
   /** Disables an endpoint when an attempt's decision says so. */
   health: { disable(tenantId: string, endpointId: string, reason: DisabledReason): Promise<void> };
   sender: AttemptSender;
@@ -91,7 +97,13 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     const attempt = ctx.attempts + 1;
     const sent = await sendAttempt(deps.sender, { event: ctx.event, endpoint: ctx.endpoint, attempt });
     const decision = decideAttempt({ attempt, maxAttempts: ctx.maxAttempts, result: sent.result, now: sent.finishedAt.getTime() }, deps.retry);
-    await deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision));
+    const recording = deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision));
+    // Handled here so a failure while the job is being let go is not an unhandled rejection; awaited below or by letGo.
+    recording.catch(() => undefined);
+    // Only a final success on an unordered endpoint goes before its commit: a retry, a death or a fifo turn needs the record first.
+    const spec = { deliveryId: ctx.id, tenantId: ctx.tenantId, endpointId: ctx.endpointId, maxAttempts: ctx.maxAttempts };
+    const letGo = decision.delivery === 'delivered' && !fifo && deps.unrecorded ? await deps.unrecorded.letGo(spec, recording) : false;
+    if (!letGo) await recording;
     if (decision.disable) await deps.health.disable(ctx.tenantId, ctx.endpointId, decision.disable);
     if (fifo && decision.delivery !== 'pending') await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, decision.delivery === 'dead');
     // Herald's own events dying are not reported again: a notice about a notice could go round.

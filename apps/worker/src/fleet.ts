@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@herald/core';
-import { queueKeys, workerEndpointsKey, type EndpointQueues, type RedisClient } from '@herald/queue';
+import { queueKeys, workerEndpointsKey, workerUnrecordedKey, type DeliveryJobSpec, type EndpointQueues, type RedisClient } from '@herald/queue';
+import { takeUnrecorded } from './unrecorded.js';
 
 export interface FleetOptions {
   redis: RedisClient;
@@ -15,6 +16,8 @@ export interface FleetOptions {
   logger: Logger;
   /** Told when a dead worker's jobs were handed back (the endpoint is ready again). */
   onReleased?: (endpointId: string, jobs: number) => void;
+  /** Queues again the deliveries a dead worker sent but had not recorded (unrecorded.ts). */
+  requeue: (deliveries: DeliveryJobSpec[]) => Promise<void>;
 }
 
 /**
@@ -24,8 +27,10 @@ export interface FleetOptions {
  * process looks for expired leases as it renews its own; the one that removes
  * a dead process's lease (ZREM answers 1 to exactly one) moves that process's
  * jobs — those still locked with its token, or no longer locked at all — back
- * to waiting and marks their endpoints ready. So a killed worker's in-flight
- * deliveries run again within about one lease, on whichever process is free.
+ * to waiting and marks their endpoints ready, and queues again the deliveries
+ * it had sent but not yet recorded (its unrecorded hash). So a killed worker's
+ * in-flight deliveries run again within about one lease, on whichever process
+ * is free; each reads PostgreSQL first, so what it did record is not sent again.
  */
 export class Fleet {
   /** This process's id, also the lock token of every job it takes. */
@@ -99,13 +104,16 @@ export class Fleet {
       jobs += released;
     }
     await redis.del(key);
-    logger.warn('worker presumed dead: its jobs were handed back', { dead_worker: deadId, endpoints: endpoints.length, jobs });
+    const unrecorded = await takeUnrecorded(redis, this.options.prefix, deadId);
+    if (unrecorded.length > 0) await this.options.requeue(unrecorded);
+    logger.warn('worker presumed dead: its jobs were handed back', { dead_worker: deadId, endpoints: endpoints.length, jobs, unrecorded: unrecorded.length });
   }
 
   /** Leaves the fleet (after this process finished its jobs). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
-    await Promise.all([this.options.redis.zrem(this.keys.workers, this.id), this.options.redis.del(this.endpointsKey)]).catch(() => undefined);
+    const unrecordedKey = workerUnrecordedKey(this.options.prefix, this.id);
+    await Promise.all([this.options.redis.zrem(this.keys.workers, this.id), this.options.redis.del(this.endpointsKey, unrecordedKey)]).catch(() => undefined);
   }
 }

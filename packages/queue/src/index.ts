@@ -1,6 +1,6 @@
 export { clusterNodesOf, createRedis, duplicateForBlocking, logConnectionErrors, whenReady } from './redis.js';
 export type { CreateRedisOptions, RedisClient, RedisRole } from './redis.js';
-export { endpointIdOfQueue, endpointQueueName, isEmailQueueOwner, jobKey, queueKeys, queueMetaKey, workerEndpointsKey } from './names.js';
+export { endpointIdOfQueue, endpointQueueName, isEmailQueueOwner, jobKey, queueKeys, queueMetaKey, workerEndpointsKey, workerUnrecordedKey } from './names.js';
 export type { QueueKeys } from './names.js';
 export { DELIVER_JOB, deliverJobData, deliverJobOptions, EVENTS_MAX_LEN, INLINE_EVENT_TRUST_MS } from './delivery-jobs.js';
 export type { DeliveryJobSpec } from './delivery-jobs.js';
@@ -9,4 +9,4 @@ export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
 export { EndpointQueues } from './endpoint-queues.js';
 export type { EndpointQueuesOptions, Fetched } from './endpoint-queues.js';
 export { announceEndpointChanged, drainEndpointQueue, openEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
-export { deliveriesWithoutJob, endpointsWithWork } from './job-presence.js';
+export { deliveriesWithoutJob, endpointsWithWork, UNRECORDED_HOLD_MS } from './job-presence.js';

@@ -1,14 +1,34 @@
-import { endpointQueueName, jobKey, queueKeys, workerEndpointsKey } from './names.js';
+import { endpointQueueName, jobKey, queueKeys, workerEndpointsKey, workerUnrecordedKey } from './names.js';
 import type { RedisClient } from './redis.js';
 
-/** Which of these deliveries have no job in Redis (one EXISTS per delivery, pipelined by the connection). */
+/**
+ * How long an entry of a live worker's unrecorded hash counts as a delivery
+ * in hand: longer than the attempt writer tries a statement (60 s), so an
+ * entry only a lost removal left behind stops hiding its delivery.
+ */
+export const UNRECORDED_HOLD_MS = 120_000;
+
+/**
+ * Which of these deliveries have no job in Redis (one EXISTS per delivery,
+ * pipelined by the connection) and are not waiting for a live worker to
+ * commit their attempt (its unrecorded hash: the job completed once the
+ * request was sent, and the attempt is on its way to PostgreSQL).
+ */
 export async function deliveriesWithoutJob<T extends { deliveryId: string; endpointId: string }>(
   redis: RedisClient,
   prefix: string,
   deliveries: readonly T[],
 ): Promise<T[]> {
+  if (deliveries.length === 0) return [];
   const exists = await Promise.all(deliveries.map((d) => redis.exists(jobKey(prefix, endpointQueueName(d.endpointId), d.deliveryId))));
-  return deliveries.filter((_, i) => exists[i] === 0);
+  const missing = deliveries.filter((_, i) => exists[i] === 0);
+  if (missing.length === 0) return missing;
+  const workers = await redis.zrange(queueKeys(prefix).workers, 0, -1);
+  const ids = missing.map((d) => d.deliveryId);
+  const held = await Promise.all(workers.map((id) => redis.hmget(workerUnrecordedKey(prefix, id), ...ids)));
+  const since = Date.now() - UNRECORDED_HOLD_MS;
+  const inHand = (value: string | null) => value !== null && (JSON.parse(value) as { listedAt?: number }).listedAt! > since;
+  return missing.filter((_, i) => !held.some((values) => inHand(values[i] ?? null)));
 }
 
 /**

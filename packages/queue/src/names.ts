@@ -52,6 +52,15 @@ export function workerEndpointsKey(prefix: string, workerId: string): string {
   return `${prefix}:worker:${workerId}:endpoints`;
 }
 
+/**
+ * Hash of the deliveries a worker process sent and let go of before their
+ * attempt was committed (field: delivery id; value: its job spec as JSON), so
+ * the others can queue them again if it dies (apps/worker unrecorded.ts).
+ */
+export function workerUnrecordedKey(prefix: string, workerId: string): string {
+  return `${prefix}:worker:${workerId}:unrecorded`;
+}
+
 /*
  * A delivery queue belongs to an owner, and everything keyed "by endpoint" in
  * Redis (the ready and timers sets, a worker's held set, queue limits) is

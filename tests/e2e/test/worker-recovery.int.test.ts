@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { eventually, startReceiver, startTcpProxy, viaProxy, type Receiver, type TcpProxy } from '@herald/testing';
 import { call, createTenant, startStack, type Stack } from '../src/stack.js';
 import { spawnWorker, type WorkerProcess } from '../src/worker-process.js';
@@ -5,8 +6,9 @@ import { spawnWorker, type WorkerProcess } from '../src/worker-process.js';
 /**
  * The worker's faults that must not make a receiver see an event twice when
  * nothing forced it: a PostgreSQL blip while attempts are written, and how
- * soon a killed worker's in-flight deliveries are served again. The worker
- * runs as its own process with the default job lock.
+ * soon a killed worker's in-flight deliveries are served again, including
+ * those it had sent and let go of before their attempt was committed. The
+ * worker runs as its own process with the default job lock.
  */
 describe('worker recovery', () => {
   let stack: Stack;
@@ -111,4 +113,54 @@ describe('worker recovery', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 60_000);
+
+  it('queues again within 10 s what a SIGKILLed worker had sent but not yet recorded', async () => {
+    const { tenant, paths } = await tenantWith(2);
+    receiver.reply(() => ({ status: 200 }));
+    proxy.restore();
+    const victim = spawnWorker({ ...stack.env, DATABASE_URL: viaProxy(stack.env.DATABASE_URL!, proxy) });
+    workers.push(victim);
+    const delivered = () => stack.db.delivery.count({ where: { tenantId: tenant.id, status: 'delivered' } });
+    // One event first: the victim caches both endpoints, so the next jobs need nothing from PostgreSQL to be sent.
+    await ingest(tenant.ingest, 1);
+    await eventually(async () => (await delivered()) === 2, 30_000, 50);
+
+    // The victim's PostgreSQL stalls: its attempts cannot commit, so each 2xx job is let go unrecorded.
+    proxy.pause();
+    await ingest(tenant.ingest, 10); // 20 deliveries
+    await eventually(async () => sends(paths).size === 22, 30_000, 10);
+    const redis = new Redis(stack.env.REDIS_URL!);
+    try {
+      const unrecordedKeys = () => redis.keys(`${stack.redis.prefix}:worker:*:unrecorded`);
+      const [key] = await eventually(async () => {
+        const keys = await unrecordedKeys();
+        return keys.length === 1 && (await redis.hlen(keys[0]!)) === 20 && keys;
+      }, 10_000, 20);
+      const active = await redis.keys(`${stack.redis.prefix}:ep.*:active`);
+      expect(await Promise.all(active.map((k) => redis.llen(k)))).toEqual(active.map(() => 0)); // no job holds them
+      expect(await delivered()).toBe(2);
+
+      victim.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      expect(await victim.exited).toBe('SIGKILL');
+      proxy.cut(); // drops what the stalled connections held: the dead worker's statements never reach PostgreSQL
+      proxy.resume();
+      proxy.restore();
+      const reaper = spawnWorker(stack.env);
+      workers.push(reaper);
+
+      await eventually(async () => (await delivered()) === 22, 30_000, 100);
+      const again = [...sends(paths).values()].filter((times) => times.length > 1);
+      expect(again).toHaveLength(20);
+      for (const times of again) expect(times[1]! - killedAt).toBeLessThan(10_000);
+      // The 20 first requests were never recorded: one attempt each, from the second send.
+      expect(await stack.db.attempt.count({ where: { tenantId: tenant.id } })).toBe(22);
+      expect(await redis.exists(key!)).toBe(0);
+      reaper.child.kill('SIGTERM');
+      expect(await reaper.exited).toBe(0);
+      expect(await unrecordedKeys()).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 90_000);
 });

@@ -1,0 +1,95 @@
+import type { Logger } from '@herald/core';
+import { workerUnrecordedKey, type DeliveryJobSpec, type RedisClient } from '@herald/queue';
+
+// Most deliveries one process lets go of before their attempt is committed; past this, jobs wait for their record again.
+const MAX_UNRECORDED = 1_000;
+
+/**
+ * Deliveries this worker process sent and let go of before their attempt was
+ * committed. A job that delivered (2xx, unordered endpoint) completes as soon
+ * as the request is answered, instead of holding its endpoint's concurrency
+ * while the attempt writer commits (about half of a job's time under load).
+ * What the job's presence in Redis guaranteed until the commit, this hash
+ * (`worker:<id>:unrecorded`) guarantees instead:
+ * - it is written before the job completes, and each entry is removed once
+ *   its attempt is committed (or the writer gave up on it);
+ * - if this process dies, the process that reaps it queues every delivery
+ *   still listed again (Fleet): each reads PostgreSQL, and is sent again only
+ *   if its attempt never reached it, as a job in flight would have been;
+ * - the reconciler counts a listed delivery as queued, so a slow commit is
+ *   not taken for a lost job (for UNRECORDED_HOLD_MS, in case a removal was
+ *   lost).
+ */
+export class UnrecordedAttempts {
+  private readonly key: string;
+  private listed = 0;
+  private removals: string[] = [];
+  private removing = new Set<Promise<void>>();
+  private scheduled = false;
+
+  constructor(private readonly options: { redis: RedisClient; prefix: string; workerId: string; logger: Logger }) {
+    this.key = workerUnrecordedKey(options.prefix, options.workerId);
+  }
+
+  /**
+   * Lets the job go before `recording` settles, if there is room: lists the
+   * delivery (resolves once Redis has it) and unlists it when the attempt is
+   * committed. Resolves false when the job must wait for `recording` itself
+   * (too many already wait, or Redis did not take the entry).
+   */
+  async letGo(spec: DeliveryJobSpec, recording: Promise<void>): Promise<boolean> {
+    if (this.listed >= MAX_UNRECORDED) return false;
+    this.listed++;
+    try {
+      await this.options.redis.hset(this.key, spec.deliveryId, JSON.stringify({ ...spec, listedAt: Date.now() }));
+    } catch {
+      this.listed--;
+      return false;
+    }
+    // A failed record leaves the delivery pending in PostgreSQL: unlisted, the reconciler queues it again.
+    void recording
+      .catch((error: unknown) => this.options.logger.warn('an attempt sent was not recorded; the reconciler will queue it again', { delivery_id: spec.deliveryId, error }))
+      .finally(() => this.unlist(spec.deliveryId));
+    return true;
+  }
+
+  /** Resolves once every entry whose attempt settled so far is removed from Redis. */
+  async flush(): Promise<void> {
+    this.removeNow();
+    while (this.removing.size > 0) await Promise.allSettled([...this.removing]);
+  }
+
+  /** Removes entries in one HDEL per turn of the event loop. */
+  private unlist(deliveryId: string): void {
+    this.listed--;
+    this.removals.push(deliveryId);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.removeNow());
+  }
+
+  private removeNow(): void {
+    this.scheduled = false;
+    if (this.removals.length === 0) return;
+    const ids = this.removals;
+    this.removals = [];
+    // A removal lost to a Redis error leaves an entry behind: harmless, as a reaper would find the delivery recorded.
+    const removal: Promise<void> = this.options.redis
+      .hdel(this.key, ...ids)
+      .then(() => undefined, () => undefined)
+      .finally(() => this.removing.delete(removal));
+    this.removing.add(removal);
+  }
+}
+
+/** The deliveries a dead worker process let go of unrecorded, removed from Redis as they are read. */
+export async function takeUnrecorded(redis: RedisClient, prefix: string, workerId: string): Promise<DeliveryJobSpec[]> {
+  const key = workerUnrecordedKey(prefix, workerId);
+  const entries = await redis.hgetall(key);
+  const specs = Object.values(entries).map((json) => {
+    const { deliveryId, tenantId, endpointId, maxAttempts } = JSON.parse(json) as DeliveryJobSpec;
+    return { deliveryId, tenantId, endpointId, maxAttempts };
+  });
+  if (specs.length > 0) await redis.del(key);
+  return specs;
+}
