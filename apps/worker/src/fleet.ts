@@ -113,7 +113,8 @@ export class Fleet {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
-    const unrecordedKey = workerUnrecordedKey(this.options.prefix, this.id);
-    await Promise.all([this.options.redis.zrem(this.keys.workers, this.id), this.options.redis.del(this.endpointsKey, unrecordedKey)]).catch(() => undefined);
+    const { redis, prefix } = this.options;
+    // One key per command: on a Redis Cluster the keys live in different slots.
+    await Promise.all([redis.zrem(this.keys.workers, this.id), redis.del(this.endpointsKey), redis.del(workerUnrecordedKey(prefix, this.id))]).catch(() => undefined);
   }
 }

@@ -76,6 +76,22 @@ describe('on a Redis Cluster', () => {
     );
     expect(shardsWithQueues.filter(Boolean).length).toBeGreaterThanOrEqual(2);
 
+    // Delivered jobs were let go before their commit (the worker's unrecorded hash): every entry is gone once committed.
+    const keysOnShards = async (pattern: string) =>
+      (
+        await Promise.all(
+          cluster.ports.map(async (port) => {
+            const node = new Redis(port, '127.0.0.1');
+            try {
+              return await node.keys(pattern);
+            } finally {
+              node.disconnect();
+            }
+          }),
+        )
+      ).flat();
+    await eventually(async () => (await keysOnShards(`${stack.redis.prefix}:worker:*:unrecorded`)).length === 0, 10_000, 100);
+
     // A replay is queued through the cluster too.
     const [one] = (await call(stack.api.url, 'GET', '/api/v1/outbox?limit=1', { token: tenant.read })).body.data;
     const before = receiver.requests.length;
