@@ -12,14 +12,13 @@
 // batch; deleted, the worker takes it on its next tick (HERALD_RETENTION_INTERVAL_MS=1000).
 // Not part of `npm test` or `npm run bench`; writes bench/results/<date>-retention.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BenchContext } from './lib/context.mjs';
-import { databaseUrl, deleteKeys, dropDatabase, machineFacts, setupDatabase } from './lib/infra.mjs';
+import { deleteKeys, dropDatabase, machineFacts, REDIS_URL, runPlaces, setupDatabase } from './lib/infra.mjs';
 import { elapsed, log } from './lib/log.mjs';
 import { latencyRun } from './lib/measure.mjs';
 import { FULL } from './lib/params.mjs';
@@ -44,21 +43,14 @@ const PAIRS = Number(cli.pairs);
 const AGE_DAYS = 40;
 
 const { day, compact } = stamps();
-const redis = new Redis('redis://127.0.0.1:6379', { connectionName: 'herald-bench', maxRetriesPerRequest: 3 });
-const rawDir = path.join(resultsDir, 'raw', `${compact}-retention`);
+const redis = new Redis(REDIS_URL, { connectionName: 'herald-bench', maxRetriesPerRequest: 3 });
 const ctx = new BenchContext({
   P: { ...FULL },
   cli: {},
   day,
   compact,
   redis,
-  redisUrl: 'redis://127.0.0.1:6379',
-  dbName: `herald_bench_${compact}`,
-  dbUrl: databaseUrl(`herald_bench_${compact}`),
-  prefix: `herald-bench-${compact}`,
-  tmpDir: mkdtempSync(path.join(os.tmpdir(), 'herald-bench-')),
-  rawDir,
-  logDir: path.join(rawDir, 'logs'),
+  ...runPlaces(compact, path.join(resultsDir, 'raw', `${compact}-retention`)),
   serviceEnv: { HERALD_RETENTION_INTERVAL_MS: '1000', HERALD_RETENTION_DAYS: '30', HERALD_DEAD_RETENTION_DAYS: '30' },
 });
 mkdirSync(ctx.logDir, { recursive: true });
@@ -241,7 +233,7 @@ async function main() {
     redis.disconnect();
     rmSync(ctx.tmpDir, { recursive: true, force: true });
   }
-  writeFileSync(path.join(rawDir, 'results.json'), JSON.stringify(out, null, 2));
+  writeFileSync(path.join(ctx.rawDir, 'results.json'), JSON.stringify(out, null, 2));
   const md = report(out, machine, started);
   const file = path.join(resultsDir, `${day}-retention.md`);
   writeFileSync(file, md);

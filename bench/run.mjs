@@ -10,7 +10,7 @@
 // Each phase is one module in bench/phases/ and its part of the report bench/report/<phase>.mjs;
 // what several phases share is in bench/lib/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BenchContext } from './lib/context.mjs';
 import { analyzeProfile } from './lib/cpuprofile.mjs';
-import { databaseUrl, deleteKeys, dropDatabase, listBenchDatabases, machineFacts, setupDatabase } from './lib/infra.mjs';
+import { deleteKeys, dropDatabase, listBenchDatabases, machineFacts, REDIS_URL, runPlaces, setupDatabase } from './lib/infra.mjs';
 import { elapsed, log, started } from './lib/log.mjs';
 import { FULL, QUICK } from './lib/params.mjs';
 import { benchDir, displayPath, resultsDir, root, scrubPaths } from './lib/paths.mjs';
@@ -119,7 +119,7 @@ async function main() {
   }
   const P = cli.quick ? QUICK : FULL;
   const { day, compact } = stamps();
-  const redis = new Redis('redis://127.0.0.1:6379', { connectionName: 'herald-bench', maxRetriesPerRequest: 3 });
+  const redis = new Redis(REDIS_URL, { connectionName: 'herald-bench', maxRetriesPerRequest: 3 });
 
   if (cli.cleanupStale) {
     for (const name of await listBenchDatabases()) {
@@ -132,22 +132,7 @@ async function main() {
   }
 
   log(`Herald benchmark${cli.quick ? ' (--quick)' : ''}: phases ${cli.only.join(', ')}`);
-  const rawDir = path.join(resultsDir, 'raw', compact);
-  const ctx = new BenchContext({
-    P,
-    cli,
-    day,
-    compact,
-    redis,
-    redisUrl: 'redis://127.0.0.1:6379',
-    dbName: `herald_bench_${compact}`,
-    dbUrl: databaseUrl(`herald_bench_${compact}`),
-    prefix: `herald-bench-${compact}`,
-    basePrefix: `herald-bench-${compact}-base`,
-    tmpDir: mkdtempSync(path.join(os.tmpdir(), 'herald-bench-')),
-    rawDir,
-    logDir: path.join(rawDir, 'logs'),
-  });
+  const ctx = new BenchContext({ P, cli, day, compact, redis, ...runPlaces(compact, path.join(resultsDir, 'raw', compact)) });
   mkdirSync(ctx.logDir, { recursive: true });
 
   const results = {

@@ -10,7 +10,7 @@ import { callJson, mapLimit } from './util.mjs';
 
 export class BenchContext {
   /**
-   * `fields`: P (params), cli, day, compact, redis, redisUrl, dbName, dbUrl, prefix, basePrefix,
+   * `fields`: P (params), cli, day, compact, redis, and the run's places (infra.mjs runPlaces): redisUrl, dbName, dbUrl, prefix, basePrefix,
    * tmpDir, rawDir, logDir. The runner adds results, herald, baseline, pool, receiver,
    * receiverUrl and controlUrl once they exist.
    */

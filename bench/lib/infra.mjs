@@ -1,13 +1,33 @@
 // The benchmark's own database and Redis keys, and facts about the machine.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 export const SERVER_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export function databaseUrl(name) {
   return `postgresql://postgres@127.0.0.1:5432/${name}`;
+}
+
+/**
+ * A run's own places, named by its timestamp (`--cleanup-stale` finds leftovers by these names):
+ * database, Redis prefixes (Herald's and the baseline's), an empty temp dir, and its raw and log dirs.
+ */
+export function runPlaces(compact, rawDir) {
+  const dbName = `herald_bench_${compact}`;
+  return {
+    redisUrl: REDIS_URL,
+    dbName,
+    dbUrl: databaseUrl(dbName),
+    prefix: `herald-bench-${compact}`,
+    basePrefix: `herald-bench-${compact}-base`,
+    tmpDir: mkdtempSync(path.join(os.tmpdir(), 'herald-bench-')),
+    rawDir,
+    logDir: path.join(rawDir, 'logs'),
+  };
 }
 
 /** Creates and migrates the database with the repo's own script (as `npm start` does). */

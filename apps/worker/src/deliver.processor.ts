@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
   type SentAttempt,
 } from '@herald/delivery';
-import { INLINE_EVENT_TRUST_MS, isEmailQueueOwner } from '@herald/queue';
+import { INLINE_EVENT_TRUST_MS, isEmailQueueOwner, type DeliveryJobSpec } from '@herald/queue';
 import { isOperationalEventType, type DeliveryKind, type InlineEvent } from '@herald/schemas';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -48,7 +48,7 @@ export interface DeliverDeps {
    * for the delivery meanwhile (unrecorded.ts); resolves false when the job must
    * wait for the commit. Without it every job waits.
    */
-  unrecorded?: { letGo(spec: { deliveryId: string; tenantId: string; endpointId: string; maxAttempts: number }, recording: Promise<void>): Promise<boolean> };
+  unrecorded?: { letGo(spec: DeliveryJobSpec, recording: Promise<void>): Promise<boolean> };
   /** Disables an endpoint when an attempt's decision says so. */
   health: { disable(tenantId: string, endpointId: string, reason: DisabledReason): Promise<void> };
   sender: AttemptSender;
@@ -101,7 +101,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     // Handled here so a failure while the job is being let go is not an unhandled rejection; awaited below or by letGo.
     recording.catch(() => undefined);
     // Only a final success on an unordered endpoint goes before its commit: a retry, a death or a fifo turn needs the record first.
-    const spec = { deliveryId: ctx.id, tenantId: ctx.tenantId, endpointId: ctx.endpointId, maxAttempts: ctx.maxAttempts };
+    const spec: DeliveryJobSpec = { deliveryId: ctx.id, tenantId: ctx.tenantId, endpointId: ctx.endpointId, maxAttempts: ctx.maxAttempts };
     const letGo = decision.delivery === 'delivered' && !fifo && deps.unrecorded ? await deps.unrecorded.letGo(spec, recording) : false;
     if (!letGo) await recording;
     if (decision.disable) await deps.health.disable(ctx.tenantId, ctx.endpointId, decision.disable);
