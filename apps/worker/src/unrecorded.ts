@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { Logger } from '@herald/core';
 import { workerUnrecordedKey, type DeliveryJobSpec, type RedisClient } from '@herald/queue';
 
@@ -33,18 +34,30 @@ export class UnrecordedAttempts {
 
   /**
    * Lets the job go before `recording` settles, if there is room: lists the
-   * delivery (resolves once Redis has it) and unlists it when the attempt is
-   * committed. Resolves false when the job must wait for `recording` itself
-   * (too many already wait, or Redis did not take the entry).
+   * delivery and unlists it when the attempt is committed. The job's
+   * completion must be sent after this resolves, on the same connection. On a
+   * single Redis it resolves at once (the connection's order puts the entry
+   * first); on a cluster once Redis has the entry. Resolves false when the
+   * job must wait for `recording` itself (too many already wait, or the
+   * cluster did not take the entry).
    */
   async letGo(spec: DeliveryJobSpec, recording: Promise<void>): Promise<boolean> {
     if (this.listed >= MAX_UNRECORDED) return false;
     this.listed++;
-    try {
-      await this.options.redis.hset(this.key, spec.deliveryId, JSON.stringify({ ...spec, listedAt: Date.now() }));
-    } catch {
-      this.listed--;
-      return false;
+    const listing = this.options.redis.hset(this.key, spec.deliveryId, JSON.stringify({ ...spec, listedAt: Date.now() }));
+    if (this.options.redis instanceof Cluster) {
+      // The hash and the job's queue live on different nodes: only the answer says the entry is there first.
+      try {
+        await listing;
+      } catch {
+        this.listed--;
+        return false;
+      }
+    } else {
+      // One Redis runs a connection's commands in the order sent, and the job's completion goes out
+      // after this on the same connection: the entry is there before the job is gone, without a round
+      // trip of its own. Should Redis refuse the entry, the reconciler queues the delivery again.
+      listing.catch((error: unknown) => this.options.logger.warn('a delivery sent could not be listed as unrecorded', { delivery_id: spec.deliveryId, error }));
     }
     // A failed record leaves the delivery pending in PostgreSQL: unlisted, the reconciler queues it again.
     void recording
