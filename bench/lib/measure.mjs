@@ -2,7 +2,6 @@
 // baseline, and an open-loop run at a fixed rate (latency). Each returns the run's figures
 // (as they go into results.json) and logs one line.
 import { log } from './log.mjs';
-import { monitorCommands } from './monitor.mjs';
 import { hrNow, sleep, waitFor } from './util.mjs';
 
 /** The largest "round" rate at or below `value` (for rates derived from a measured maximum). */
@@ -160,12 +159,10 @@ export async function baselineThroughput(ctx, { batch, events, label }) {
  * An open-loop run at `rate` for `durationMs` (after `warmupMs`), then waits up to `drainMs`
  * until the receiver has every event to a `healthy` type that ingest accepted.
  */
-export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, drainMs = 60_000, overloaded = false, countWorkers = false }) {
+export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, drainMs = 60_000, overloaded = false }) {
   await ctx.recv('POST', '/reset');
   const sampler = pids ? ctx.sampler(pids) : null;
   await sampler?.start();
-  // Count BullMQ Workers the worker starts (CLIENT SETNAME of their blocking connection).
-  const starts = countWorkers ? await monitorCommands({}, { prefix: ctx.prefix, attribute: false }) : null;
   const lg = await ctx.loadgen({ target, token, types, mode: 'open', rate, durationMs, warmupMs });
   // Deliveries to wait for: the healthy events ingest accepted (a failed request delivers nothing).
   const failed = new Set(lg.failedSeqs ?? []);
@@ -174,14 +171,11 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
   const drained = await waitFor(async () => (await ctx.recv('GET', '/count')).measured >= expected, { timeoutMs: drainMs, intervalMs: 100 });
   if (sampler) sampler.addCpu('loadgen', lg.cpuMs);
   const resources = await sampler?.stop();
-  const workersStarted = starts ? starts.stop().bullConnections : null;
   const stats = await ctx.recv('GET', '/stats');
   const run = {
     label,
     rate,
     overloaded,
-    workersStarted,
-    workersStartedPerEvent: workersStarted === null ? null : workersStarted / lg.events,
     durationMs,
     sent: lg.events,
     accepted: lg.accepted,
@@ -201,7 +195,7 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     resources,
   };
   log(
-    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured${workersStarted === null ? '' : `, ${workersStarted} Workers started`}, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms)${run.drained ? '' : ' NOT DRAINED'}`,
+    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms)${run.drained ? '' : ' NOT DRAINED'}`,
   );
   await sleep(1000);
   return run;

@@ -65,11 +65,10 @@ export function rawMonitor({ host = '127.0.0.1', port = 6379, name = 'herald-ben
 /**
  * Counts the Redis commands our processes send (MONITOR, attributed by client port to the
  * services of `pids`, { service: pid }) until stop(), and the BullMQ Workers started (the
- * CLIENT SETNAME of their blocking connection under `prefix`). With `attribute: false` only
- * the Workers are counted.
+ * CLIENT SETNAME of their blocking connection under `prefix`).
  */
-export async function monitorCommands(pids, { prefix, attribute = true }) {
-  let owners = attribute ? portOwners(pids) : new Map();
+export async function monitorCommands(pids, { prefix }) {
+  let owners = portOwners(pids);
   let stopped = false;
   const byService = {};
   const byCommand = {};
@@ -86,7 +85,6 @@ export async function monitorCommands(pids, { prefix, attribute = true }) {
     const cmd = String(args[0]).toUpperCase();
     // BullMQ names each Worker's blocking connection `<prefix>:<base64 queue>`: one per Worker started.
     if (cmd === 'CLIENT' && String(args[1]).toUpperCase() === 'SETNAME' && String(args[2]).startsWith(namePrefix)) bullConnections++;
-    if (!attribute) return;
     const port = Number(source.slice(source.lastIndexOf(':') + 1));
     const service = owners.get(port);
     if (service) count(service, cmd);
@@ -97,22 +95,18 @@ export async function monitorCommands(pids, { prefix, attribute = true }) {
       unknown.set(port, entry);
     }
   });
-  const refresh = attribute
-    ? setInterval(() => {
-        owners = portOwners(pids);
-      }, 250)
-    : null;
+  const refresh = setInterval(() => {
+    owners = portOwners(pids);
+  }, 250);
   return {
     stop: () => {
       stopped = true;
       clearInterval(refresh);
       monitor.stop();
-      if (attribute) {
-        owners = portOwners(pids);
-        for (const [port, cmds] of unknown) {
-          const service = owners.get(port);
-          if (service) for (const [cmd, n] of Object.entries(cmds)) count(service, cmd, n);
-        }
+      owners = portOwners(pids);
+      for (const [port, cmds] of unknown) {
+        const service = owners.get(port);
+        if (service) for (const [cmd, n] of Object.entries(cmds)) count(service, cmd, n);
       }
       return { byService, byCommand, bullConnections };
     },

@@ -60,7 +60,6 @@ async function runIsolation(ctx) {
           healthy: (type) => !badTypes.has(type),
           label: `isolation ${mode === 'bad' ? 'with a slow and a failing endpoint' : 'control (all healthy)'}, ${rate}/s, run ${r}/${P.runs}`,
           pids: () => herald.pids(),
-          countWorkers: true,
         }),
       );
     }

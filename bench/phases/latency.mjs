@@ -52,7 +52,6 @@ async function runLatency(ctx) {
       warmupMs: P.warmupMs,
       label: `Herald ${rate}/s, run ${r}`,
       pids: () => herald.pids(),
-      countWorkers: true,
       ...extra,
     });
   for (let r = 1; r <= P.runs; r++) {

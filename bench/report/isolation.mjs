@@ -100,10 +100,10 @@ export function section(results, s) {
   const i = s.isolation;
   L.push(
     mdTable(
-      ['Healthy endpoints', 'p50 ms', 'p99 ms', 'max ms', 'Workers started per event', 'deliveries measured per run', 'CPU of other users\' processes'],
+      ['Healthy endpoints', 'p50 ms', 'p99 ms', 'max ms', 'deliveries measured per run', 'CPU of other users\' processes'],
       [
-        ['control (all healthy)', fmtMmm(i.controlP50, 1), fmtMmm(i.control, 1), fmtMmm(mmm(iso.control.map((r) => r.latency.max)), 0), fmtMmm(mmm(iso.control.map((r) => r.workersStartedPerEvent)), 2), fmt(mmm(iso.control.map((r) => r.measured)).median), pctMmm(mmm(iso.control.map((r) => r.resources?.machine.otherMs / r.resources?.machine.capacityMs)))],
-        ['with one slow and one failing endpoint', fmtMmm(i.badP50, 1), fmtMmm(i.bad, 1), fmtMmm(mmm(iso.bad.map((r) => r.latency.max)), 0), fmtMmm(mmm(iso.bad.map((r) => r.workersStartedPerEvent)), 2), fmt(mmm(iso.bad.map((r) => r.measured)).median), pctMmm(mmm(iso.bad.map((r) => r.resources?.machine.otherMs / r.resources?.machine.capacityMs)))],
+        ['control (all healthy)', fmtMmm(i.controlP50, 1), fmtMmm(i.control, 1), fmtMmm(mmm(iso.control.map((r) => r.latency.max)), 0), fmt(mmm(iso.control.map((r) => r.measured)).median), pctMmm(mmm(iso.control.map((r) => r.resources?.machine.otherMs / r.resources?.machine.capacityMs)))],
+        ['with one slow and one failing endpoint', fmtMmm(i.badP50, 1), fmtMmm(i.bad, 1), fmtMmm(mmm(iso.bad.map((r) => r.latency.max)), 0), fmt(mmm(iso.bad.map((r) => r.measured)).median), pctMmm(mmm(iso.bad.map((r) => r.resources?.machine.otherMs / r.resources?.machine.capacityMs)))],
       ],
     ),
   );

@@ -5,6 +5,9 @@ import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 
 export const TARGETS = { p99: 25, ackP99: 15, ackRate: 250 };
 
+/** CPU of the whole machine (both cores, every process) per event sent during a run, in ms. */
+const cpuPerEvent = (r) => (r.resources && r.sent ? r.resources.machine.busyMs / r.sent : null);
+
 /** s.latency (Herald, by rate) and s.baselineByRate (the bare pipeline, by rate). */
 export function summarize(results, s) {
   s.latency = {};
@@ -17,7 +20,6 @@ export function summarize(results, s) {
       overloaded: Boolean(p.overloaded),
       extra: Boolean(p.extra),
       ackedRate: mmm(runs.map((r) => r.ackedRate)),
-      workersPerEvent: mmm(runs.map((r) => r.workersStartedPerEvent)),
       busy: mmm(runs.map((r) => (r.resources ? r.resources.machine.busyMs / r.resources.machine.capacityMs : null))),
       other: mmm(runs.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
       perRun: runs.map((r) => ({ p99: r.latency.p99, other: r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null })),
@@ -31,6 +33,7 @@ export function summarize(results, s) {
       drained: runs.every((r) => r.drained),
       measured: runs.map((r) => r.measured),
       cpu: runs.map((r) => r.resources),
+      cpuPerEvent: mmm(runs.map(cpuPerEvent)),
     };
   }
   s.baselineByRate = {};
@@ -44,6 +47,8 @@ export function summarize(results, s) {
       lagP99: mmm(bl.map((r) => r.lag?.p99)),
       other: mmm(bl.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
       ackedRate: mmm(bl.map((r) => r.ackedRate)),
+      busy: mmm(bl.map((r) => (r.resources ? r.resources.machine.busyMs / r.resources.machine.capacityMs : null))),
+      cpuPerEvent: mmm(bl.map(cpuPerEvent)),
       drained: bl.every((r) => r.drained),
     };
   }
@@ -148,7 +153,8 @@ export function section(results, s) {
     fmtMmm(l.ackedRate, 0),
     fmtMmm(l.ackP99, 1),
     fmtMmm(l.lagP99, 1),
-    fmtMmm(l.workersPerEvent, 2),
+    fmtMmm(l.cpuPerEvent, 2),
+    pctMmm(l.busy),
     pctMmm(l.other),
     l.drained ? 'yes' : 'NO',
   ]);
@@ -161,12 +167,13 @@ export function section(results, s) {
       fmtMmm(b.ackedRate, 0),
       fmtMmm(b.ackP99, 1),
       fmtMmm(b.lagP99, 1),
-      '–',
+      fmtMmm(b.cpuPerEvent, 2),
+      pctMmm(b.busy),
       pctMmm(b.other),
       b.drained ? 'yes' : 'NO',
     ]);
   }
-  L.push(mdTable(['Rate', 'p50 ms', 'p99 ms', 'max ms', 'ingest acked /s', 'ingest ack p99 ms', 'generator lag p99 ms', 'Workers started per event', 'CPU of other users\' processes', 'all delivered'], rows));
+  L.push(mdTable(['Rate', 'p50 ms', 'p99 ms', 'max ms', 'ingest acked /s', 'ingest ack p99 ms', 'generator lag p99 ms', 'machine CPU ms per event', 'machine busy', 'CPU of other users\' processes', 'all delivered'], rows));
   const disturbed = Object.entries(s.latency).flatMap(([rate, l]) => l.perRun.filter((x) => x.other > 0.2).map((x) => `${rate}/s (p99 ${fmt(x.p99, 0)} ms with ${pct(x.other)} of the machine taken by other processes)`));
   if (disturbed.length) {
     L.push('');
@@ -174,7 +181,7 @@ export function section(results, s) {
   }
   L.push('');
   L.push(
-    '"Workers started per event": how many per-endpoint BullMQ Workers the worker started (each opens a blocking Redis connection and looks up the endpoint\'s rate limit) per event sent, counted from the CLIENT SETNAME of their connections (MONITOR); 0 means every endpoint already had a live Worker.',
+    '"Machine CPU ms per event": the CPU every process on the machine used during the run (both cores; Herald or the bare pipeline, PostgreSQL, Redis, the receiver and the generator), divided by the events sent; "machine busy": the share of both cores in use. Near 100 % busy, a rate is CPU-bound: its latency is mostly waiting for a core. At a fixed rate an event shares fewer statements, round trips and wake-ups with others than at the maximum rate (section 1), so it costs more CPU there.',
   );
   const same = Object.entries(s.latency).filter(([rate, l]) => !l.overloaded && s.baselineByRate[rate]);
   if (same.length) {
@@ -182,7 +189,7 @@ export function section(results, s) {
     for (const [rate, l] of same) {
       const b = s.baselineByRate[rate];
       L.push(
-        `At ${rate} events/s (same rate, same machine, runs interleaved) Herald's p50 is ${fmt(l.p50.median / b.p50.median, 1)}× and its p99 ${fmt(l.p99.median / b.p99.median, 1)}× the bare pipeline's (${fmt(l.p50.median, 1)} vs ${fmt(b.p50.median, 1)} ms, ${fmt(l.p99.median, 1)} vs ${fmt(b.p99.median, 1)} ms).`,
+        `At ${rate} events/s (same rate, same machine, runs interleaved) Herald's p50 is ${fmt(l.p50.median / b.p50.median, 1)}× and its p99 ${fmt(l.p99.median / b.p99.median, 1)}× the bare pipeline's (${fmt(l.p50.median, 1)} vs ${fmt(b.p50.median, 1)} ms, ${fmt(l.p99.median, 1)} vs ${fmt(b.p99.median, 1)} ms), using ${fmt(l.cpuPerEvent.median, 2)} vs ${fmt(b.cpuPerEvent.median, 2)} ms of machine CPU per event (machine ${pct(l.busy.median)} vs ${pct(b.busy.median)} busy).`,
       );
     }
   }
