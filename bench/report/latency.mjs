@@ -7,6 +7,8 @@ export const TARGETS = { p99: 25, ackP99: 15, ackRate: 250 };
 
 /** CPU of the whole machine (both cores, every process) per event sent during a run, in ms. */
 const cpuPerEvent = (r) => (r.resources && r.sent ? r.resources.machine.busyMs / r.sent : null);
+/** A run's share of both cores that was `busyMs` (all in use) or `otherMs` (other users' processes). */
+const machineShare = (r, field) => (r.resources ? r.resources.machine[field] / r.resources.machine.capacityMs : null);
 
 /** s.latency (Herald, by rate) and s.baselineByRate (the bare pipeline, by rate). */
 export function summarize(results, s) {
@@ -20,9 +22,9 @@ export function summarize(results, s) {
       overloaded: Boolean(p.overloaded),
       extra: Boolean(p.extra),
       ackedRate: mmm(runs.map((r) => r.ackedRate)),
-      busy: mmm(runs.map((r) => (r.resources ? r.resources.machine.busyMs / r.resources.machine.capacityMs : null))),
-      other: mmm(runs.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
-      perRun: runs.map((r) => ({ p99: r.latency.p99, other: r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null })),
+      busy: mmm(runs.map((r) => machineShare(r, 'busyMs'))),
+      other: mmm(runs.map((r) => machineShare(r, 'otherMs'))),
+      perRun: runs.map((r) => ({ p99: r.latency.p99, other: machineShare(r, 'otherMs') })),
       durationMs: runs[0]?.durationMs,
       p50: mmm(runs.map((r) => r.latency.p50)),
       p99: mmm(runs.map((r) => r.latency.p99)),
@@ -45,9 +47,9 @@ export function summarize(results, s) {
       max: mmm(bl.map((r) => r.latency.max)),
       ackP99: mmm(bl.map((r) => r.ack?.p99)),
       lagP99: mmm(bl.map((r) => r.lag?.p99)),
-      other: mmm(bl.map((r) => (r.resources ? r.resources.machine.otherMs / r.resources.machine.capacityMs : null))),
+      other: mmm(bl.map((r) => machineShare(r, 'otherMs'))),
       ackedRate: mmm(bl.map((r) => r.ackedRate)),
-      busy: mmm(bl.map((r) => (r.resources ? r.resources.machine.busyMs / r.resources.machine.capacityMs : null))),
+      busy: mmm(bl.map((r) => machineShare(r, 'busyMs'))),
       cpuPerEvent: mmm(bl.map(cpuPerEvent)),
       drained: bl.every((r) => r.drained),
     };

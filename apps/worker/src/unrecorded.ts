@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { Logger } from '@herald/core';
-import { workerUnrecordedKey, type DeliveryJobSpec, type RedisClient } from '@herald/queue';
+import { decodeUnrecorded, encodeUnrecorded, workerUnrecordedKey, type DeliveryJobSpec, type RedisClient } from '@herald/queue';
 
 // Most deliveries one process lets go of before their attempt is committed; past this, jobs wait for their record again.
 const MAX_UNRECORDED = 1_000;
@@ -44,7 +44,7 @@ export class UnrecordedAttempts {
   async letGo(spec: DeliveryJobSpec, recording: Promise<void>): Promise<boolean> {
     if (this.listed >= MAX_UNRECORDED) return false;
     this.listed++;
-    const listing = this.options.redis.hset(this.key, spec.deliveryId, JSON.stringify({ ...spec, listedAt: Date.now() }));
+    const listing = this.options.redis.hset(this.key, spec.deliveryId, encodeUnrecorded(spec, Date.now()));
     if (this.options.redis instanceof Cluster) {
       // The hash and the job's queue live on different nodes: only the answer says the entry is there first.
       try {
@@ -99,10 +99,7 @@ export class UnrecordedAttempts {
 export async function takeUnrecorded(redis: RedisClient, prefix: string, workerId: string): Promise<DeliveryJobSpec[]> {
   const key = workerUnrecordedKey(prefix, workerId);
   const entries = await redis.hgetall(key);
-  const specs = Object.values(entries).map((json) => {
-    const { deliveryId, tenantId, endpointId, maxAttempts } = JSON.parse(json) as DeliveryJobSpec;
-    return { deliveryId, tenantId, endpointId, maxAttempts };
-  });
+  const specs = Object.values(entries).map((value) => decodeUnrecorded(value).spec);
   if (specs.length > 0) await redis.del(key);
   return specs;
 }

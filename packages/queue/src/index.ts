@@ -9,4 +9,5 @@ export type { DeliveryEnqueuerOptions } from './delivery-enqueuer.js';
 export { EndpointQueues } from './endpoint-queues.js';
 export type { EndpointQueuesOptions, Fetched } from './endpoint-queues.js';
 export { announceEndpointChanged, drainEndpointQueue, openEndpointQueue, purgeEndpointQueue } from './endpoint-queue.js';
-export { deliveriesWithoutJob, endpointsWithWork, UNRECORDED_HOLD_MS } from './job-presence.js';
+export { decodeUnrecorded, deliveriesWithoutJob, encodeUnrecorded, endpointsWithWork, UNRECORDED_HOLD_MS } from './job-presence.js';
+export type { UnrecordedEntry } from './job-presence.js';

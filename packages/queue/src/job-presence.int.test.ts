@@ -1,6 +1,6 @@
 import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { createLogger } from '@herald/core';
-import { deliveriesWithoutJob, UNRECORDED_HOLD_MS } from './job-presence.js';
+import { deliveriesWithoutJob, encodeUnrecorded, UNRECORDED_HOLD_MS } from './job-presence.js';
 import { endpointQueueName, jobKey, queueKeys, workerUnrecordedKey } from './names.js';
 import { createRedis, whenReady, type RedisClient } from './redis.js';
 
@@ -23,7 +23,7 @@ describe('deliveriesWithoutJob against real Redis', () => {
   it("counts a job, or a live worker's recent unrecorded entry, as the delivery's; not a dead worker's or a stale one", async () => {
     const { prefix } = keys;
     const d = (id: string) => ({ deliveryId: id, endpointId: 'ep_1', tenantId: 'tnt_1' });
-    const entry = (listedAt: number) => JSON.stringify({ ...d('x'), maxAttempts: 3, listedAt });
+    const entry = (listedAt: number) => encodeUnrecorded({ ...d('x'), maxAttempts: 3 }, listedAt);
     await redis.hset(jobKey(prefix, endpointQueueName('ep_1'), 'dlv_job'), 'name', 'deliver');
     await redis.zadd(queueKeys(prefix).workers, Date.now() + 60_000, 'w_live');
     await redis.hset(workerUnrecordedKey(prefix, 'w_live'), 'dlv_unrecorded', entry(Date.now()), 'dlv_stale', entry(Date.now() - UNRECORDED_HOLD_MS - 1_000));

@@ -1,3 +1,4 @@
+import type { DeliveryJobSpec } from './delivery-jobs.js';
 import { endpointQueueName, jobKey, queueKeys, workerEndpointsKey, workerUnrecordedKey } from './names.js';
 import type { RedisClient } from './redis.js';
 
@@ -7,6 +8,24 @@ import type { RedisClient } from './redis.js';
  * entry only a lost removal left behind stops hiding its delivery.
  */
 export const UNRECORDED_HOLD_MS = 120_000;
+
+/** An entry of a worker's unrecorded hash (workerUnrecordedKey): the delivery's job spec, and when it was listed. */
+export interface UnrecordedEntry {
+  spec: DeliveryJobSpec;
+  listedAt: number;
+}
+
+/** The hash value of an unrecorded delivery (its field is the delivery id). */
+export function encodeUnrecorded(spec: DeliveryJobSpec, listedAt: number): string {
+  const { deliveryId, tenantId, endpointId, maxAttempts } = spec;
+  return JSON.stringify({ deliveryId, tenantId, endpointId, maxAttempts, listedAt });
+}
+
+/** Reads an entry of a worker's unrecorded hash back. */
+export function decodeUnrecorded(value: string): UnrecordedEntry {
+  const { deliveryId, tenantId, endpointId, maxAttempts, listedAt } = JSON.parse(value) as DeliveryJobSpec & { listedAt: number };
+  return { spec: { deliveryId, tenantId, endpointId, maxAttempts }, listedAt };
+}
 
 /**
  * Which of these deliveries have no job in Redis (one EXISTS per delivery,
@@ -27,7 +46,7 @@ export async function deliveriesWithoutJob<T extends { deliveryId: string; endpo
   const ids = missing.map((d) => d.deliveryId);
   const held = await Promise.all(workers.map((id) => redis.hmget(workerUnrecordedKey(prefix, id), ...ids)));
   const since = Date.now() - UNRECORDED_HOLD_MS;
-  const inHand = (value: string | null) => value !== null && (JSON.parse(value) as { listedAt?: number }).listedAt! > since;
+  const inHand = (value: string | null) => value !== null && decodeUnrecorded(value).listedAt > since;
   return missing.filter((_, i) => !held.some((values) => inHand(values[i] ?? null)));
 }
 

@@ -54,7 +54,7 @@ export function workerEndpointsKey(prefix: string, workerId: string): string {
 
 /**
  * Hash of the deliveries a worker process sent and let go of before their
- * attempt was committed (field: delivery id; value: its job spec as JSON), so
+ * attempt was committed (field: delivery id; value: job-presence.ts encodeUnrecorded), so
  * the others can queue them again if it dies (apps/worker unrecorded.ts).
  */
 export function workerUnrecordedKey(prefix: string, workerId: string): string {
