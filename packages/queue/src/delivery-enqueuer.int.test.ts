@@ -1,5 +1,6 @@
-import { testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
+import { eventually, startTcpProxy, testRedisPrefix, type TestRedisPrefix } from '@herald/testing';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createLogger, newId } from '@herald/core';
 import { DeliveryEnqueuer } from './delivery-enqueuer.js';
 import { DELIVER_JOB, EVENTS_MAX_LEN } from './delivery-jobs.js';
@@ -135,5 +136,46 @@ describe('DeliveryEnqueuer against real Redis', () => {
     await enqueuer.signal([epA, epB]);
     expect((await ready()).sort()).toEqual([epA, epB].sort());
     expect(await queueOf(epA).count()).toBe(0);
+  });
+
+  it('sends the adds and then the ready signal without waiting for an answer between them (one round trip, jobs first)', async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const logger = createLogger({ service: 'queue-test', level: 'error' });
+    const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, 'queue-test-proxied', { role: 'producer', logger });
+    const viaProxy = new DeliveryEnqueuer({ redis: proxied, prefix });
+    // What Redis runs, in order, seen on a direct connection: scripts on the test's keys (BullMQ's adds,
+    // the first sent as EVAL) and ZADDs to the ready set.
+    const monitor = await (redis as Redis).monitor();
+    const ran: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const cmd = String(args[0]).toLowerCase();
+      if (cmd === 'zadd' && args[1] === queueKeys(prefix).ready) ran.push(`ready ${args[4]}`);
+      if ((cmd === 'eval' || cmd === 'evalsha') && args.some((a) => String(a).startsWith(`${prefix}:`))) ran.push('script');
+    });
+    try {
+      await whenReady(proxied, 5_000);
+      const [epA, epB] = [newId('ep'), newId('ep')];
+      const [d1, d2] = [newId('dlv'), newId('dlv')];
+      proxy.holdReplies(); // Redis gets every request but its answers wait in the proxy
+      const enqueued = viaProxy.enqueue([
+        { deliveryId: d1, tenantId: 'tnt_1', endpointId: epA, maxAttempts: 15 },
+        { deliveryId: d2, tenantId: 'tnt_1', endpointId: epB, maxAttempts: 15 },
+      ]);
+      // Both endpoints became ready although no answer to the adds reached the enqueuer, and the adds ran first.
+      await eventually(async () => (await ready()).length === 2, 5_000, 20);
+      await eventually(async () => ran.filter((r) => r.startsWith('ready')).length === 2, 5_000, 20);
+      expect(ran).toEqual(['script', 'script', `ready ${epA}`, `ready ${epB}`]);
+      expect(await queueOf(epA).getJobState(d1)).toBe('waiting');
+      expect(await queueOf(epB).getJobState(d2)).toBe('waiting');
+      proxy.resume();
+      await enqueued;
+    } finally {
+      proxy.resume();
+      monitor.disconnect();
+      await viaProxy.close();
+      proxied.disconnect();
+      await proxy.close();
+    }
   });
 });

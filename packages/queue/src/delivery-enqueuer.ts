@@ -31,14 +31,14 @@ export interface DeliveryEnqueuerOptions {
  * Puts delivery jobs into their endpoints' queues and marks the endpoints
  * ready, so a worker picks them up at once. Small calls made in the same turn
  * of the event loop (concurrent ingest requests) are combined. Every command
- * or transaction stays within one hash slot and the connection pipelines
- * them, so the same code runs on a Redis Cluster.
+ * or transaction stays within one hash slot, so it runs on a Redis Cluster
+ * too.
  */
 export class DeliveryEnqueuer {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly queues: EndpointQueues;
-  /** Adds many jobs over several queues in one transaction (BullMQ's flows without children). */
+  /** On a Redis Cluster: adds many jobs over several queues of one hash slot in one transaction (BullMQ's flows without children). */
   private readonly flows: FlowProducer;
   /** When this process last wrote each endpoint's queue meta (performance.now()). */
   private readonly metaWrittenAt = new Map<string, number>();
@@ -64,36 +64,39 @@ export class DeliveryEnqueuer {
   }
 
   /**
-   * One job goes through its endpoint's queue; several go in one transaction
-   * per hash slot (all of them on a single Redis; on a cluster, those whose
-   * queues share a slot), since a transaction cannot span slots.
+   * On a single Redis every add, then the endpoints' signal, go out at once on
+   * the one connection: one round trip, and Redis runs a connection's commands
+   * in the order sent, so a worker that pops an endpoint finds its jobs. On a
+   * Redis Cluster the ready set and the queues live on different nodes, so the
+   * signal waits for the adds, which go in one transaction per hash slot.
    */
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
-    if (specs.length === 1) {
-      const spec = specs[0]!;
-      await this.queues.add(spec.endpointId, deliverJobData(spec), deliverJobOptions(spec));
-    } else {
-      const bySlot = new Map<number, DeliveryJobSpec[]>();
-      const cluster = this.redis instanceof Cluster;
-      for (const spec of specs) {
-        const slot = cluster ? calculateSlot(endpointQueueName(spec.endpointId)) : 0;
-        bySlot.set(slot, [...(bySlot.get(slot) ?? []), spec]);
-      }
-      await Promise.all(
-        [...bySlot.values()].map((group) =>
-          this.flows.addBulk(
-            group.map((spec) => ({
-              name: DELIVER_JOB,
-              queueName: endpointQueueName(spec.endpointId),
-              prefix: this.prefix,
-              data: deliverJobData(spec),
-              opts: deliverJobOptions(spec),
-            })),
-          ),
-        ),
-      );
+    const endpointIds = [...new Set(specs.map((s) => s.endpointId))];
+    if (!(this.redis instanceof Cluster)) {
+      const client = await this.queues.client();
+      const adds = specs.map((spec) => this.queues.addOn(client, spec.endpointId, deliverJobData(spec), deliverJobOptions(spec)));
+      await Promise.all([...adds, this.signal(endpointIds)]);
+      return;
     }
-    await this.signal([...new Set(specs.map((s) => s.endpointId))]);
+    const bySlot = new Map<number, DeliveryJobSpec[]>();
+    for (const spec of specs) {
+      const slot = calculateSlot(endpointQueueName(spec.endpointId));
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), spec]);
+    }
+    await Promise.all(
+      [...bySlot.values()].map((group) =>
+        this.flows.addBulk(
+          group.map((spec) => ({
+            name: DELIVER_JOB,
+            queueName: endpointQueueName(spec.endpointId),
+            prefix: this.prefix,
+            data: deliverJobData(spec),
+            opts: deliverJobOptions(spec),
+          })),
+        ),
+      ),
+    );
+    await this.signal(endpointIds);
   }
 
   /**

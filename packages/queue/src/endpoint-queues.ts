@@ -98,6 +98,7 @@ export class EndpointQueues {
   /** One real Queue: its backend owns the connection wrapper; the endpoints' handles are its siblings. */
   private readonly base: Queue;
   private readonly handles = new Map<string, QueueLike>();
+  private resolvedClient?: unknown;
   private readonly maxHandles: number;
 
   constructor(private readonly options: EndpointQueuesOptions) {
@@ -136,10 +137,19 @@ export class EndpointQueues {
     return fetchedOf(queue, await queue.backend.moveToActive(token));
   }
 
-  /** Adds one job to the endpoint's queue (several at once go through a FlowProducer: see DeliveryEnqueuer). */
-  async add(endpointId: string, data: DeliverJob, opts: JobsOptions): Promise<void> {
-    const queue = this.queue(endpointId);
-    await new Job(queue as never, DELIVER_JOB, data, opts, opts.jobId).addJob((await queue.backend.client) as never);
+  /** BullMQ's wrapped client of the shared connection, for addOn(). */
+  async client(): Promise<unknown> {
+    return (this.resolvedClient ??= await backendOf(this.base).client);
+  }
+
+  /**
+   * Adds one job to the endpoint's queue on `client` (from client()). The
+   * command is sent before this returns, so what the caller sends next on the
+   * connection reaches Redis after it; the promise settles on Redis's answer.
+   */
+  addOn(client: unknown, endpointId: string, data: DeliverJob, opts: JobsOptions): Promise<void> {
+    const added = new Job(this.queue(endpointId) as never, DELIVER_JOB, data, opts, opts.jobId).addJob(client as never);
+    return added.then(() => undefined);
   }
 
   /** Finishes a job (removed at once) and, with `fetchNext`, takes the endpoint's next one in the same round trip. */

@@ -14,6 +14,8 @@ export interface TcpProxy {
    * lost) until resume(): like a network path that stalls, then recovers.
    */
   pause(): void;
+  /** Holds only the server's answers until resume(): requests still reach it. */
+  holdReplies(): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let held: [Socket, Buffer][] = [];
   let refusing = false;
   let paused = false;
+  let holdingReplies = false;
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy();
@@ -34,7 +37,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const forward = (to: Socket) => (chunk: Buffer) => {
-      if (paused) held.push([to, chunk]);
+      if (paused || (holdingReplies && to === client)) held.push([to, chunk]);
       else to.write(chunk);
     };
     client.on('data', forward(upstream));
@@ -63,8 +66,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     pause() {
       paused = true;
     },
+    holdReplies() {
+      holdingReplies = true;
+    },
     resume() {
       paused = false;
+      holdingReplies = false;
       for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
       held = [];
     },
