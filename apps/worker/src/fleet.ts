@@ -20,10 +20,14 @@ export interface FleetOptions {
   requeue: (deliveries: DeliveryJobSpec[]) => Promise<void>;
 }
 
+// Most endpoints unlisted in one SREM.
+const UNLIST_CHUNK = 1_000;
+
 /**
  * This worker process's membership of the fleet. Each process holds a lease
  * (`workers`, scored by expiry) and lists the endpoints it holds jobs of
- * (`worker:<id>:endpoints`, written before it takes a job of one). Every
+ * (`worker:<id>:endpoints`, written before it takes a job of one, and
+ * trimmed at each renewal of what it no longer holds). Every
  * process looks for expired leases as it renews its own; the one that removes
  * a dead process's lease (ZREM answers 1 to exactly one) moves that process's
  * jobs — those still locked with its token, or no longer locked at all — back
@@ -39,6 +43,13 @@ export class Fleet {
   private readonly endpointsKey: string;
   /** Endpoints this process holds jobs of now, with how many. */
   private readonly held = new Map<string, number>();
+  /**
+   * Endpoints this process holds no job of any more but are still listed in
+   * Redis: removed at the next renewal, unless held again before. At a steady
+   * rate an endpoint's queue empties and fills with every event; listing and
+   * unlisting it each time was two Redis commands per event.
+   */
+  private idle = new Set<string>();
   private timer?: NodeJS.Timeout;
   private renewing?: Promise<void>;
 
@@ -58,11 +69,12 @@ export class Fleet {
 
   /** Registers that this process is about to take jobs of an endpoint (must resolve before it does). */
   async hold(endpointId: string): Promise<void> {
-    if (!this.held.has(endpointId)) await this.options.redis.sadd(this.endpointsKey, endpointId);
+    // Still listed (released lately, not unlisted yet): nothing to write.
+    if (!this.held.has(endpointId) && !this.idle.delete(endpointId)) await this.options.redis.sadd(this.endpointsKey, endpointId);
     this.held.set(endpointId, (this.held.get(endpointId) ?? 0) + 1);
   }
 
-  /** This process holds one job fewer of the endpoint. */
+  /** This process holds one job fewer of the endpoint (unlisted at the next renewal if it holds none by then). */
   release(endpointId: string): void {
     const count = (this.held.get(endpointId) ?? 1) - 1;
     if (count > 0) {
@@ -70,14 +82,26 @@ export class Fleet {
       return;
     }
     this.held.delete(endpointId);
-    // Harmless if lost: a stale entry only makes a reaper look at a queue with nothing of ours in it.
-    this.options.redis.srem(this.endpointsKey, endpointId).catch(() => undefined);
+    this.idle.add(endpointId);
+  }
+
+  /** Unlists the endpoints released since the last call and not held again, in one command. */
+  private unlistIdle(): void {
+    if (this.idle.size === 0) return;
+    const ids = [...this.idle];
+    this.idle = new Set();
+    // Harmless if lost: a stale entry only makes a reaper look at a queue with nothing of ours in it. A hold()
+    // of one of them from now on lists it again, and that SADD goes out after this on the same connection.
+    for (let i = 0; i < ids.length; i += UNLIST_CHUNK) {
+      this.options.redis.srem(this.endpointsKey, ...ids.slice(i, i + UNLIST_CHUNK)).catch(() => undefined);
+    }
   }
 
   /** Renews this process's lease and hands back the jobs of processes whose lease expired. */
   private async renew(): Promise<void> {
     const { redis, leaseMs, logger } = this.options;
     try {
+      this.unlistIdle();
       const now = Date.now();
       await redis.zadd(this.keys.workers, now + leaseMs, this.id);
       const dead = await redis.zrangebyscore(this.keys.workers, '-inf', now);

@@ -4,6 +4,9 @@ import { decodeUnrecorded, encodeUnrecorded, workerUnrecordedKey, type DeliveryJ
 
 // Most deliveries one process lets go of before their attempt is committed; past this, jobs wait for their record again.
 const MAX_UNRECORDED = 1_000;
+// Entries whose attempt is committed gather this long and are removed in one HDEL: at a steady rate each commit
+// holds one attempt, and an HDEL each was a round trip per event. An entry left a little longer is harmless.
+const REMOVE_EVERY_MS = 50;
 
 /**
  * Deliveries this worker process sent and let go of before their attempt was
@@ -26,7 +29,7 @@ export class UnrecordedAttempts {
   private listed = 0;
   private removals: string[] = [];
   private removing = new Set<Promise<void>>();
-  private scheduled = false;
+  private removeTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: { redis: RedisClient; prefix: string; workerId: string; logger: Logger }) {
     this.key = workerUnrecordedKey(options.prefix, options.workerId);
@@ -72,17 +75,16 @@ export class UnrecordedAttempts {
     while (this.removing.size > 0) await Promise.allSettled([...this.removing]);
   }
 
-  /** Removes entries in one HDEL per turn of the event loop. */
+  /** Removes entries in one HDEL every REMOVE_EVERY_MS at most. */
   private unlist(deliveryId: string): void {
     this.listed--;
     this.removals.push(deliveryId);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.removeNow());
+    this.removeTimer ??= setTimeout(() => this.removeNow(), REMOVE_EVERY_MS);
   }
 
   private removeNow(): void {
-    this.scheduled = false;
+    clearTimeout(this.removeTimer);
+    this.removeTimer = undefined;
     if (this.removals.length === 0) return;
     const ids = this.removals;
     this.removals = [];

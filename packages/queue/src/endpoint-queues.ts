@@ -137,6 +137,21 @@ export class EndpointQueues {
     return fetchedOf(queue, await queue.backend.moveToActive(token));
   }
 
+  /**
+   * Takes the endpoint's next job as fetch() does, and says whether another
+   * may be there for a second slot: jobs waited besides this one, or delayed
+   * ones exist (BullMQ's fetch moves those that are due to waiting). The
+   * counts are sent just before the script, which BullMQ sends after an await
+   * on the same connection, so they see the queue as the script found it.
+   */
+  async fetchFirst(endpointId: string, token: string): Promise<Fetched & { more: boolean }> {
+    const { keys } = this.queue(endpointId).backend;
+    const counts = Promise.all([this.options.redis.llen(keys.wait!), this.options.redis.zcard(keys.delayed!)]);
+    const fetched = await this.fetch(endpointId, token);
+    const [waiting, delayed] = await counts;
+    return { ...fetched, more: waiting > 1 || delayed > 0 };
+  }
+
   /** BullMQ's wrapped client of the shared connection, for addOn(). */
   async client(): Promise<unknown> {
     return (this.resolvedClient ??= await backendOf(this.base).client);
