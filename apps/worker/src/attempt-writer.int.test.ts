@@ -54,6 +54,39 @@ describe('AttemptWriter', () => {
     };
   }
 
+  it('lets attempts no job waits for gather for one statement, until one a job waits for starts it', async () => {
+    let statements = 0;
+    const counting = {
+      query: (...args: Parameters<Sql['query']>) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+        if (text.includes('INSERT INTO attempts')) statements++;
+        return (sql.query as (...a: unknown[]) => unknown)(...args);
+      },
+    } as unknown as Sql;
+    const t = Date.UTC(2026, 0, 2);
+    const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map((i) => attempt(t + i, true)));
+    const ids = (records: AttemptRecord[]) => records.map((r) => r.attempt.deliveryId);
+    const writer = new AttemptWriter({ sql: counting, logger, lingerMs: 60_000 });
+    const lingering = [writer.record(a!, { urgent: false })];
+    await new Promise((resolve) => setImmediate(resolve));
+    lingering.push(writer.record(b!, { urgent: false }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statements).toBe(0);
+    expect(await db.attempt.count({ where: { deliveryId: { in: ids([a!, b!]) } } })).toBe(0);
+    // A job waits for this one: it goes at once, and takes the lingering ones along.
+    await writer.record(c!);
+    await Promise.all(lingering);
+    expect(statements).toBe(1);
+    expect(await db.attempt.count({ where: { deliveryId: { in: ids([a!, b!, c!]) } } })).toBe(3);
+
+    // Alone, a lingering attempt is written once it has waited its time.
+    const soon = new AttemptWriter({ sql: counting, logger, lingerMs: 50 });
+    await soon.record(d!, { urgent: false });
+    expect(statements).toBe(2);
+    expect(await db.attempt.count({ where: { deliveryId: d!.attempt.deliveryId } })).toBe(1);
+    await Promise.all([writer.flush(), soon.flush()]);
+  });
+
   it('resolves each record once its attempt and delivery are committed, several statements at once', async () => {
     const writer = new AttemptWriter({ sql, logger, maxRows: 2, maxInFlight: 2 });
     const t = Date.UTC(2026, 0, 1);

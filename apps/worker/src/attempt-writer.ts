@@ -9,6 +9,8 @@ export interface AttemptWriterOptions {
   maxRows?: number;
   /** Most attempt statements in flight at once. */
   maxInFlight?: number;
+  /** How long an attempt no job waits for may wait for others to share its statement (default LINGER_MS). */
+  lingerMs?: number;
   /** Told of each endpoint's failure run after its outcome was written (the endpoint-health module). */
   onFailureRuns?: (runs: EndpointFailureRun[]) => Promise<void>;
   /**
@@ -20,6 +22,10 @@ export interface AttemptWriterOptions {
 
 interface Pending {
   record: AttemptRecord;
+  /** Whether a job waits for this commit (see record()). */
+  urgent: boolean;
+  /** When it was recorded (performance.now()). */
+  at: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -38,6 +44,9 @@ const MAX_REMEMBERED = 100_000;
 // A second attempt statement starts only when this many records wait; fewer wait for the one in flight
 // (every commit is a WAL flush that ingest's commits queue behind).
 const PARALLEL_FROM_ROWS = 10;
+// Attempts no job waits for (record(…, { urgent: false })) gather up to this long for a statement when nothing else
+// starts one: at a steady rate each attempt was a statement and a WAL flush of its own.
+const LINGER_MS = 20;
 // Endpoint outcomes are written at most this often: they are off the jobs' path, so few large statements beat many small ones.
 const OUTCOME_INTERVAL_MS = 100;
 // Waits between tries of a statement while PostgreSQL is unreachable: doubling from the first to the last.
@@ -50,7 +59,8 @@ const RETRY_MAX_MS = 2_000;
  * wait, up to `maxInFlight` statements run at once. `record()` resolves once
  * its attempt and its delivery's new state are committed; a job completes
  * after that or, delivered, once its delivery is listed as unrecorded
- * (unrecorded.ts), which vouches for it until then. While PostgreSQL is unreachable a
+ * (unrecorded.ts), which vouches for it until then. Such an attempt, which no
+ * job waits for, may wait up to LINGER_MS for others to share its statement. While PostgreSQL is unreachable a
  * statement is tried again (for up to `retryForMs`) rather than failing its
  * jobs: a failed job is retried by BullMQ with a new request, so a receiver
  * that already answered 2xx would get the event again and the attempt log
@@ -67,10 +77,14 @@ const RETRY_MAX_MS = 2_000;
  */
 export class AttemptWriter {
   private buffer: Pending[] = [];
+  /** Buffered records a job waits for. */
+  private urgent = 0;
   private inFlight = new Set<Promise<void>>();
   private scheduled = false;
+  private lingerTimer?: NodeJS.Timeout;
   private readonly maxRows: number;
   private readonly maxInFlight: number;
+  private readonly lingerMs: number;
   /** Committed attempts whose endpoint outcome is not written yet, per endpoint. */
   private settled = new Map<string, Settled[]>();
   private outcomes: Promise<void> | null = null;
@@ -80,11 +94,17 @@ export class AttemptWriter {
   constructor(private readonly options: AttemptWriterOptions) {
     this.maxRows = options.maxRows ?? 100;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.lingerMs = options.lingerMs ?? LINGER_MS;
   }
 
-  record(record: AttemptRecord): Promise<void> {
+  /**
+   * Writes the attempt; resolves once committed. `urgent: false` says no job
+   * waits for it (a delivered job already let go), so it may linger.
+   */
+  record(record: AttemptRecord, { urgent = true }: { urgent?: boolean } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.buffer.push({ record, resolve, reject });
+      this.buffer.push({ record, urgent, at: performance.now(), resolve, reject });
+      if (urgent) this.urgent++;
       if (!this.scheduled && this.canStart()) {
         this.scheduled = true;
         setImmediate(() => {
@@ -98,7 +118,7 @@ export class AttemptWriter {
   /** Resolves once everything recorded so far, and its endpoints' outcomes, is written. */
   async flush(): Promise<void> {
     for (;;) {
-      this.pump();
+      this.pump(true);
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
       else if (this.outcomes) await this.outcomes;
       else if (this.settled.size > 0) this.writeOutcomes();
@@ -111,10 +131,27 @@ export class AttemptWriter {
     return this.inFlight.size === 0 || (this.inFlight.size < this.maxInFlight && this.buffer.length >= PARALLEL_FROM_ROWS);
   }
 
-  /** Starts attempt statements while there is room and something to write. */
-  private pump(): void {
-    while (this.buffer.length > 0 && this.canStart()) {
+  /**
+   * Whether the buffer should go now: a job waits for one of its records,
+   * enough gathered, or the oldest lingered long enough; otherwise a timer
+   * pumps when it has.
+   */
+  private due(): boolean {
+    if (this.urgent > 0 || this.buffer.length >= PARALLEL_FROM_ROWS) return true;
+    const wait = this.buffer[0]!.at + this.lingerMs - performance.now();
+    if (wait <= 0) return true;
+    this.lingerTimer ??= setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.pump();
+    }, wait);
+    return false;
+  }
+
+  /** Starts attempt statements while there is room and something due to write (anything, with `all`). */
+  private pump(all = false): void {
+    while (this.buffer.length > 0 && this.canStart() && (all || this.due())) {
       const batch = this.buffer.splice(0, this.maxRows);
+      for (const p of batch) if (p.urgent) this.urgent--;
       const writing: Promise<void> = this.write(batch).finally(() => {
         this.inFlight.delete(writing);
         this.pump();

@@ -41,8 +41,8 @@ export interface DeliverDeps {
   endpoints: { get(tenantId: string, endpointId: string): Promise<DeliveryEndpoint | null> };
   /** Settles a pending delivery without an attempt. */
   finish: (tenantId: string, deliveryId: string, status: 'dead' | 'cancelled', reason: DeliveryReason) => Promise<void>;
-  /** Resolves once the attempt and its delivery's new state are committed. */
-  attempts: { record(record: AttemptRecord): Promise<void> };
+  /** Resolves once the attempt and its delivery's new state are committed; `urgent: false` when no job may wait for it. */
+  attempts: { record(record: AttemptRecord, options?: { urgent?: boolean }): Promise<void> };
   /**
    * Lets a delivered job go before its attempt is committed, when it can vouch
    * for the delivery meanwhile (unrecorded.ts); resolves false when the job must
@@ -97,12 +97,13 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     const attempt = ctx.attempts + 1;
     const sent = await sendAttempt(deps.sender, { event: ctx.event, endpoint: ctx.endpoint, attempt });
     const decision = decideAttempt({ attempt, maxAttempts: ctx.maxAttempts, result: sent.result, now: sent.finishedAt.getTime() }, deps.retry);
-    const recording = deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision));
+    // Only a final success on an unordered endpoint goes before its commit: a retry, a death or a fifo turn needs the record first.
+    const mayGo = decision.delivery === 'delivered' && !fifo && deps.unrecorded !== undefined;
+    const recording = deps.attempts.record(attemptRecord(ctx, ctx.endpointId, attempt, sent, decision), { urgent: !mayGo });
     // Handled here so a failure while the job is being let go is not an unhandled rejection; awaited below or by letGo.
     recording.catch(() => undefined);
-    // Only a final success on an unordered endpoint goes before its commit: a retry, a death or a fifo turn needs the record first.
     const spec: DeliveryJobSpec = { deliveryId: ctx.id, tenantId: ctx.tenantId, endpointId: ctx.endpointId, maxAttempts: ctx.maxAttempts };
-    const letGo = decision.delivery === 'delivered' && !fifo && deps.unrecorded ? await deps.unrecorded.letGo(spec, recording) : false;
+    const letGo = mayGo ? await deps.unrecorded!.letGo(spec, recording) : false;
     if (!letGo) await recording;
     if (decision.disable) await deps.health.disable(ctx.tenantId, ctx.endpointId, decision.disable);
     if (fifo && decision.delivery !== 'pending') await deps.turns.finished(ctx.endpointId, ctx.tenantId, ctx.id, decision.delivery === 'dead');
