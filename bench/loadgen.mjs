@@ -121,7 +121,8 @@ function send(seq, count, sentAt, warm) {
         res.on('end', () => {
           const at = hrNow();
           result.lastAckAt = at;
-          ackLatencies.push(at - started);
+          // Like receipt latency, the answer time leaves the warm-up out (cold connections, JIT, caches).
+          if (!warm) ackLatencies.push(at - started);
           result.statuses[res.statusCode] = (result.statuses[res.statusCode] ?? 0) + 1;
           if (res.statusCode === 202 || res.statusCode === 200) {
             if (batchSize > 1) {
@@ -190,8 +191,8 @@ async function openLoop() {
       while (i < planned) {
         const scheduled = start + i * interval;
         if (scheduled > now) break;
-        lags.push(now - scheduled);
         const warm = scheduled < start + warmupMs;
+        if (!warm) lags.push(now - scheduled);
         pending.push(send(seqStart + i, 1, scheduled, warm));
         i++;
       }
