@@ -38,8 +38,8 @@ export class DeliveryEnqueuer {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly queues: EndpointQueues;
-  /** On a Redis Cluster: adds many jobs over several queues of one hash slot in one transaction (BullMQ's flows without children). */
-  private readonly flows: FlowProducer;
+  /** On a Redis Cluster only: adds many jobs over several queues of one hash slot in one transaction (BullMQ's flows without children). */
+  private readonly flows: FlowProducer | null;
   /** When this process last wrote each endpoint's queue meta (performance.now()). */
   private readonly metaWrittenAt = new Map<string, number>();
   /** Combines the small enqueues of one turn of the event loop (concurrent requests) into one round trip. */
@@ -52,8 +52,8 @@ export class DeliveryEnqueuer {
     this.redis = redis;
     this.prefix = prefix;
     this.queues = new EndpointQueues({ redis, prefix, maxHandles: 1_000 });
-    this.flows = new FlowProducer({ connection: redis, prefix });
-    this.flows.on('error', () => undefined); // connection errors are logged by the connection's owner (createRedis)
+    this.flows = redis instanceof Cluster ? new FlowProducer({ connection: redis, prefix }) : null;
+    this.flows?.on('error', () => undefined); // connection errors are logged by the connection's owner (createRedis)
   }
 
   /** Enqueues the deliveries; resolves once Redis has them, rejects when it does not answer within ENQUEUE_TIMEOUT_MS. */
@@ -72,9 +72,9 @@ export class DeliveryEnqueuer {
    */
   private async enqueueNow(specs: readonly DeliveryJobSpec[]): Promise<void> {
     const endpointIds = [...new Set(specs.map((s) => s.endpointId))];
-    if (!(this.redis instanceof Cluster)) {
-      const client = await this.queues.client();
-      const adds = specs.map((spec) => this.queues.addOn(client, spec.endpointId, deliverJobData(spec), deliverJobOptions(spec)));
+    const { flows } = this;
+    if (!flows) {
+      const adds = await this.queues.sendAdds(specs.map((spec) => ({ endpointId: spec.endpointId, data: deliverJobData(spec), opts: deliverJobOptions(spec) })));
       await Promise.all([...adds, this.signal(endpointIds)]);
       return;
     }
@@ -85,7 +85,7 @@ export class DeliveryEnqueuer {
     }
     await Promise.all(
       [...bySlot.values()].map((group) =>
-        this.flows.addBulk(
+        flows.addBulk(
           group.map((spec) => ({
             name: DELIVER_JOB,
             queueName: endpointQueueName(spec.endpointId),
@@ -121,6 +121,6 @@ export class DeliveryEnqueuer {
 
   /** Closes the queue handles (the Redis connection belongs to the caller). */
   async close(): Promise<void> {
-    await Promise.all([this.queues.close(), this.flows.close()]);
+    await Promise.all([this.queues.close(), this.flows?.close()]);
   }
 }

@@ -98,7 +98,6 @@ export class EndpointQueues {
   /** One real Queue: its backend owns the connection wrapper; the endpoints' handles are its siblings. */
   private readonly base: Queue;
   private readonly handles = new Map<string, QueueLike>();
-  private resolvedClient?: unknown;
   private readonly maxHandles: number;
 
   constructor(private readonly options: EndpointQueuesOptions) {
@@ -152,19 +151,17 @@ export class EndpointQueues {
     return { ...fetched, more: waiting > 1 || delayed > 0 };
   }
 
-  /** BullMQ's wrapped client of the shared connection, for addOn(). */
-  async client(): Promise<unknown> {
-    return (this.resolvedClient ??= await backendOf(this.base).client);
-  }
-
   /**
-   * Adds one job to the endpoint's queue on `client` (from client()). The
-   * command is sent before this returns, so what the caller sends next on the
-   * connection reaches Redis after it; the promise settles on Redis's answer.
+   * Sends one add per job to its endpoint's queue, in order; resolves once
+   * all are sent (what the caller sends next on the connection reaches Redis
+   * after them) with one promise per add, settling on Redis's answer.
    */
-  addOn(client: unknown, endpointId: string, data: DeliverJob, opts: JobsOptions): Promise<void> {
-    const added = new Job(this.queue(endpointId) as never, DELIVER_JOB, data, opts, opts.jobId).addJob(client as never);
-    return added.then(() => undefined);
+  async sendAdds(jobs: readonly { endpointId: string; data: DeliverJob; opts: JobsOptions }[]): Promise<Promise<void>[]> {
+    const client = await backendOf(this.base).client;
+    // BullMQ's addJob sends its script before its first await: each add is on the wire when the call returns.
+    return jobs.map(({ endpointId, data, opts }) =>
+      new Job(this.queue(endpointId) as never, DELIVER_JOB, data, opts, opts.jobId).addJob(client as never).then(() => undefined),
+    );
   }
 
   /** Finishes a job (removed at once) and, with `fetchNext`, takes the endpoint's next one in the same round trip. */
