@@ -295,6 +295,9 @@ describe('the web console in Chromium', () => {
     expect(created.status).toBe(201);
     const { context, page } = await signedIn(created.body.key);
     await page.getByRole('link', { name: 'Billing receiver' }).waitFor();
+    // Each row loads its success rate after the list; one still in flight when the key is revoked
+    // would be the session's next request and end it before the click below.
+    await page.waitForFunction(() => ![...document.querySelectorAll('td span.muted')].some((cell) => cell.textContent === '…'));
 
     expect((await call(stack.api.url, 'DELETE', `/api/v1/api-keys/${created.body.id}`, { token: tenant.admin })).status).toBe(200);
     const refused = await context.request.get(`${stack.api.url}/api/v1/endpoints`);
