@@ -20,6 +20,11 @@ export const FULL = {
   latencyEndpoints: 10,
   latencyMs: 20_000,
   warmupMs: 2_000,
+  /**
+   * Where the receipt p99 target (bench/report/latency.mjs TARGETS) is missed, the rates tried
+   * (highest first, one run each) for the measured limit: the highest rate whose p99 meets it.
+   */
+  limitRates: [400, 300, 200, 150, 100, 50],
   /** A rate above this share of the measured maximum cannot reach a steady state. */
   sustainableShare: 0.8,
   /** Overloaded rates: one short run, to show what happens. */
