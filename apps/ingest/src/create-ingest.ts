@@ -43,7 +43,7 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
   const registry = createMetricsRegistry('ingest');
   const eventsIngested = new Counter({
     name: 'herald_events_ingested_total',
-    help: 'Events by outcome: accepted (stored and queued), duplicate (same event_id), refused.',
+    help: 'Events by outcome: accepted (stored, its jobs handed to Redis), duplicate (same event_id), refused.',
     labelNames: ['outcome'],
     registers: [registry],
   });

@@ -52,7 +52,8 @@ const MAX_ROUNDS = 3;
  * Ingests valid events: refuses unregistered types and payloads that break
  * their type's schema, commits each event and its deliveries to PostgreSQL
  * (one statement, which also re-checks the key and the cached settings), and
- * only after that commit puts the delivery jobs into their endpoints' queues.
+ * only after that commit hands the delivery jobs to their endpoints' queues
+ * (the answer does not wait for Redis's).
  */
 export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, items: readonly IngestItem[]): Promise<IngestResult[]> {
   const { sql, cache } = deps;
@@ -84,16 +85,15 @@ export async function ingestEvents(deps: IngestDeps, caller: IngestCaller, items
   }
   const rowIndex = results.flatMap((r, i) => (r ? [] : [i]));
   const jobs = stored.flatMap((s, k) => (s.status === 'inserted' ? deliveryJobs(tenantId, rows[k]!) : []));
-  try {
-    await deps.enqueuer.enqueue(jobs);
-  } catch (error) {
-    // Committed is what counts: the worker's reconciler enqueues pending deliveries Redis lost.
+  // Committed is what the answer says: it does not wait for Redis (unless too many jobs already
+  // do), and the worker's reconciler enqueues pending deliveries Redis lost.
+  await deps.enqueuer.handOff(jobs, (error) => {
     deps.logger.warn('enqueue after commit failed; the reconciler will pick these up', {
       tenant_id: tenantId,
       deliveries: jobs.length,
       error,
     });
-  }
+  });
 
   stored.forEach((s, k) => {
     const i = rowIndex[k]!;

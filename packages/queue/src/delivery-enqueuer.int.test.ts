@@ -178,4 +178,52 @@ describe('DeliveryEnqueuer against real Redis', () => {
       await proxy.close();
     }
   });
+
+  it('hands jobs off without waiting for Redis until too many are unanswered, and close() waits for them', async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const logger = createLogger({ service: 'queue-test', level: 'error' });
+    const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, 'queue-test-proxied', { role: 'producer', logger });
+    const viaProxy = new DeliveryEnqueuer({ redis: proxied, prefix, maxUnansweredJobs: 2 });
+    const failures: unknown[] = [];
+    const onError = (error: unknown) => failures.push(error);
+    /** Whether `promise` settles within `ms`. */
+    const settlesWithin = (promise: Promise<void>, ms: number) =>
+      Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+    const spec = (endpointId: string) => ({ deliveryId: newId('dlv'), tenantId: 'tnt_1', endpointId, maxAttempts: 1 });
+    let closed = false;
+    try {
+      await whenReady(proxied, 5_000);
+      const [epA, epB] = [newId('ep'), newId('ep')];
+      proxy.holdReplies(); // Redis runs every command, its answers wait in the proxy
+
+      // Two jobs out, none answered: the caller goes on.
+      expect(await settlesWithin(viaProxy.handOff([spec(epA), spec(epA)], onError), 300)).toBe(true);
+      await eventually(async () => (await queueOf(epA).count()) === 2, 5_000, 20);
+      // A third would be beyond the bound: this caller waits for its own answer.
+      const third = viaProxy.handOff([spec(epA)], onError);
+      expect(await settlesWithin(third, 300)).toBe(false);
+      proxy.resume();
+      await third;
+      expect(failures).toEqual([]);
+      expect(await queueOf(epA).count()).toBe(3);
+
+      // Closing waits for a hand-off Redis has not answered yet.
+      proxy.holdReplies();
+      await viaProxy.handOff([spec(epB)], onError);
+      const closing = viaProxy.close().then(() => {
+        closed = true;
+      });
+      expect(await settlesWithin(closing, 300)).toBe(false);
+      proxy.resume();
+      await closing;
+      expect(failures).toEqual([]);
+      expect(await ready()).toEqual(expect.arrayContaining([epA, epB]));
+    } finally {
+      proxy.resume();
+      if (!closed) await viaProxy.close();
+      proxied.disconnect();
+      await proxy.close();
+    }
+  });
 });

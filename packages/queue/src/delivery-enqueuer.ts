@@ -21,10 +21,18 @@ const MAX_REMEMBERED = 50_000;
 const META_REFRESH_MS = 60_000;
 // A call with at least this many jobs goes on its own; smaller concurrent ones are combined.
 const OWN_ROUND_TRIP_JOBS = 50;
+/**
+ * Jobs handed off (handOff) that Redis has not answered yet, beyond which a
+ * caller waits for its own again: while Redis is slow or stalled, what ingest
+ * accepts cannot pile up in this process's memory without bound.
+ */
+export const MAX_UNANSWERED_JOBS = 10_000;
 
 export interface DeliveryEnqueuerOptions {
   redis: RedisClient;
   prefix: string;
+  /** MAX_UNANSWERED_JOBS unless told (tests). */
+  maxUnansweredJobs?: number;
 }
 
 /**
@@ -47,10 +55,16 @@ export class DeliveryEnqueuer {
     await this.enqueueNow(calls.flat());
     return calls.map(() => undefined);
   });
+  private readonly maxUnansweredJobs: number;
+  /** Jobs sent whose answer has not come back (however late it comes). */
+  private unansweredJobs = 0;
+  /** Hand-offs not finished yet (close() waits for them). */
+  private readonly handedOff = new Set<Promise<void>>();
 
-  constructor({ redis, prefix }: DeliveryEnqueuerOptions) {
+  constructor({ redis, prefix, maxUnansweredJobs = MAX_UNANSWERED_JOBS }: DeliveryEnqueuerOptions) {
     this.redis = redis;
     this.prefix = prefix;
+    this.maxUnansweredJobs = maxUnansweredJobs;
     this.queues = new EndpointQueues({ redis, prefix, maxHandles: 1_000 });
     this.flows = redis instanceof Cluster ? new FlowProducer({ connection: redis, prefix }) : null;
     this.flows?.on('error', () => undefined); // connection errors are logged by the connection's owner (createRedis)
@@ -59,8 +73,28 @@ export class DeliveryEnqueuer {
   /** Enqueues the deliveries; resolves once Redis has them, rejects when it does not answer within ENQUEUE_TIMEOUT_MS. */
   async enqueue(specs: readonly DeliveryJobSpec[]): Promise<void> {
     if (specs.length === 0) return;
-    const added = specs.length >= OWN_ROUND_TRIP_JOBS ? this.enqueueNow(specs) : this.batcher.add(specs);
+    this.unansweredJobs += specs.length;
+    const added = (specs.length >= OWN_ROUND_TRIP_JOBS ? this.enqueueNow(specs) : this.batcher.add(specs)).finally(() => {
+      this.unansweredJobs -= specs.length;
+    });
     await withTimeout(added, ENQUEUE_TIMEOUT_MS, 'enqueue');
+  }
+
+  /**
+   * Enqueues committed deliveries without making the caller wait for Redis:
+   * resolves at once while fewer than MAX_UNANSWERED_JOBS jobs wait for an
+   * answer, otherwise when these are enqueued or given up on (as enqueue()).
+   * Never rejects: a failure goes to `onError` (the reconciler queues what
+   * Redis missed). close() waits for every hand-off.
+   */
+  async handOff(specs: readonly DeliveryJobSpec[], onError: (error: unknown) => void): Promise<void> {
+    if (specs.length === 0) return;
+    const wait = this.unansweredJobs + specs.length > this.maxUnansweredJobs;
+    const done: Promise<void> = this.enqueue(specs)
+      .catch(onError)
+      .finally(() => this.handedOff.delete(done));
+    this.handedOff.add(done);
+    if (wait) await done;
   }
 
   /**
@@ -119,8 +153,9 @@ export class DeliveryEnqueuer {
     await Promise.all(writes);
   }
 
-  /** Closes the queue handles (the Redis connection belongs to the caller). */
+  /** Waits for the hand-offs (each at most ENQUEUE_TIMEOUT_MS), then closes the queue handles (the Redis connection belongs to the caller). */
   async close(): Promise<void> {
+    while (this.handedOff.size > 0) await Promise.all([...this.handedOff]);
     await Promise.all([this.queues.close(), this.flows?.close()]);
   }
 }

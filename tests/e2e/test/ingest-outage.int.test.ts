@@ -19,11 +19,13 @@ async function tenantWithEndpoint(stack: Stack, receiver: Receiver, path = '/') 
   return { tenant, endpointId: endpoint.body.id as string };
 }
 
-/** An ingest of its own whose PostgreSQL or Redis is reached through `proxy`. */
-async function ingestThrough(stack: Stack, variable: 'DATABASE_URL' | 'REDIS_URL', proxy: TcpProxy): Promise<RunningIngest> {
+/** An ingest of its own whose PostgreSQL or Redis is reached through `proxy`; its log lines (warnings and errors) go to `log`. */
+async function ingestThrough(stack: Stack, variable: 'DATABASE_URL' | 'REDIS_URL', proxy: TcpProxy, log: string[] = []): Promise<RunningIngest> {
+  const stream = new PassThrough();
+  stream.on('data', (line: Buffer) => log.push(line.toString()));
   return startIngest(parseIngestConfig({ ...stack.env, [variable]: viaProxy(stack.env[variable]!, proxy) }), {
     port: 0,
-    logger: createLogger({ service: 'ingest', level: 'error', stream: new PassThrough().resume() }),
+    logger: createLogger({ service: 'ingest', level: 'warn', stream }),
   });
 }
 
@@ -109,9 +111,10 @@ describe('ingest with Redis unreachable', () => {
   async function proxiedIngest() {
     const redisUrl = new URL(stack.env.REDIS_URL!);
     const proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
-    const ingest = await ingestThrough(stack, 'REDIS_URL', proxy);
+    const log: string[] = [];
+    const ingest = await ingestThrough(stack, 'REDIS_URL', proxy, log);
     cleanups.push(() => proxy.close(), () => ingest.stop());
-    return { proxy, ingest };
+    return { proxy, ingest, log };
   }
 
   /** Sends `n` events one by one; each answer's status and time. */
@@ -153,6 +156,25 @@ describe('ingest with Redis unreachable', () => {
     const sends = sendsPerEvent('/cut');
     expect([...sends.keys()].sort()).toEqual(answers.map((a) => a.eventId).sort());
     expect([...sends.values()]).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("answers once the event is committed, without waiting for Redis's answer to its jobs", async () => {
+    const { tenant } = await tenantWithEndpoint(stack, receiver, '/held');
+    const { proxy, ingest, log } = await proxiedIngest();
+    // Warm the connection (BullMQ loads its scripts once).
+    expect((await send(ingest, tenant.ingest, 1))[0]!.status).toBe(202);
+    await eventually(async () => sendsPerEvent('/held').size === 1);
+
+    // Redis runs the adds, but its answers wait in the proxy while the requests are answered.
+    proxy.holdReplies();
+    const answers = await send(ingest, tenant.ingest, 3);
+    proxy.resume();
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    await eventually(async () => sendsPerEvent('/held').size === 4, 15_000, 50);
+    expect([...sendsPerEvent('/held').values()]).toEqual([1, 1, 1, 1]);
+    // No answer waited for the adds: one that did would have waited ENQUEUE_TIMEOUT_MS for Redis,
+    // given up and logged it before answering.
+    expect(log.filter((line) => line.includes('enqueue after commit failed'))).toEqual([]);
   });
 
   it('never sends again a delivery the reconciler delivered when ingest’s stalled add lands late', async () => {
