@@ -116,7 +116,7 @@ function limitSection(results) {
     const c = t.runs.map(cpuOfRun);
     const med = (key) => mmm(c.map((x) => x[key])).median;
     return [
-      `${t.rate}/s${t.rate === limit.limitRate ? ' — **limit**' : ''}`,
+      `${t.rate}/s${t.rate === limit.limitRate ? ' — **limit**' : ''}${results.latency.plan.find((p) => p.rate === t.rate)?.overloaded ? ` (overloaded: a ${results.latency.overloadMs / 1000} s burst)` : ''}`,
       `${t.runs.length}`,
       fmt(mmm(t.runs.map((r) => r.latency.p50)).median, 1),
       fmt(t.p99, 1),
