@@ -198,11 +198,11 @@ describe('DeliveryEnqueuer against real Redis', () => {
       proxy.holdReplies(); // Redis runs every command, its answers wait in the proxy
 
       // Two jobs out, none answered: the caller goes on.
-      expect(await settlesWithin(viaProxy.handOff([spec(epA), spec(epA)], onError), 300)).toBe(true);
+      expect(await settlesWithin(viaProxy.handOff([spec(epA), spec(epA)], onError), 150)).toBe(true);
       await eventually(async () => (await queueOf(epA).count()) === 2, 5_000, 20);
       // A third would be beyond the bound: this caller waits for its own answer.
       const third = viaProxy.handOff([spec(epA)], onError);
-      expect(await settlesWithin(third, 300)).toBe(false);
+      expect(await settlesWithin(third, 150)).toBe(false);
       proxy.resume();
       await third;
       expect(failures).toEqual([]);
@@ -214,7 +214,7 @@ describe('DeliveryEnqueuer against real Redis', () => {
       const closing = viaProxy.close().then(() => {
         closed = true;
       });
-      expect(await settlesWithin(closing, 300)).toBe(false);
+      expect(await settlesWithin(closing, 150)).toBe(false);
       proxy.resume();
       await closing;
       expect(failures).toEqual([]);
