@@ -115,7 +115,9 @@ export class DeliveryEnqueuer {
     const bySlot = new Map<number, DeliveryJobSpec[]>();
     for (const spec of specs) {
       const slot = calculateSlot(endpointQueueName(spec.endpointId));
-      bySlot.set(slot, [...(bySlot.get(slot) ?? []), spec]);
+      const group = bySlot.get(slot);
+      if (group) group.push(spec);
+      else bySlot.set(slot, [spec]);
     }
     await Promise.all(
       [...bySlot.values()].map((group) =>
