@@ -50,6 +50,8 @@ describe('aimed replay and backfill', () => {
     expect(real.status).toBe(202);
     expect(real.body.replayed).toBe(dry.body.count);
     await eventually(async () => (pathsOf('first').length === before + 5 ? true : null));
+    // The receiver has them before their attempts are recorded: wait until none is pending.
+    await eventually(async () => ((await api('GET', '/api/v1/outbox?status=pending', undefined, tenant.read)).body.data.length === 0 ? true : null));
 
     // A receiver that lost data: delivered ones are replayable too, aimed the same way.
     const delivered = await api('POST', '/api/v1/outbox/replay', { status: 'delivered', channel: 'eu', dry_run: true });
