@@ -10,7 +10,7 @@
 // worth a few per cent of PostgreSQL's CPU, which the full benchmark's runs (every process on
 // 2 shared cores, swinging by a third) cannot resolve, shows here in the per-round ratios.
 // Not part of `npm test` or `npm run bench`; writes bench/results/<date>-write-path.md.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ import pg from 'pg';
 import { databaseUrl, dropDatabase, setupDatabase } from './lib/infra.mjs';
 import { log } from './lib/log.mjs';
 import { resultsDir, root } from './lib/paths.mjs';
+import { cpuMs } from './lib/sampler.mjs';
 import { fmt, mdTable, mmm, stamps } from './lib/util.mjs';
 
 const { values: cli } = parseArgs({
@@ -63,13 +64,6 @@ const VARIANTS = [
     ddl: ['DROP INDEX deliveries_endpoint_id_status_idx', 'DROP INDEX deliveries_status_next_attempt_at_idx'],
   },
 ];
-
-const TICK_MS = 1000 / 100; // USER_HZ: /proc counts CPU time in 10 ms ticks
-/** A backend's CPU time so far (user + system), ms. */
-function backendCpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
 
 /** A fresh, migrated database with one tenant, its ingest key and ENDPOINTS endpoints; then the variant's DDL. */
 async function prepare(dbName, variant) {
@@ -152,7 +146,13 @@ async function round(target) {
   try {
     const { rows } = await sql.query('SELECT pg_backend_pid() AS pid');
     const pid = rows[0].pid;
-    const cpu0 = backendCpuMs(pid);
+    // The backend's own CPU (PostgreSQL must run on this machine, as for `npm run bench`).
+    const backendCpuMs = () => {
+      const ms = cpuMs(pid);
+      if (ms === null) throw new Error(`cannot read /proc/${pid}/stat: PostgreSQL must run on this machine`);
+      return ms;
+    };
+    const cpu0 = backendCpuMs();
     const t0 = performance.now();
     for (let n = 0; n < EVENTS; n += BATCH) {
       const { events, attempts } = batchOf(n);
@@ -161,9 +161,9 @@ async function round(target) {
       await db.writeAttempts(sql, attempts);
     }
     const wallMs = performance.now() - t0;
-    const cpuMs = backendCpuMs(pid) - cpu0;
+    const cpuUsed = backendCpuMs() - cpu0;
     const check = await sql.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'delivered'`);
-    return { cpuUsPerEvent: (1000 * cpuMs) / EVENTS, wallUsPerEvent: (1000 * wallMs) / EVENTS, delivered: check.rows[0].n };
+    return { cpuUsPerEvent: (1000 * cpuUsed) / EVENTS, wallUsPerEvent: (1000 * wallMs) / EVENTS, delivered: check.rows[0].n };
   } finally {
     await sql.end();
   }
