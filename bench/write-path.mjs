@@ -33,6 +33,10 @@ const EVENTS = Number(cli.events);
 const BATCH = Number(cli.batch);
 const ROUNDS = Number(cli.rounds);
 const ENDPOINTS = Number(cli.endpoints);
+for (const [name, value] of Object.entries({ events: EVENTS, batch: BATCH, rounds: ROUNDS, endpoints: ENDPOINTS })) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got '${cli[name]}'`);
+}
+if (EVENTS % BATCH !== 0) throw new Error(`--events (${EVENTS}) must be a multiple of --batch (${BATCH})`);
 
 const db = await import(pathToFileURL(path.join(root, 'packages', 'db', 'dist', 'index.js')).href).catch(() => {
   throw new Error('packages/db/dist is missing: run `npx turbo run build` first');
