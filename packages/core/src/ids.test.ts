@@ -15,6 +15,16 @@ describe('newId', () => {
     expect([...more].sort()).toEqual(more);
     expect(new Set(more).size).toBe(1000);
   });
+
+  it('draws fresh random bits for each new millisecond, well past what one draw from the system holds', () => {
+    // Later than any id made so far in this process, earlier than the times idFloorAt's test uses.
+    const base = Date.now() + 365 * 86_400_000;
+    const ids = Array.from({ length: 5000 }, (_, i) => newId('evt', base + i));
+    expect(ids.every((id) => isId('evt', id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    // An id's random part is its last 16 characters; an increment would change only the last ones.
+    expect(new Set(ids.map((id) => id.slice(-16, -1))).size).toBe(5000);
+  });
 });
 
 describe('idFloorAt', () => {

