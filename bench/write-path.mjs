@@ -9,7 +9,8 @@
 // migrated in the same round. One backend and no load of its own besides: a schema change
 // worth a few per cent of PostgreSQL's CPU, which the full benchmark's runs (every process on
 // 2 shared cores, swinging by a third) cannot resolve, shows here in the per-round ratios.
-// Not part of `npm test` or `npm run bench`; writes bench/results/<date>-write-path.md.
+// Not part of `npm test` or `npm run bench`; writes bench/results/<date>-write-path.md (with
+// another --batch than 20: <date>-write-path-batch<N>.md).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -213,7 +214,8 @@ schema as migrated in the same round.
 
 ${mdTable(['Schema', 'backend CPU µs per event', 'wall µs per event', 'CPU vs as migrated'], rows)}
 `;
-const file = path.join(resultsDir, `${day}-write-path.md`);
+// Another statement size is another result: it gets a file of its own.
+const file = path.join(resultsDir, `${day}-write-path${BATCH === 20 ? '' : `-batch${BATCH}`}.md`);
 writeFileSync(file, report);
 log(`report: ${path.relative(root, file)}`);
 process.exit(0);
