@@ -7,8 +7,9 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export type IdPrefix = 'tnt' | 'key' | 'ses' | 'ep' | 'evt' | 'dlv' | 'att';
 
 const RANDOM_BYTES = 10;
-// Random bytes are drawn from the system 4 KiB at a time: one call per id (a sync call into
-// OpenSSL with its own buffer) cost ingest and the worker 1–3 % of their CPU.
+// Random bytes are drawn from the system 4 KiB at a time: one call for each millisecond that
+// made an id (a sync call into OpenSSL with a buffer of its own) cost ingest and the worker 1–3 %
+// of their CPU. Ids are not secrets (session tokens are made apart, in the api).
 const pool = Buffer.allocUnsafe(RANDOM_BYTES * 409);
 let poolOffset = pool.length;
 
