@@ -73,7 +73,6 @@ const VARIANTS = [
 /** A fresh, migrated database with one tenant, its ingest key and ENDPOINTS endpoints; then the variant's DDL. */
 async function prepare(dbName, variant) {
   const url = databaseUrl(dbName);
-  await dropDatabase(dbName);
   setupDatabase(root, url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -95,10 +95,10 @@ async function runLatency(ctx) {
  */
 async function findLimit(ctx, out, run) {
   const { P } = ctx;
-  const median = (rate) => mmm(out.herald[rate].map((r) => r.latency.p99)).median;
+  const p99Of = (runs) => mmm(runs.map((r) => r.latency.p99)).median;
   const steady = (rate) => out.herald[rate] && !out.plan.find((p) => p.rate === rate)?.overloaded;
   const target = TARGETS.p99Rate;
-  if (steady(target) && median(target) <= TARGETS.p99) return null;
+  if (steady(target) && p99Of(out.herald[target]) <= TARGETS.p99) return null;
   const tried = [];
   let limitRate = null;
   const rates = [...new Set([...P.limitRates, ...out.plan.filter((p) => steady(p.rate)).map((p) => p.rate)])]
@@ -110,7 +110,7 @@ async function findLimit(ctx, out, run) {
       await ctx.truncate();
       runs = [await run(rate, '1 (limit search)')];
     }
-    const p99 = mmm(runs.map((r) => r.latency.p99)).median;
+    const p99 = p99Of(runs);
     tried.push({ rate, p99, runs });
     if (p99 <= TARGETS.p99) {
       limitRate = rate;
