@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { Logger } from '@herald/core';
+import { shareScriptMethods } from './shared-script-methods.js';
 
 /** A connection to a single Redis or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -65,6 +66,7 @@ export function createRedis(url: string, connectionName: string, { role, logger 
         redisOptions: { ...options, ...cluster.options },
       })
     : new Redis(url, options);
+  shareScriptMethods(redis);
   logConnectionErrors(redis, connectionName, logger);
   return redis;
 }
