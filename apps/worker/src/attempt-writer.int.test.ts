@@ -87,6 +87,25 @@ describe('AttemptWriter', () => {
     await Promise.all([writer.flush(), soon.flush()]);
   });
 
+  it('stores text PostgreSQL cannot hold as it is (NUL, half a surrogate pair) with U+FFFD, without refusing the batch', async () => {
+    const t = Date.UTC(2026, 0, 4);
+    const [odd, literal, plain] = await Promise.all([0, 1, 2].map((i) => attempt(t + i, true)));
+    odd!.attempt.responseBody = 'a\u0000b\ud83d';
+    odd!.attempt.responseHeaders = { 'x-odd': 'c\u0000d\ud83d' };
+    // Text that only looks like an escape once in JSON stays as it is.
+    literal!.attempt.responseBody = '\\u0000 \\\\u0000 \\ud83d';
+    literal!.attempt.responseHeaders = { 'x-literal': '\\u0000 \\\\u0000 \\ud83d' };
+    await writeAttempts(sql, [odd!, literal!, plain!]);
+    const stored = await db.attempt.findMany({ where: { deliveryId: { in: [odd!, literal!, plain!].map((r) => r.attempt.deliveryId) } } });
+    const byDelivery = new Map(stored.map((a) => [a.deliveryId, a]));
+    expect(byDelivery.get(odd!.attempt.deliveryId)).toMatchObject({ responseBody: 'a\uFFFDb\uFFFD', responseHeaders: { 'x-odd': 'c\uFFFDd\uFFFD' } });
+    expect(byDelivery.get(literal!.attempt.deliveryId)).toMatchObject({
+      responseBody: '\\u0000 \\\\u0000 \\ud83d',
+      responseHeaders: { 'x-literal': '\\u0000 \\\\u0000 \\ud83d' },
+    });
+    expect(byDelivery.get(plain!.attempt.deliveryId)!.responseBody).toBe('');
+  });
+
   it('resolves each record once its attempt and delivery are committed, several statements at once', async () => {
     const writer = new AttemptWriter({ sql, logger, maxRows: 2, maxInFlight: 2 });
     const t = Date.UTC(2026, 0, 1);

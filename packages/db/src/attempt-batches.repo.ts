@@ -91,8 +91,8 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
       a.map((x) => x.status),
       a.map((x) => JSON.stringify(x.requestHeaders)),
       a.map((x) => x.responseStatus),
-      a.map((x) => (x.responseHeaders ? JSON.stringify(x.responseHeaders) : null)),
-      a.map((x) => x.responseBody),
+      a.map((x) => (x.responseHeaders ? storableJson(JSON.stringify(x.responseHeaders)) : null)),
+      a.map((x) => (x.responseBody === null ? null : storableText(x.responseBody))),
       a.map((x) => x.latencyMs),
       a.map((x) => x.error),
       a.map((x) => x.createdAt.toISOString()),
@@ -105,6 +105,14 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
     ],
   });
 }
+
+// Text PostgreSQL cannot store reads as U+FFFD, so that what a receiver or mail server answered can never
+// refuse the statement, and with it other endpoints' attempts (left pending, to be sent again). In text: NUL
+// (half a surrogate pair becomes U+FFFD on its way to UTF-8). In JSON text, as JSON.stringify escapes them:
+// NUL and half a surrogate pair, which jsonb refuses; an escape is a backslash after an even run of them.
+const storableText = (text: string) => (text.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text);
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g;
+const storableJson = (json: string) => json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd');
 
 /**
  * Keeps each endpoint's `last_delivery_*` and `first_failure_at` current (a

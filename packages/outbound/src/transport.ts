@@ -126,8 +126,9 @@ export function createTransport({ allowlist: entries, allowHttp, resolve, maxBod
           kind: 'response',
           status: response.statusCode,
           headers: flattenHeaders(response.headers),
-          // A StringDecoder drops a character cut in half at the limit instead of adding U+FFFD.
-          body: new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, maxBodyBytes)),
+          // A StringDecoder drops a character cut in half at the limit instead of adding U+FFFD. NUL
+          // reads as U+FFFD too: PostgreSQL's text cannot hold it.
+          body: new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, maxBodyBytes)).replace(/\0/g, '\uFFFD'),
           latencyMs: latency(),
         });
       };

@@ -84,6 +84,32 @@ describe('delivery engine', () => {
     expect(r.requests[1]!.receivedAt - r.requests[0]!.receivedAt).toBeGreaterThanOrEqual(1000 + 200);
   });
 
+  it('records an answer whose body PostgreSQL cannot store as it is (a NUL byte), with U+FFFD in its place', async () => {
+    // The attempt goes in one statement with other endpoints' attempts: refused, it would leave them all
+    // pending, to be sent again.
+    const odd = await receiver(() => ({ status: 200, body: 'ok\u0000done' }));
+    const plain = await receiver(() => ({ status: 200, body: 'fine' }));
+    const type = `test.t${++typeCounter}`;
+    expect((await call(stack.api.url, 'POST', '/api/v1/event-types', { token: tenant.admin, body: { name: type } })).status).toBe(201);
+    const ids: string[] = [];
+    for (const r of [odd, plain]) {
+      const endpoint = await call(stack.api.url, 'POST', '/api/v1/endpoints', { token: tenant.admin, body: { url: r.url, events: [type] } });
+      expect(endpoint.status).toBe(201);
+      ids.push(endpoint.body.id);
+    }
+    await send(type, 5);
+    const delivered = await eventually(async () => {
+      const res = await call(stack.api.url, 'GET', `/api/v1/outbox?event_type=${type}&status=delivered`, { token: tenant.read });
+      return res.body.data.length === 10 ? res.body.data : null;
+    }, 20_000);
+    const oddDelivery = delivered.find((d: { endpoint_id: string }) => d.endpoint_id === ids[0]);
+    const detail = await call(stack.api.url, 'GET', `/api/v1/outbox/${oddDelivery.id}`, { token: tenant.read });
+    expect(detail.body.attempts).toHaveLength(1);
+    expect(detail.body.attempts[0]).toMatchObject({ response_status: 200, response_body: 'ok\uFFFDdone' });
+    expect(odd.requests).toHaveLength(5);
+    expect(plain.requests).toHaveLength(5);
+  });
+
   it('disables an endpoint at once on 410 Gone; its other pending deliveries become dead', async () => {
     const r = await receiver(() => ({ status: 410, body: 'gone', delayMs: 50 }));
     const { id, type } = await endpointFor(r.url, { rate_limit_per_second: 1 });
