@@ -87,6 +87,32 @@ describe('AttemptWriter', () => {
     await Promise.all([writer.flush(), soon.flush()]);
   });
 
+  it('holds lingering attempts until a full statement of them gathers, then writes them in one', async () => {
+    let statements = 0;
+    const counting = {
+      query: (...args: Parameters<Sql['query']>) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+        if (text.includes('INSERT INTO attempts')) statements++;
+        return (sql.query as (...a: unknown[]) => unknown)(...args);
+      },
+    } as unknown as Sql;
+    const t = Date.UTC(2026, 0, 3);
+    const records = await Promise.all(Array.from({ length: 24 }, (_, i) => attempt(t + i, true)));
+    const writer = new AttemptWriter({ sql: counting, logger, maxRows: 12, lingerMs: 60_000 });
+    // Eleven wait: more than enough for a second statement in parallel, not a full one.
+    const first = records.slice(0, 11).map((r) => writer.record(r, { urgent: false }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statements).toBe(0);
+    // The twelfth fills the statement; the next twelve fill another.
+    first.push(writer.record(records[11]!, { urgent: false }));
+    await Promise.all(first);
+    expect(statements).toBe(1);
+    await Promise.all(records.slice(12).map((r) => writer.record(r, { urgent: false })));
+    expect(statements).toBe(2);
+    expect(await db.delivery.count({ where: { id: { in: records.map((r) => r.attempt.deliveryId) }, status: 'delivered' } })).toBe(24);
+    await writer.flush();
+  });
+
   it('stores text PostgreSQL cannot hold as it is (NUL, half a surrogate pair) with U+FFFD, without refusing the batch', async () => {
     const t = Date.UTC(2026, 0, 4);
     const [odd, literal, plain] = await Promise.all([0, 1, 2].map((i) => attempt(t + i, true)));

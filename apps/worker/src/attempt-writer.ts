@@ -132,12 +132,14 @@ export class AttemptWriter {
   }
 
   /**
-   * Whether the buffer should go now: a job waits for one of its records,
-   * enough gathered, or the oldest lingered long enough; otherwise a timer
-   * pumps when it has.
+   * Whether the buffer should go now: a job waits for one of its records, a
+   * full statement's worth gathered, or the oldest lingered long enough;
+   * otherwise a timer pumps when it has. Lingering records do not go at
+   * PARALLEL_FROM_ROWS: while a worker drains a backlog they arrive faster
+   * than statements commit, and each commit then held ~10 of them.
    */
   private due(): boolean {
-    if (this.urgent > 0 || this.buffer.length >= PARALLEL_FROM_ROWS) return true;
+    if (this.urgent > 0 || this.buffer.length >= this.maxRows) return true;
     const wait = this.buffer[0]!.at + this.lingerMs - performance.now();
     if (wait <= 0) return true;
     this.lingerTimer ??= setTimeout(() => {
