@@ -54,15 +54,21 @@ describe('AttemptWriter', () => {
     };
   }
 
-  it('lets attempts no job waits for gather for one statement, until one a job waits for starts it', async () => {
-    let statements = 0;
+  /** The pool, counting the attempt statements sent through it. */
+  function countingAttemptStatements(): { sql: Sql; statements: () => number } {
+    let count = 0;
     const counting = {
       query: (...args: Parameters<Sql['query']>) => {
         const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-        if (text.includes('INSERT INTO attempts')) statements++;
+        if (text.includes('INSERT INTO attempts')) count++;
         return (sql.query as (...a: unknown[]) => unknown)(...args);
       },
     } as unknown as Sql;
+    return { sql: counting, statements: () => count };
+  }
+
+  it('lets attempts no job waits for gather for one statement, until one a job waits for starts it', async () => {
+    const { sql: counting, statements } = countingAttemptStatements();
     const t = Date.UTC(2026, 0, 2);
     const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map((i) => attempt(t + i, true)));
     const ids = (records: AttemptRecord[]) => records.map((r) => r.attempt.deliveryId);
@@ -71,44 +77,37 @@ describe('AttemptWriter', () => {
     await new Promise((resolve) => setImmediate(resolve));
     lingering.push(writer.record(b!, { urgent: false }));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(statements).toBe(0);
+    expect(statements()).toBe(0);
     expect(await db.attempt.count({ where: { deliveryId: { in: ids([a!, b!]) } } })).toBe(0);
     // A job waits for this one: it goes at once, and takes the lingering ones along.
     await writer.record(c!);
     await Promise.all(lingering);
-    expect(statements).toBe(1);
+    expect(statements()).toBe(1);
     expect(await db.attempt.count({ where: { deliveryId: { in: ids([a!, b!, c!]) } } })).toBe(3);
 
     // Alone, a lingering attempt is written once it has waited its time.
     const soon = new AttemptWriter({ sql: counting, logger, lingerMs: 50 });
     await soon.record(d!, { urgent: false });
-    expect(statements).toBe(2);
+    expect(statements()).toBe(2);
     expect(await db.attempt.count({ where: { deliveryId: d!.attempt.deliveryId } })).toBe(1);
     await Promise.all([writer.flush(), soon.flush()]);
   });
 
   it('holds lingering attempts until a full statement of them gathers, then writes them in one', async () => {
-    let statements = 0;
-    const counting = {
-      query: (...args: Parameters<Sql['query']>) => {
-        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-        if (text.includes('INSERT INTO attempts')) statements++;
-        return (sql.query as (...a: unknown[]) => unknown)(...args);
-      },
-    } as unknown as Sql;
+    const { sql: counting, statements } = countingAttemptStatements();
     const t = Date.UTC(2026, 0, 3);
     const records = await Promise.all(Array.from({ length: 24 }, (_, i) => attempt(t + i, true)));
     const writer = new AttemptWriter({ sql: counting, logger, maxRows: 12, lingerMs: 60_000 });
     // Eleven wait: more than enough for a second statement in parallel, not a full one.
     const first = records.slice(0, 11).map((r) => writer.record(r, { urgent: false }));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(statements).toBe(0);
+    expect(statements()).toBe(0);
     // The twelfth fills the statement; the next twelve fill another.
     first.push(writer.record(records[11]!, { urgent: false }));
     await Promise.all(first);
-    expect(statements).toBe(1);
+    expect(statements()).toBe(1);
     await Promise.all(records.slice(12).map((r) => writer.record(r, { urgent: false })));
-    expect(statements).toBe(2);
+    expect(statements()).toBe(2);
     expect(await db.delivery.count({ where: { id: { in: records.map((r) => r.attempt.deliveryId) }, status: 'delivered' } })).toBe(24);
     await writer.flush();
   });
