@@ -30,7 +30,7 @@ import { fleet } from './phases/fleet.mjs';
 import { isolation } from './phases/isolation.mjs';
 import { latency } from './phases/latency.mjs';
 import { ordering } from './phases/ordering.mjs';
-import { profile } from './phases/profile.mjs';
+import { profile, runOfProfile } from './phases/profile.mjs';
 import { resources } from './phases/resources.mjs';
 import { signing } from './phases/signing.mjs';
 import { spread } from './phases/spread.mjs';
@@ -103,7 +103,7 @@ function reportFrom(reportDir) {
   for (const [name, a] of Object.entries(results.profile?.services ?? {})) {
     const file = path.join(root, a.file ?? '');
     if (!a.file || !existsSync(file)) continue;
-    const window = name.startsWith('baseline') ? results.profile.baselineRun?.window : results.profile.run?.window;
+    const window = runOfProfile(results.profile, name)?.window;
     results.profile.services[name] = { ...analyzeProfile(file, { top: 15, window }), file: a.file };
   }
   const base = path.join(resultsDir, `${results.startedAt.slice(0, 10)}${results.quick ? '-quick' : ''}`);

@@ -51,14 +51,15 @@ export class Herald {
     return `http://127.0.0.1:${this.ports[name]}`;
   }
 
-  async start(names, { concurrency = this.concurrency ?? 4, profileDir } = {}) {
+  /** `profileDir`: run under `node --cpu-prof`, each profile named after its service plus `profileSuffix`. */
+  async start(names, { concurrency = this.concurrency ?? 4, profileDir, profileSuffix = '' } = {}) {
     // Every service reads every port variable (the api links to ingest): allocate all three once.
     for (const name of Object.keys(SERVICE_PORT_VAR)) this.ports[name] ??= await freePort();
     for (const name of names) {
       const app = APP_OF[name] ?? name;
       this.ports[name] ??= await freePort();
       if (name === 'worker') this.concurrency = concurrency;
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}${profileSuffix}.cpuprofile`] : [];
       this.children[name] = spawnNode(name, [path.join(root, 'apps', app, 'dist', 'main.js')], {
         env: { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) },
         cwd: this.ctx.tmpDir,
@@ -93,7 +94,7 @@ export class Baseline {
     this.children = {};
   }
 
-  async start({ profileDir } = {}) {
+  async start({ profileDir, profileSuffix = '' } = {}) {
     const { ctx } = this;
     this.port ??= await freePort();
     const env = {
@@ -106,7 +107,7 @@ export class Baseline {
       CONCURRENCY: String(ctx.P.baselineConcurrency),
     };
     for (const name of ['ingest', 'worker']) {
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=baseline-${name}.cpuprofile`] : [];
+      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=baseline-${name}${profileSuffix}.cpuprofile`] : [];
       this.children[name] = spawnNode(`baseline ${name}`, [path.join(benchDir, 'baseline', `${name}.mjs`)], {
         env,
         cwd: ctx.tmpDir,

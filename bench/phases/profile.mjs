@@ -1,6 +1,8 @@
 // Hot spots: ingest and worker (and the baseline) run once under `node --cpu-prof`, PostgreSQL
 // under `perf record` if perf is there; also Redis commands and PostgreSQL transactions per
-// event. Profiles go to <raw dir>/profiles. → results.profile
+// event. Then the same services once more for a run in batches, where the worker drains the
+// backlog alone (the mode furthest from the bare pipeline). Profiles go to <raw dir>/profiles.
+// → results.profile
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeProfile } from '../lib/cpuprofile.mjs';
@@ -18,6 +20,17 @@ async function pgStat(ctx) {
     [ctx.dbName],
   );
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+}
+
+/** Which profiled run a profile file (by its name: `worker`, `baseline-ingest-batch`, …) belongs to. */
+export function runOfProfile(profile, name) {
+  if (name.startsWith('baseline')) return name.endsWith('-batch') ? profile.baselineBatchRun : profile.baselineRun;
+  return name.endsWith('-batch') ? profile.batchRun : profile.run;
+}
+
+/** The process's key in a run's `resources.cpu` (`baseline-worker-batch` → `baseline worker`). */
+export function cpuKeyOfProfile(name) {
+  return name.replace(/-batch$/, '').replace('baseline-', 'baseline ');
 }
 
 async function runProfile(ctx) {
@@ -92,12 +105,38 @@ async function runProfile(ctx) {
     await baseline.stop();
     await baseline.start();
   }
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+  await profileBatches(ctx, tp1, dir, out);
+  // Single-event profiles first, then the batch ones (`*-batch`).
+  const batchLast = (f) => Number(f.endsWith('-batch.cpuprofile'));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => batchLast(a) - batchLast(b) || a.localeCompare(b))) {
     const name = file.replace('.cpuprofile', '');
-    const window = name.startsWith('baseline') ? out.baselineRun?.window : run.window;
+    const window = runOfProfile(out, name)?.window;
     out.services[name] = { ...analyzeProfile(path.join(dir, file), { top: 15, window }), file: displayPath(path.join(dir, file)) };
   }
   await herald.start(['ingest', 'worker'], { concurrency: P.concurrencyMany });
 }
 
-export const profile = { name: 'profile', run: runProfile };
+/**
+ * Herald and the baseline profiled again, in batches of P.batchSize: ingest is done within a
+ * second or two and the worker then drains the backlog alone, so its profile is what bounds
+ * the batch rate. Fewer events than a measured run: profiled, Herald drains at about half its
+ * rate, and a backlog older than INLINE_EVENT_TRUST_MS (5 s) is read back from PostgreSQL,
+ * which a measured run never does. → out.batchRun, out.baselineBatchRun (profiles `*-batch`)
+ */
+async function profileBatches(ctx, tp1, dir, out) {
+  const { P, herald, baseline } = ctx;
+  const events = P.calibrationEvents * 5;
+  await herald.start(['ingest', 'worker'], { concurrency: P.concurrencyOne, profileDir: dir, profileSuffix: '-batch' });
+  await heraldThroughput(ctx, tp1, { batch: true, events: P.calibrationEvents, label: 'profiled services, batches: warm-up' });
+  out.batchRun = await heraldThroughput(ctx, tp1, { batch: true, events, label: `profiled: Herald 1 endpoint, batches of ${P.batchSize}` });
+  await herald.stop(['ingest', 'worker']);
+  if (!baseline.port) return;
+  await baseline.stop();
+  await baseline.start({ profileDir: dir, profileSuffix: '-batch' });
+  await baselineThroughput(ctx, { batch: true, events: P.calibrationEvents, label: 'profiled baseline, batches: warm-up' });
+  out.baselineBatchRun = await baselineThroughput(ctx, { batch: true, events, label: `profiled: baseline batches of ${P.batchSize}` });
+  await baseline.stop();
+  await baseline.start();
+}
+
+export const profile = { name: 'profile', usesBaseline: true, run: runProfile };

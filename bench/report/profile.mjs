@@ -1,6 +1,7 @@
 // The report of the profile phase (hot spots): its headline and the "Hot spots" section
 // (per-event Redis commands and PostgreSQL transactions, PostgreSQL perf, each profiled process).
 import { WRITE_FRAMES } from '../lib/cpuprofile.mjs';
+import { cpuKeyOfProfile, runOfProfile } from '../phases/profile.mjs';
 import { fmt, mdTable, pct } from '../lib/util.mjs';
 
 export function headlines(results) {
@@ -8,7 +9,7 @@ export function headlines(results) {
   const prof = results.profile?.services;
   if (prof?.ingest && prof?.worker) {
     const top = (a) => (a.ownersExclWrites ?? a.owners).slice(0, 4).map((p) => `${p.pkg} ${fmt(p.pct, 0)} %`).join(', ');
-    out.push(`**Hot spots** (CPU profile, socket-write waiting left out): ingest — ${top(prof.ingest)}; worker — ${top(prof.worker)}.`);
+    out.push(`**Hot spots** (CPU profile, socket-write waiting left out): ingest — ${top(prof.ingest)}; worker — ${top(prof.worker)}${prof['worker-batch'] ? `; worker draining batches — ${top(prof['worker-batch'])}` : ''}.`);
   }
   return out;
 }
@@ -21,7 +22,7 @@ export function section(results, s) {
   L.push('## Hot spots (CPU profiles)');
   L.push('');
   L.push(
-    `${failed.length ? `Targets missed: ${failed.length}. ` : ''}Profiled with \`node --cpu-prof\` during a ${fmt(prof.run.events)}-event single-ingest run to 1 endpoint (${fmt(prof.run.rate, 0)} events/s while profiled${prof.baselineRun ? `; baseline ${fmt(prof.baselineRun.rate, 0)} events/s` : ''}). Only the samples taken while the measured load ran are counted (start-up and a warm-up run are left out). Self time as a share of each process's busy (non-idle) time in that window. Files: \`${prof.dir}/\` (git-ignored; open in Chrome DevTools → Performance, or speedscope).`,
+    `${failed.length ? `Targets missed: ${failed.length}. ` : ''}Profiled with \`node --cpu-prof\` during a ${fmt(prof.run.events)}-event single-ingest run to 1 endpoint (${fmt(prof.run.rate, 0)} events/s while profiled${prof.baselineRun ? `; baseline ${fmt(prof.baselineRun.rate, 0)} events/s` : ''}). ${prof.batchRun ? `Then again (profiles \`*-batch\`) during a ${fmt(prof.batchRun.events)}-event run in batches of ${results.params.batchSize} (${fmt(prof.batchRun.rate, 0)} events/s while profiled${prof.baselineBatchRun ? `; baseline ${fmt(prof.baselineBatchRun.rate, 0)} events/s` : ''}), where ingest is done within a second or two and the worker drains the backlog alone: the worker's profile there is what bounds the batch rate. ` : ''}Only the samples taken while the measured load ran are counted (start-up and a warm-up run are left out). Self time as a share of each process's busy (non-idle) time in that window. Files: \`${prof.dir}/\` (git-ignored; open in Chrome DevTools → Performance, or speedscope).`,
   );
   L.push('');
   if (prof.perEvent) {
@@ -52,8 +53,7 @@ export function section(results, s) {
   for (const [name, a] of Object.entries(prof.services)) {
     L.push(`### ${name} — busy ${fmt(a.busyMs / 1000, 1)} s of the ${fmt(a.totalMs / 1000, 1)} s window`);
     L.push('');
-    const runOf = name.startsWith('baseline') ? prof.baselineRun : prof.run;
-    const cpuMs = runOf?.resources?.cpu?.[name.startsWith('baseline') ? name.replace('-', ' ') : name];
+    const cpuMs = runOfProfile(prof, name)?.resources?.cpu?.[cpuKeyOfProfile(name)];
     if (Number.isFinite(cpuMs)) {
       const waiting = Math.max(0, a.busyMs - cpuMs);
       L.push(
