@@ -1,5 +1,5 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createPrismaClient, createSqlPool, loadDeliveryStates, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
@@ -182,12 +182,16 @@ describe('AttemptWriter', () => {
     expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toEqual(new Date(t + 11));
   });
 
-  it('reads deliveries through the primary key, planned at each call, while the table is young', async () => {
-    // A plan kept per connection would be whatever suited the table when first made: a sequential scan of a
-    // table of a page or two, still used once it has grown. The statement is planned at each call instead.
+  /** The scans of `deliveries` in the plan of the statement `run` sends (which must be planned at each call). */
+  async function deliveryScans(run: (sql: Sql) => Promise<unknown>): Promise<[string, string | undefined][]> {
     const statements: { name?: string; text: string; values: unknown[] }[] = [];
-    const capture = { query: async (config: (typeof statements)[number]) => void statements.push(config) };
-    await writeAttempts(capture as unknown as Sql, [await attempt(Date.UTC(2026, 0, 2), true)]);
+    const capture = {
+      query: async (config: (typeof statements)[number]) => {
+        statements.push(config);
+        return { rows: [] };
+      },
+    };
+    await run(capture as unknown as Sql);
     expect(statements).toHaveLength(1);
     expect(statements[0]!.name).toBeUndefined();
     const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `EXPLAIN (FORMAT JSON) ${statements[0]!.text}`, values: statements[0]!.values })).rows;
@@ -197,6 +201,21 @@ describe('AttemptWriter', () => {
       for (const child of node.Plans ?? []) walk(child as (typeof scans)[number]);
     };
     walk(plan[0].Plan);
-    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'deliveries_pkey']]);
+    return scans.map((n) => [n['Node Type'], n['Index Name']]);
+  }
+
+  // A plan kept per connection would be whatever suited the table when first made: a sequential scan of a
+  // table of a page or two, still used once it has grown. These statements are planned at each call instead.
+  it('writes attempts through the primary key of deliveries, planned at each call, while the table is young', async () => {
+    const record = await attempt(Date.UTC(2026, 0, 2), true);
+    expect(await deliveryScans((s) => writeAttempts(s, [record]))).toEqual([['Index Scan', 'deliveries_pkey']]);
+  });
+
+  it("checks an older job's delivery through the primary key, planned at each call, while the table is young", async () => {
+    const { tenantId: tenant, attempt: a } = await attempt(Date.UTC(2026, 0, 2), true);
+    expect(await deliveryScans((s) => loadDeliveryStates(s, [{ tenantId: tenant, deliveryId: a.deliveryId }]))).toEqual([['Index Scan', 'deliveries_pkey']]);
+    const states = await loadDeliveryStates(sql, [{ tenantId: tenant, deliveryId: a.deliveryId }, { tenantId: 'tnt_other', deliveryId: a.deliveryId }]);
+    // Another tenant's key finds nothing.
+    expect([...states]).toEqual([[a.deliveryId, { status: 'pending', attempts: 0 }]]);
   });
 });

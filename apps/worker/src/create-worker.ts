@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
-import { createSqlPool, finishDelivery, loadDeliveryContexts, loadEmailDeliveryContexts, oldestRetainedAt, type PrunedRows } from '@herald/db';
+import {
+  createSqlPool,
+  finishDelivery,
+  loadDeliveryContexts,
+  loadDeliveryStates,
+  loadEmailDeliveryContexts,
+  oldestRetainedAt,
+  type PrunedRows,
+  type Sql,
+} from '@herald/db';
 import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
@@ -42,6 +51,9 @@ export interface WorkerOptions {
   /** Name resolution for deliveries; the system resolver unless given. */
   resolve?: Resolve;
 }
+
+/** How a job names its delivery to the queries the worker batches. */
+type DeliveryKey = { tenantId: string; deliveryId: string };
 
 /** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
@@ -94,14 +106,15 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     },
   });
   const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
-  const contextBatcher = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
-    const contexts = await loadDeliveryContexts(sql, keys);
-    return keys.map((k) => contexts.get(k.deliveryId) ?? null);
-  });
-  const emailContexts = new MicroBatcher(async (keys: { tenantId: string; deliveryId: string }[]) => {
-    const contexts = await loadEmailDeliveryContexts(sql, keys);
-    return keys.map((k) => contexts.get(k.deliveryId) ?? null);
-  });
+  // Jobs that start in the same turn of the event loop share one query; a delivery the query did not find is null.
+  const byDelivery = <T>(load: (sql: Sql, keys: DeliveryKey[]) => Promise<Map<string, T>>) =>
+    new MicroBatcher(async (keys: DeliveryKey[]) => {
+      const found = await load(sql, keys);
+      return keys.map((k) => found.get(k.deliveryId) ?? null);
+    });
+  const contextBatcher = byDelivery(loadDeliveryContexts);
+  const stateBatcher = byDelivery(loadDeliveryStates);
+  const emailContexts = byDelivery(loadEmailDeliveryContexts);
   const queues = new EndpointQueues({ redis, prefix: config.HERALD_REDIS_PREFIX, lockMs: config.HERALD_JOB_LOCK_MS });
   const turns = new FifoTurns({ sql, redis, prefix: config.HERALD_REDIS_PREFIX, queues, recheckMs: config.HERALD_FIFO_RECHECK_MS, logger });
   const fleet = new Fleet({
@@ -116,8 +129,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const deliver = createDeliverProcessor({
     turns,
     metrics,
-    // Jobs that start in the same turn of the event loop (a Worker's free slots, many endpoints' Workers) share one query.
     loadContext: (key) => contextBatcher.add(key),
+    loadState: (key) => stateBatcher.add(key),
     endpoints,
     finish: (tenantId, deliveryId, status, reason) => finishDelivery(sql, tenantId, deliveryId, status, reason),
     attempts,

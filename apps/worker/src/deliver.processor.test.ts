@@ -58,10 +58,15 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
   const finished: [string, 'dead' | 'cancelled', DeliveryReason][] = [];
   const disabled: [string, DisabledReason][] = [];
   const loads: string[] = [];
+  const stateChecks: string[] = [];
   const deliver = createDeliverProcessor({
     loadContext: async ({ deliveryId }) => {
       loads.push(deliveryId);
       return context;
+    },
+    loadState: async ({ deliveryId }) => {
+      stateChecks.push(deliveryId);
+      return context && { status: context.status, attempts: context.attempts };
     },
     endpoints: { get: async (tenantId, id) => (tenantId === endpoint.tenantId && id === endpoint.id ? endpoint : null) },
     finish: async (_tenantId, deliveryId, status, reason) => void finished.push([deliveryId, status, reason]),
@@ -95,7 +100,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
     ...overrides,
   });
-  return { deliver, sent, recorded, finished, disabled, loads };
+  return { deliver, sent, recorded, finished, disabled, loads, stateChecks };
 }
 
 const ok: OutboundResult = { kind: 'response', status: 204, headers: {}, body: '', latencyMs: 4 };
@@ -129,12 +134,37 @@ describe('deliver processor', () => {
     expect(h.recorded[0]!.update).toMatchObject({ status: 'delivered', nextAttemptAt: null, lastError: null });
   });
 
-  it('reads the delivery for an inline job older than the trust window, and skips it once delivered', async () => {
+  it('checks the delivery of an inline job older than the trust window, and skips it once delivered', async () => {
     const h = harness(ok, stored({ status: 'delivered', attempts: 1 }));
     expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS + 1_000))).toBe('skipped');
+    expect(h.stateChecks).toEqual(['dlv_1']);
     expect(h.loads).toEqual(['dlv_1']);
     expect(h.sent).toEqual([]);
     expect(h.recorded).toEqual([]);
+  });
+
+  it("sends an older inline job's own event when its delivery is still pending and never attempted", async () => {
+    // The stored context differs from the job's event: were it read, the body would say so.
+    const h = harness(ok, stored({ event: { ...stored().event, payload: '{"n":2}' } }));
+    expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS + 1_000))).toBe('delivered');
+    expect(h.stateChecks).toEqual(['dlv_1']);
+    expect(h.loads).toEqual([]);
+    expect(JSON.parse(h.sent[0]!.body)).toMatchObject({ event_id: 'evt_1', payload: { n: 1 } });
+    expect(h.recorded[0]!.attempt).toMatchObject({ deliveryId: 'dlv_1', attempt: 1, status: 'succeeded' });
+  });
+
+  it('reads an older inline job\'s delivery when another job already attempted it, and numbers the attempt after those', async () => {
+    const h = harness(ok, stored({ attempts: 2 }));
+    expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS + 1_000))).toBe('delivered');
+    expect(h.loads).toEqual(['dlv_1']);
+    expect(h.recorded[0]!.attempt).toMatchObject({ attempt: 3 });
+  });
+
+  it("does not check a fresh inline job's delivery", async () => {
+    const h = harness(ok);
+    expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS - 1_000))).toBe('delivered');
+    expect(h.stateChecks).toEqual([]);
+    expect(h.loads).toEqual([]);
   });
 
   it('reads the delivery for a job that is not a first try, and numbers the attempt after the stored ones', async () => {

@@ -171,6 +171,34 @@ export async function loadDeliveryContexts(
   return contexts;
 }
 
+/** Where a delivery stands: what a job carrying its event checks before trusting it (loadDeliveryStates). */
+export interface DeliveryState {
+  status: string;
+  attempts: number;
+}
+
+/**
+ * The status and attempt count of many deliveries in one query, looked up by
+ * tenant and id; missing ones are absent. The worker's check of a job whose
+ * carried event is older than INLINE_EVENT_TRUST_MS (packages/queue): a primary
+ * key lookup per delivery instead of loadDeliveryContexts' join of the
+ * delivery, its event, endpoint and tenant. Planned at each call, as
+ * loadDeliveryContexts.
+ */
+export async function loadDeliveryStates(
+  sql: Sql,
+  keys: readonly { tenantId: string; deliveryId: string }[],
+): Promise<Map<string, DeliveryState>> {
+  const { rows } = await sql.query<{ id: string; status: string; attempts: number }>({
+    text: `SELECT d.id, d.status, d.attempts
+     FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+     JOIN deliveries d ON d.tenant_id = k.tenant_id AND d.id = k.id
+     WHERE d.id = ANY($2::text[])`,
+    values: [keys.map((k) => k.tenantId), keys.map((k) => k.deliveryId)],
+  });
+  return new Map(rows.map((r) => [r.id, { status: r.status, attempts: r.attempts }]));
+}
+
 /** The contexts of email deliveries, in one query; missing ones (and webhook ones) are absent. Planned at each call, as loadDeliveryContexts. */
 export async function loadEmailDeliveryContexts(
   sql: Sql,

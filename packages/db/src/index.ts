@@ -50,10 +50,20 @@ export {
   listDeliveries,
   loadDeliveryContexts,
   loadDeliveryEndpoints,
+  loadDeliveryStates,
   loadEmailDeliveryContexts,
   scanPendingDeliveries,
 } from './deliveries.repo.js';
-export type { DeliveryContext, EmailDeliveryContext, DeliveryEndpoint, DeliveryFilter, DeliveryUpdate, NewAttempt, PendingDelivery } from './deliveries.repo.js';
+export type {
+  DeliveryContext,
+  DeliveryEndpoint,
+  DeliveryFilter,
+  DeliveryState,
+  DeliveryUpdate,
+  EmailDeliveryContext,
+  NewAttempt,
+  PendingDelivery,
+} from './deliveries.repo.js';
 export { updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
 export type { AttemptRecord, EndpointOutcome } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';

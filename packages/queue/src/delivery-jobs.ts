@@ -10,10 +10,11 @@ export const EVENTS_MAX_LEN = 100;
 /**
  * How long after its event was created a job's inline event is trusted to
  * describe a delivery still pending, so its first try needs no query. Older
- * jobs (late adds, e.g. from an ingest cut off from Redis for a while) read the
- * delivery from PostgreSQL and are skipped unless it is pending. The reconciler
- * never queues a delivery younger than this, so within it the only job for a
- * delivery is ingest's.
+ * jobs (a backlog, or late adds, e.g. from an ingest cut off from Redis for a
+ * while) check the delivery in PostgreSQL: the inline event is used while it is
+ * pending and never attempted, and the delivery is skipped once it is not
+ * pending. The reconciler never queues a delivery younger than this, so within
+ * it the only job for a delivery is ingest's.
  */
 export const INLINE_EVENT_TRUST_MS = 5_000;
 
