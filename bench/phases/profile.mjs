@@ -120,8 +120,9 @@ async function runProfile(ctx) {
  * Herald and the baseline profiled again, in batches of P.batchSize: ingest is done within a
  * second or two and the worker then drains the backlog alone, so its profile is what bounds
  * the batch rate. Fewer events than a measured run: profiled, Herald drains at about half its
- * rate, and a backlog older than INLINE_EVENT_TRUST_MS (5 s) is read back from PostgreSQL,
- * which a measured run never does. → out.batchRun, out.baselineBatchRun (profiles `*-batch`)
+ * rate, and each delivery of a backlog older than INLINE_EVENT_TRUST_MS (5 s) is checked in
+ * PostgreSQL, which a measured run never does. → out.batchRun, out.baselineBatchRun (profiles
+ * `*-batch`)
  */
 async function profileBatches(ctx, tp1, dir, out) {
   const { P, herald, baseline } = ctx;

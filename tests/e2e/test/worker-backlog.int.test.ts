@@ -7,8 +7,8 @@ import { call, createTenant, startStack, type Stack } from '../src/stack.js';
 /**
  * A backlog that waited longer than INLINE_EVENT_TRUST_MS: ingest's jobs
  * still carry their events, and the worker checks only where each delivery
- * stands (pending, never attempted) before sending the job's own event. One
- * another job already delivered is not sent again.
+ * stands (pending, never attempted) before sending the job's own event. A
+ * delivery another job already delivered is not sent again.
  */
 describe('worker: a backlog older than the trust window', () => {
   let stack: Stack;
