@@ -8,6 +8,7 @@ import {
   loadDeliveryStates,
   loadEmailDeliveryContexts,
   oldestRetainedAt,
+  type DeliveryKey,
   type PrunedRows,
   type Sql,
 } from '@herald/db';
@@ -51,9 +52,6 @@ export interface WorkerOptions {
   /** Name resolution for deliveries; the system resolver unless given. */
   resolve?: Resolve;
 }
-
-/** How a job names its delivery to the queries the worker batches. */
-type DeliveryKey = { tenantId: string; deliveryId: string };
 
 /** Starts the worker: per-endpoint delivery Workers plus `/healthz`, `/readyz`, `/metrics`. */
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {

@@ -1,5 +1,5 @@
 import { newId, type Logger } from '@herald/core';
-import type { AttemptRecord, DeliveryContext, DeliveryEndpoint, DeliveryState, EmailDeliveryContext } from '@herald/db';
+import type { AttemptRecord, DeliveryContext, DeliveryEndpoint, DeliveryKey, DeliveryState, EmailDeliveryContext } from '@herald/db';
 import {
   attemptFields,
   decideAttempt,
@@ -36,9 +36,9 @@ export interface DeliveryRun {
 
 export interface DeliverDeps {
   /** The delivery's context, or null when the tenant has no such delivery. */
-  loadContext: (key: { tenantId: string; deliveryId: string }) => Promise<DeliveryContext | null>;
+  loadContext: (key: DeliveryKey) => Promise<DeliveryContext | null>;
   /** Where the delivery stands, or null when the tenant has no such delivery: the check of an older carried event. */
-  loadState: (key: { tenantId: string; deliveryId: string }) => Promise<DeliveryState | null>;
+  loadState: (key: DeliveryKey) => Promise<DeliveryState | null>;
   /** Endpoints for first attempts that carry their event. */
   endpoints: { get(tenantId: string, endpointId: string): Promise<DeliveryEndpoint | null> };
   /** Settles a pending delivery without an attempt. */
@@ -55,7 +55,7 @@ export interface DeliverDeps {
   health: { disable(tenantId: string, endpointId: string, reason: DisabledReason): Promise<void> };
   sender: AttemptSender;
   /** Email deliveries: their contexts and how they are sent; null when HERALD_SMTP_URL is unset. */
-  email: { loadContext: (key: { tenantId: string; deliveryId: string }) => Promise<EmailDeliveryContext | null>; sender: EmailSender } | null;
+  email: { loadContext: (key: DeliveryKey) => Promise<EmailDeliveryContext | null>; sender: EmailSender } | null;
   /** Told of each webhook delivery that died with its attempts exhausted (herald.delivery.dead counts them). */
   onExhausted?: (tenantId: string, endpointId: string) => void;
   retry: RetryPolicy;

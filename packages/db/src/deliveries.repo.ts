@@ -129,6 +129,12 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
   };
 }
 
+/** How a job names its delivery to the lookups below (the tenant's, by id). */
+export interface DeliveryKey {
+  tenantId: string;
+  deliveryId: string;
+}
+
 /**
  * The contexts of many deliveries in one query (the worker batches the jobs
  * that start together). Each is looked up by tenant and id; missing ones are
@@ -143,7 +149,7 @@ function endpointOf(r: EndpointRow): DeliveryEndpoint {
  */
 export async function loadDeliveryContexts(
   sql: Sql,
-  keys: readonly { tenantId: string; deliveryId: string }[],
+  keys: readonly DeliveryKey[],
 ): Promise<Map<string, DeliveryContext>> {
   const { rows } = await sql.query({
     text: `SELECT d.id AS delivery_id, d.event_id, d.endpoint_id, d.status, d.attempts, d.max_attempts,
@@ -187,7 +193,7 @@ export interface DeliveryState {
  */
 export async function loadDeliveryStates(
   sql: Sql,
-  keys: readonly { tenantId: string; deliveryId: string }[],
+  keys: readonly DeliveryKey[],
 ): Promise<Map<string, DeliveryState>> {
   const { rows } = await sql.query<{ id: string; status: string; attempts: number }>({
     text: `SELECT d.id, d.status, d.attempts
@@ -202,7 +208,7 @@ export async function loadDeliveryStates(
 /** The contexts of email deliveries, in one query; missing ones (and webhook ones) are absent. Planned at each call, as loadDeliveryContexts. */
 export async function loadEmailDeliveryContexts(
   sql: Sql,
-  keys: readonly { tenantId: string; deliveryId: string }[],
+  keys: readonly DeliveryKey[],
 ): Promise<Map<string, EmailDeliveryContext>> {
   const { rows } = await sql.query({
     text: `SELECT d.id AS delivery_id, d.tenant_id, d.event_id, d.recipient, d.status, d.attempts, d.max_attempts,

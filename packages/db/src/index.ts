@@ -58,6 +58,7 @@ export type {
   DeliveryContext,
   DeliveryEndpoint,
   DeliveryFilter,
+  DeliveryKey,
   DeliveryState,
   DeliveryUpdate,
   EmailDeliveryContext,
