@@ -13,12 +13,12 @@
 //                         the scheduled send time; the generator's own lag is reported)
 //   seqStart    first sequence number (default 0)
 //
-// Each event's payload carries `sent_at` (performance.timeOrigin + performance.now() ms),
+// Each event's payload carries `sent_at` (CLOCK_MONOTONIC ms, lib/util.mjs hrNow),
 // `seq`, `w: 1` for warm-up events (the receiver leaves those out of latency), and ~150
 // bytes of ordinary fields.
 import http from 'node:http';
+import { hrNow } from './lib/util.mjs';
 
-const hrNow = () => performance.timeOrigin + performance.now();
 const config = JSON.parse(process.argv[2]);
 const {
   target,
@@ -217,7 +217,6 @@ else await closedLoop();
 agent.destroy();
 result.ack = summary(ackLatencies);
 if (lags.length) result.lag = summary(lags);
-result.clock = { hrMinusDate: hrNow() - Date.now() };
 const usage = process.cpuUsage();
 result.cpuMs = (usage.user + usage.system) / 1000;
 process.stdout.write(`${JSON.stringify(result)}\n`);

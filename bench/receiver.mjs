@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The benchmark's webhook receiver, in its own process (node:http, no dependencies).
+// The benchmark's webhook receiver, in its own process (node:http; no dependencies but the bench's clock).
 //
 // Webhook port: any path; answers 200 at once unless a behaviour was set for the path
 // (`{ status, delayMs }`). Per request it records the receive time and the `sent_at`
-// the load generator put in the payload (both performance.timeOrigin + performance.now(),
-// i.e. wall-clock ms with sub-ms precision), so latency = receive time - sent_at.
+// the load generator put in the payload (both CLOCK_MONOTONIC ms, lib/util.mjs hrNow: one
+// clock for every process on the machine), so latency = receive time - sent_at.
 //
 // Control port (JSON):
 //   GET  /count                → { count, unique, lastAt }                 (cheap, for polling)
@@ -15,8 +15,8 @@
 //   POST /exit
 // Prints one JSON line `{ "webhookPort", "controlPort" }` on stdout once listening.
 import http from 'node:http';
+import { hrNow } from './lib/util.mjs';
 
-const hrNow = () => performance.timeOrigin + performance.now();
 const webhookPort = Number(process.argv[2] ?? 0);
 const controlPort = Number(process.argv[3] ?? 0);
 
@@ -148,7 +148,6 @@ const control = http.createServer(async (req, res) => {
       lastAt: state.lastAt,
       excluded: state.excluded,
       latency: summary(),
-      clock: { hrMinusDate: hrNow() - Date.now() },
     });
   }
   if (req.method === 'POST' && path === '/reset') {

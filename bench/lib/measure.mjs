@@ -191,7 +191,6 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     ack: lg.ack,
     lag: lg.lag,
     errors: lg.errors,
-    clockSkewMs: stats.clock.hrMinusDate - lg.clock.hrMinusDate,
     resources,
   };
   log(

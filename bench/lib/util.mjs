@@ -1,8 +1,14 @@
 // Small helpers shared by the benchmark scripts. Plain Node ESM, no dependencies.
 import net from 'node:net';
 
-/** Milliseconds on the wall clock with sub-ms precision; comparable across processes on one machine. */
-export const hrNow = () => performance.timeOrigin + performance.now();
+/**
+ * Milliseconds of CLOCK_MONOTONIC (process.hrtime) with µs precision: one clock for every process
+ * on the machine, so times taken in the load generator, the receiver and the orchestrator compare.
+ * Not the wall clock: a machine whose wall clock is stepped mid-run (seen here: 3.3 s at once)
+ * would shift the processes started after the step against those started before it
+ * (`performance.timeOrigin` is read once, at each process's start).
+ */
+export const hrNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

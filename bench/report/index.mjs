@@ -73,7 +73,7 @@ export function writeReport(results, { mdPath, svgPath, rawDir }) {
   L.push(`- **Software:** Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   L.push(`- **Tree:** commit ${m.git}. Load average at start ${m.loadAvgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${m.loadAvgEnd?.map((x) => x.toFixed(2)).join(' / ') ?? '?'} (1/5/15 min).`);
   L.push(`- **Stack:** api, ingest and worker from \`apps/*/dist/main.js\` as child processes (cwd an empty temp dir), a fresh database \`herald_bench_<timestamp>\` (\`node scripts/db-setup.mjs\`), Redis prefix \`herald-bench-<timestamp>\`, \`LOG_LEVEL=warn\`, \`HERALD_ALLOW_HTTP=true\`, \`HERALD_OUTBOUND_ALLOWLIST=127.0.0.1\`, other settings default (retry base 30 s, reconcile every 30 s). Dropped afterwards.`);
-  L.push(`- **Receiver** (\`bench/receiver.mjs\`) and **load generator** (\`bench/loadgen.mjs\`) run as their own processes; latency = receiver's \`performance.timeOrigin + performance.now()\` − the \`sent_at\` the generator put in the payload (same clock source in both).`);
+  L.push(`- **Receiver** (\`bench/receiver.mjs\`) and **load generator** (\`bench/loadgen.mjs\`) run as their own processes; latency = the receiver's CLOCK_MONOTONIC time (\`process.hrtime\`, one clock for every process on the machine, unmoved by wall-clock steps) − the \`sent_at\` the generator put in the payload, read from the same clock.`);
   if (results.notes.length) for (const n of results.notes) L.push(`- **Note:** ${n}`);
   if (results.errors.length) for (const e of results.errors) L.push(`- **Phase \`${e.phase}\` failed:** ${e.message.split('\n')[0]}`);
   L.push('');
