@@ -56,8 +56,9 @@ describe('fifo turns in PostgreSQL', () => {
   });
 
   /**
-   * The statements `run` sends, each explained (ANALYZE: rows actually read) under the given plan
-   * cache mode: `force_generic_plan` is the plan a named statement settles on after five calls.
+   * The statements `run` sends, each prepared and explained (ANALYZE: rows actually read) under the
+   * given plan cache mode: `force_generic_plan` is the plan a named statement may settle on after
+   * five calls.
    */
   async function explained(mode: 'force_generic_plan' | 'force_custom_plan', run: (sql: Sql) => Promise<unknown>) {
     const statements: { text: string; values: unknown[] }[] = [];
@@ -66,9 +67,17 @@ describe('fifo turns in PostgreSQL', () => {
     try {
       await client.query(`SET plan_cache_mode = ${mode}`);
       const plans = [];
-      for (const s of statements) {
-        const { rows } = await client.query({ text: `EXPLAIN (ANALYZE, FORMAT JSON) ${s.text}`, values: s.values });
-        plans.push(rows[0]['QUERY PLAN'][0].Plan);
+      for (const [i, s] of statements.entries()) {
+        // PREPARE + EXECUTE, as a named statement runs (an unnamed one is planned once, with its values).
+        const name = `explained_${mode}_${i}`;
+        await client.query(`PREPARE ${name} AS ${s.text}`);
+        try {
+          const args = s.values.map((v) => client.escapeLiteral(String(v))).join(', ');
+          const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}(${args})`);
+          plans.push(rows[0]['QUERY PLAN'][0].Plan);
+        } finally {
+          await client.query(`DEALLOCATE ${name}`);
+        }
       }
       return plans;
     } finally {
