@@ -1,6 +1,6 @@
 import { createLogger } from '@herald/core';
 import { createPrismaClient, createSqlPool, mustWaitForTurn, passTurn, type PrismaClient, type Sql } from '@herald/db';
-import { createTestDatabase, type TestDatabase } from '@herald/testing';
+import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } from '@herald/testing';
 
 /**
  * The fifo check and the turn hand-over read only the pending deliveries of a key, however
@@ -55,51 +55,6 @@ describe('fifo turns in PostgreSQL', () => {
     await database.drop();
   });
 
-  /**
-   * The statements `run` sends, each prepared and explained (ANALYZE: rows actually read) under the
-   * given plan cache mode: `force_generic_plan` is the plan a named statement may settle on after
-   * five calls.
-   */
-  async function explained(mode: 'force_generic_plan' | 'force_custom_plan', run: (sql: Sql) => Promise<unknown>) {
-    const statements: { text: string; values: unknown[] }[] = [];
-    await run({ query: async (config: (typeof statements)[number]) => (statements.push(config), { rows: [{}] }) } as unknown as Sql);
-    const client = await sql.connect();
-    try {
-      await client.query(`SET plan_cache_mode = ${mode}`);
-      const plans = [];
-      for (const [i, s] of statements.entries()) {
-        // PREPARE + EXECUTE, as a named statement runs (an unnamed one is planned once, with its values).
-        const name = `explained_${mode}_${i}`;
-        await client.query(`PREPARE ${name} AS ${s.text}`);
-        try {
-          const args = s.values.map((v) => client.escapeLiteral(String(v))).join(', ');
-          const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}(${args})`);
-          plans.push(rows[0]['QUERY PLAN'][0].Plan);
-        } finally {
-          await client.query(`DEALLOCATE ${name}`);
-        }
-      }
-      return plans;
-    } finally {
-      await client.query('RESET plan_cache_mode');
-      client.release();
-    }
-  }
-
-  /** Index entries and heap rows read from deliveries, over the whole plan. */
-  function rowsRead(plan: Record<string, unknown>): number {
-    let n = 0;
-    const walk = (node: Record<string, unknown>) => {
-      if (node['Relation Name'] === 'deliveries') {
-        const loops = Number(node['Actual Loops'] ?? 1);
-        n += (Number(node['Actual Rows'] ?? 0) + Number(node['Rows Removed by Filter'] ?? 0) + Number(node['Rows Removed by Index Recheck'] ?? 0)) * loops;
-      }
-      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-    };
-    walk(plan);
-    return n;
-  }
-
   it('answers for the head of a key and for one behind it', async () => {
     expect(await mustWaitForTurn(sql, tenantId, idOf(HISTORY + 1))).toBe(false);
     expect(await mustWaitForTurn(sql, tenantId, idOf(HISTORY + 2))).toBe(true);
@@ -113,8 +68,8 @@ describe('fifo turns in PostgreSQL', () => {
       (s: Sql) => mustWaitForTurn(s, tenantId, idOf(HISTORY + PENDING)),
       (s: Sql) => passTurn(s, tenantId, idOf(HISTORY), false),
     ]) {
-      const [plan] = await explained(mode, run);
-      expect(rowsRead(plan!)).toBeLessThanOrEqual(5);
+      const [plan] = await explainStatements(sql, mode, run);
+      expect(rowsRead(plan!, 'deliveries')).toBeLessThanOrEqual(5);
     }
   });
 });

@@ -347,18 +347,24 @@ export interface PendingDelivery {
  * attempt is due before then (the overdue ones), `createdBefore` those created
  * before then. Not tenant-scoped on purpose: it returns only ids for
  * re-enqueueing, never tenant data to a caller.
+ *
+ * A page reads only its own rows: `deliveries_pending_id_idx` holds the
+ * pending deliveries in id order (migration 20261203110000_pending_scan_index),
+ * `id > $1` is always an index condition (the first page starts after ''),
+ * and the statement is planned at each call (no name), with the table's size
+ * of the moment, rather than kept per connection as whatever suited the table
+ * when first run.
  */
 export async function scanPendingDeliveries(
   sql: Sql,
   { afterId, dueBefore, createdBefore, limit }: { afterId: string | null; dueBefore?: Date; createdBefore?: Date; limit: number },
 ): Promise<PendingDelivery[]> {
   const { rows } = await sql.query<{ id: string; tenant_id: string; endpoint_id: string; max_attempts: number; next_attempt_at: Date | null }>({
-    name: 'herald_scan_pending_deliveries',
     text: `SELECT id, tenant_id, COALESCE(endpoint_id, tenant_id) AS endpoint_id, max_attempts, next_attempt_at FROM deliveries
-     WHERE status = 'pending' AND ($1::text IS NULL OR id > $1)
+     WHERE status = 'pending' AND id > $1::text
        AND ($2::timestamptz IS NULL OR next_attempt_at < $2) AND ($3::timestamptz IS NULL OR created_at < $3)
      ORDER BY id LIMIT $4`,
-    values: [afterId, dueBefore ?? null, createdBefore ?? null, limit],
+    values: [afterId ?? '', dueBefore ?? null, createdBefore ?? null, limit],
   });
   return rows.map((r) => ({ deliveryId: r.id, tenantId: r.tenant_id, endpointId: r.endpoint_id, maxAttempts: r.max_attempts, nextAttemptAt: r.next_attempt_at }));
 }
