@@ -15,6 +15,11 @@ export interface BackfillCandidate {
  * Events of the tenant created in [since, until) that have no delivery to
  * this endpoint yet, by id after `afterId`, at most `limit`. Only events that
  * still exist are found: retention bounds how far back a backfill reaches.
+ *
+ * A page starts where the last one ended: `e.id > $5` is always an index
+ * condition (the first page starts after ''), and the statement is planned at
+ * each call (no name). Named, its generic plan tested `$5 IS NULL OR e.id > $5`
+ * on every row, so each page walked the tenant's events from the first again.
  */
 export async function scanBackfillCandidates(
   sql: Sql,
@@ -23,14 +28,13 @@ export async function scanBackfillCandidates(
   { since, until, afterId, limit }: { since: Date; until: Date; afterId: string | null; limit: number },
 ): Promise<BackfillCandidate[]> {
   const { rows } = await sql.query<{ id: string; event_type: string; channels: string[]; ordering_key: string | null; created_at: Date; about: string | null }>({
-    name: 'herald_scan_backfill_candidates',
     text: `SELECT e.id, e.event_type, e.channels, e.ordering_key, e.created_at,
        CASE WHEN e.event_type LIKE 'herald.%' THEN e.payload::json -> 'endpoint' ->> 'id' END AS about
      FROM events e
-     WHERE e.tenant_id = $1 AND e.created_at >= $3 AND e.created_at < $4 AND ($5::text IS NULL OR e.id > $5)
+     WHERE e.tenant_id = $1 AND e.created_at >= $3 AND e.created_at < $4 AND e.id > $5::text
        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.endpoint_id = $2)
      ORDER BY e.id LIMIT $6`,
-    values: [tenantId, endpointId, since, until, afterId, limit],
+    values: [tenantId, endpointId, since, until, afterId ?? '', limit],
   });
   return rows.map((r) => ({ id: r.id, eventType: r.event_type, channels: r.channels, orderingKey: r.ordering_key, createdAt: r.created_at, aboutEndpointId: r.about }));
 }
