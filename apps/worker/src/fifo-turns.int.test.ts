@@ -1,4 +1,3 @@
-import { createLogger } from '@herald/core';
 import { createPrismaClient, createSqlPool, mustWaitForTurn, passTurn, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } from '@herald/testing';
 
