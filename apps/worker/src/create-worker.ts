@@ -15,7 +15,7 @@ import {
 import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
-import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, isEmailQueueOwner, queueKeys } from '@herald/queue';
+import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, isEmailQueueOwner, queueKeys, subscribeWhenReady } from '@herald/queue';
 import { AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
@@ -180,7 +180,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     endpoints.forget(endpointId);
     void dispatcher!.refreshLimits(endpointId).catch((error: unknown) => logger.warn('refreshing endpoint limits failed', { endpoint_id: endpointId, error }));
   });
-  await subscriber.subscribe(queueKeys(config.HERALD_REDIS_PREFIX).changedChannel);
+  await subscribeWhenReady(subscriber, queueKeys(config.HERALD_REDIS_PREFIX).changedChannel);
   dispatcher.start();
   operational.start();
   const reconciler = new Reconciler({

@@ -1,4 +1,4 @@
-export { clusterNodesOf, createRedis, duplicateForBlocking, logConnectionErrors, whenReady } from './redis.js';
+export { clusterNodesOf, createRedis, duplicateForBlocking, logConnectionErrors, subscribeWhenReady, whenReady } from './redis.js';
 export type { CreateRedisOptions, RedisClient, RedisRole } from './redis.js';
 export { endpointIdOfQueue, endpointQueueName, isEmailQueueOwner, jobKey, queueKeys, queueMetaKey, workerEndpointsKey, workerUnrecordedKey } from './names.js';
 export type { QueueKeys } from './names.js';

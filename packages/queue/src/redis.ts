@@ -98,6 +98,19 @@ export function logConnectionErrors(redis: RedisClient, connectionName: string, 
 }
 
 /**
+ * Subscribes to `channel` once the connection is ready (at once if it is). A
+ * SUBSCRIBE sent between the socket's connect and ready (ioredis writes it
+ * right away then: Redis allows it while loading) puts the connection in
+ * subscriber mode before ioredis's ready check, whose INFO then fails: ioredis
+ * drops the connection and reconnects, and what is published meanwhile is
+ * lost. Waits, like a command would, while Redis is unreachable.
+ */
+export async function subscribeWhenReady(redis: RedisClient, channel: string): Promise<void> {
+  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  await redis.subscribe(channel);
+}
+
+/**
  * Resolves once the connection is ready, or after `timeoutMs` whatever its
  * state (a producer that starts while Redis is away runs without it: its
  * commands fail fast and the reconciler covers them).

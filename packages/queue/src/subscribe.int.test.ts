@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { eventually } from '@herald/testing';
+import { createRedis, subscribeWhenReady, type RedisClient } from './redis.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A logger that keeps what it was told. */
+function recordingLogger() {
+  const lines: string[] = [];
+  const keep = (message: string, meta?: unknown) => void lines.push(`${message} ${JSON.stringify(meta ?? {})}`);
+  return { lines, logger: { error: keep, warn: keep, info: keep, debug: keep, log: keep, isLevelEnabled: () => true } };
+}
+
+describe('subscribing while the connection is being set up (real Redis)', () => {
+  const channel = `herald-test-sub-${randomBytes(6).toString('hex')}`;
+  let publisher: Redis;
+  const connections: RedisClient[] = [];
+
+  beforeAll(() => {
+    publisher = new Redis(REDIS_URL);
+  });
+  afterAll(() => {
+    publisher.disconnect();
+    for (const c of connections) c.disconnect();
+  });
+
+  /** A subscriber connection whose subscribe is called at its socket's connect, before it is ready. */
+  async function subscribeAtConnect(subscribe: (redis: RedisClient) => Promise<unknown>) {
+    const { lines, logger } = recordingLogger();
+    const redis = createRedis(REDIS_URL, 'subscribe-test', { role: 'consumer', logger: logger as never });
+    connections.push(redis);
+    const errors: string[] = [];
+    redis.on('error', (error: Error) => errors.push(error.message));
+    const received: string[] = [];
+    redis.on('message', (_channel: string, message: string) => received.push(message));
+    await new Promise<void>((resolve, reject) =>
+      redis.once('connect', () => {
+        expect(redis.status).toBe('connect');
+        subscribe(redis).then(() => resolve(), reject);
+      }),
+    );
+    await eventually(async () => {
+      await publisher.publish(channel, 'hello');
+      return received.includes('hello');
+    });
+    return { errors, lines };
+  }
+
+  it('a plain subscribe there fails the ready check, and the connection is dropped (what subscribeWhenReady avoids)', async () => {
+    const { errors, lines } = await subscribeAtConnect((redis) => redis.subscribe(channel));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(lines.some((l) => l.startsWith('redis connection error'))).toBe(true);
+  });
+
+  it('subscribeWhenReady subscribes once ready: no error, no reconnect, messages arrive', async () => {
+    const { errors, lines } = await subscribeAtConnect((redis) => subscribeWhenReady(redis, channel));
+    expect(errors).toEqual([]);
+    expect(lines).toEqual([]);
+  });
+});
