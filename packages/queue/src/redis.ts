@@ -103,10 +103,21 @@ export function logConnectionErrors(redis: RedisClient, connectionName: string, 
  * right away then: Redis allows it while loading) puts the connection in
  * subscriber mode before ioredis's ready check, whose INFO then fails: ioredis
  * drops the connection and reconnects, and what is published meanwhile is
- * lost. Waits, like a command would, while Redis is unreachable.
+ * lost. Waits, like a command would, while Redis is unreachable; rejects
+ * like one if the connection is closed meanwhile.
  */
 export async function subscribeWhenReady(redis: RedisClient, channel: string): Promise<void> {
-  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  if (redis.status !== 'ready' && redis.status !== 'end') {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        redis.off('ready', done);
+        redis.off('end', done);
+        resolve();
+      };
+      redis.once('ready', done);
+      redis.once('end', done);
+    });
+  }
   await redis.subscribe(channel);
 }
 

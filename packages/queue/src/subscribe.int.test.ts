@@ -53,6 +53,15 @@ describe('subscribing while the connection is being set up (real Redis)', () => 
     expect(lines.some((l) => l.startsWith('redis connection error'))).toBe(true);
   });
 
+  it('subscribeWhenReady rejects, rather than waits for ever, when the connection is closed before it was ready', async () => {
+    const { logger } = recordingLogger();
+    // Nothing listens on port 1: the connection keeps trying until it is closed.
+    const redis = createRedis('redis://127.0.0.1:1', 'subscribe-test-closed', { role: 'consumer', logger: logger as never });
+    const subscribing = subscribeWhenReady(redis, channel);
+    redis.disconnect();
+    await expect(subscribing).rejects.toThrow();
+  });
+
   it('subscribeWhenReady subscribes once ready: no error, no reconnect, messages arrive', async () => {
     const { errors, lines } = await subscribeAtConnect((redis) => subscribeWhenReady(redis, channel));
     expect(errors).toEqual([]);
