@@ -65,8 +65,8 @@ const VARIANTS = [
     ddl: ['DROP INDEX deliveries_tenant_id_endpoint_id_id_idx', 'DROP INDEX deliveries_tenant_id_event_type_id_idx', 'DROP INDEX deliveries_tenant_id_kind_id_idx'],
   },
   {
-    name: 'without the pending-delivery lookups on deliveries ((endpoint_id, status), (status, next_attempt_at))',
-    ddl: ['DROP INDEX deliveries_endpoint_id_status_idx', 'DROP INDEX deliveries_status_next_attempt_at_idx'],
+    name: "without the pending-delivery lookups on deliveries ((endpoint_id, status), the reconciler's pending ids)",
+    ddl: ['DROP INDEX deliveries_endpoint_id_status_idx', 'DROP INDEX deliveries_pending_id_idx'],
   },
 ];
 
