@@ -25,7 +25,7 @@ describe("a backfill's scan of past events", () => {
     await db.endpoint.create({
       data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' },
     });
-    // One event a second over the last day (every 10th already delivered to the endpoint).
+    // One event a second up to now (every 10th already delivered to the endpoint).
     await sql.query(
       `INSERT INTO events (id, tenant_id, event_type, payload, created_at)
        SELECT 'evt_' || lpad(n::text, 6, '0'), $1, 'a.b', '{}', now() - make_interval(secs => $2::int - n) FROM generate_series(1, $2::int) n`,
