@@ -107,33 +107,26 @@ export function logConnectionErrors(redis: RedisClient, connectionName: string, 
  * like one if the connection is closed meanwhile.
  */
 export async function subscribeWhenReady(redis: RedisClient, channel: string): Promise<void> {
-  if (redis.status !== 'ready' && redis.status !== 'end') {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        redis.off('ready', done);
-        redis.off('end', done);
-        resolve();
-      };
-      redis.once('ready', done);
-      redis.once('end', done);
-    });
-  }
+  await whenReady(redis);
   await redis.subscribe(channel);
 }
 
 /**
- * Resolves once the connection is ready, or after `timeoutMs` whatever its
- * state (a producer that starts while Redis is away runs without it: its
- * commands fail fast and the reconciler covers them).
+ * Resolves once the connection is ready or closed for good, or after
+ * `timeoutMs` (if given) whatever its state (a producer that starts while
+ * Redis is away runs without it: its commands fail fast and the reconciler
+ * covers them).
  */
-export async function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
+export async function whenReady(redis: RedisClient, timeoutMs?: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
     redis.once('ready', done);
+    redis.once('end', done);
     function done() {
       clearTimeout(timer);
       redis.off('ready', done);
+      redis.off('end', done);
       resolve();
     }
   });

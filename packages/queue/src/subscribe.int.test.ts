@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
+import { createLogger } from '@herald/core';
 import { eventually } from '@herald/testing';
 import { createRedis, subscribeWhenReady, type RedisClient } from './redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A logger that keeps what it was told. */
+/** A logger at debug level, and the messages it wrote. */
 function recordingLogger() {
+  const stream = new PassThrough();
   const lines: string[] = [];
-  const keep = (message: string, meta?: unknown) => void lines.push(`${message} ${JSON.stringify(meta ?? {})}`);
-  return { lines, logger: { error: keep, warn: keep, info: keep, debug: keep, log: keep, isLevelEnabled: () => true } };
+  stream.on('data', (chunk) => lines.push(...String(chunk).trim().split('\n').map((line) => (JSON.parse(line) as { message: string }).message)));
+  return { lines, logger: createLogger({ service: 'queue-test', level: 'debug', stream }) };
 }
 
 describe('subscribing while the connection is being set up (real Redis)', () => {
@@ -28,7 +31,7 @@ describe('subscribing while the connection is being set up (real Redis)', () => 
   /** A subscriber connection whose subscribe is called at its socket's connect, before it is ready. */
   async function subscribeAtConnect(subscribe: (redis: RedisClient) => Promise<unknown>) {
     const { lines, logger } = recordingLogger();
-    const redis = createRedis(REDIS_URL, 'subscribe-test', { role: 'consumer', logger: logger as never });
+    const redis = createRedis(REDIS_URL, 'subscribe-test', { role: 'consumer', logger });
     connections.push(redis);
     const errors: string[] = [];
     redis.on('error', (error: Error) => errors.push(error.message));
@@ -56,7 +59,7 @@ describe('subscribing while the connection is being set up (real Redis)', () => 
   it('subscribeWhenReady rejects, rather than waits for ever, when the connection is closed before it was ready', async () => {
     const { logger } = recordingLogger();
     // Nothing listens on port 1: the connection keeps trying until it is closed.
-    const redis = createRedis('redis://127.0.0.1:1', 'subscribe-test-closed', { role: 'consumer', logger: logger as never });
+    const redis = createRedis('redis://127.0.0.1:1', 'subscribe-test-closed', { role: 'consumer', logger });
     const subscribing = subscribeWhenReady(redis, channel);
     redis.disconnect();
     await expect(subscribing).rejects.toThrow();
