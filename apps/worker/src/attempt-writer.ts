@@ -160,6 +160,11 @@ export class AttemptWriter {
       });
       this.inFlight.add(writing);
     }
+    // Nothing left to linger: a timer set for records since taken would only hold the process open.
+    if (this.buffer.length === 0 && this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {
