@@ -1,6 +1,7 @@
 // Phase 1 (+ 6, the bare pipeline): maximum sustained rate, fully logged. Herald with 1 and
-// 100 endpoints × single-event and batch ingest, interleaved with the baseline; each scenario
-// sized by a calibration run. → results.throughput
+// 100 endpoints × single-event and batch ingest, each Herald run followed by a baseline run of
+// the same ingest mode (so every ratio pairs runs minutes apart at most); each scenario sized by
+// a calibration run. → results.throughput
 import { baselineThroughput, heraldThroughput } from '../lib/measure.mjs';
 import { eventsFor } from '../lib/params.mjs';
 
@@ -21,6 +22,8 @@ async function runThroughput(ctx) {
     herald100Batch: `Herald 100 endpoints, batches of ${P.batchSize}`,
     baselineSingle: 'baseline single events',
     baselineBatch: `baseline batches of ${P.batchSize}`,
+    baselineSingleAt100: 'baseline single events (between the 100-endpoint runs)',
+    baselineBatchAt100: `baseline batches of ${P.batchSize} (between the 100-endpoint runs)`,
   };
   const runners = {
     herald1Single: (events, l, extra) => heraldThroughput(ctx, tp1, { batch: false, events, label: l, ...extra }),
@@ -29,6 +32,8 @@ async function runThroughput(ctx) {
     herald100Batch: (events, l) => heraldThroughput(ctx, tp100, { batch: true, events, label: l }),
     baselineSingle: (events, l) => baselineThroughput(ctx, { batch: false, events, label: l }),
     baselineBatch: (events, l) => baselineThroughput(ctx, { batch: true, events, label: l }),
+    baselineSingleAt100: (events, l) => baselineThroughput(ctx, { batch: false, events, label: l }),
+    baselineBatchAt100: (events, l) => baselineThroughput(ctx, { batch: true, events, label: l }),
   };
   const calibrate = async (key) => {
     const run = await runners[key](P.calibrationEvents, `${label[key]}: calibration, ${P.calibrationEvents} events (warm-up, not counted)`);
@@ -42,11 +47,16 @@ async function runThroughput(ctx) {
   const groupOne = baseline.port ? ['herald1Single', 'baselineSingle', 'herald1Batch', 'baselineBatch'] : ['herald1Single', 'herald1Batch'];
   for (const key of groupOne) await calibrate(key);
   for (let r = 1; r <= P.runs; r++) for (const key of groupOne) await measure(key, r, key === 'herald1Single' ? { sizes: true } : undefined);
-  // 100 endpoints: the worker restarted with the default per-endpoint concurrency.
+  // 100 endpoints: the worker restarted with the default per-endpoint concurrency. The baseline
+  // runs again in between, as many events per run as before: compared with the runs above, the
+  // 100-endpoint ratios would carry whatever the machine's load did meanwhile.
   await herald.stop(['worker']);
   await herald.start(['worker'], { concurrency: P.concurrencyMany });
   for (const key of ['herald100Single', 'herald100Batch']) await calibrate(key);
-  for (let r = 1; r <= P.runs; r++) for (const key of ['herald100Single', 'herald100Batch']) await measure(key, r);
+  out.eventsPerRun.baselineSingleAt100 = out.eventsPerRun.baselineSingle;
+  out.eventsPerRun.baselineBatchAt100 = out.eventsPerRun.baselineBatch;
+  const groupHundred = baseline.port ? ['herald100Single', 'baselineSingleAt100', 'herald100Batch', 'baselineBatchAt100'] : ['herald100Single', 'herald100Batch'];
+  for (let r = 1; r <= P.runs; r++) for (const key of groupHundred) await measure(key, r);
 }
 
 export const throughput = { name: 'throughput', usesBaseline: true, run: runThroughput };
