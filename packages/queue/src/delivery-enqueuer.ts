@@ -136,8 +136,8 @@ export class DeliveryEnqueuer {
   }
 
   /**
-   * Marks endpoints ready (an endpoint already waiting keeps its place) and
-   * keeps their queues' events stream short.
+   * Marks endpoints ready (an endpoint already waiting keeps its place), all
+   * in one ZADD, and keeps their queues' events stream short.
    */
   async signal(endpointIds: readonly string[]): Promise<void> {
     if (endpointIds.length === 0) return;
@@ -145,13 +145,16 @@ export class DeliveryEnqueuer {
     const now = performance.now();
     if (this.metaWrittenAt.size + endpointIds.length > MAX_REMEMBERED) this.metaWrittenAt.clear();
     const writes: Promise<unknown>[] = [];
+    const at = Date.now();
+    const members: (number | string)[] = [];
     for (const id of endpointIds) {
       if (!(now - (this.metaWrittenAt.get(id) ?? -Infinity) < META_REFRESH_MS)) {
         this.metaWrittenAt.set(id, now);
         writes.push(this.redis.hset(queueMetaKey(this.prefix, endpointQueueName(id)), 'opts.maxLenEvents', EVENTS_MAX_LEN));
       }
-      writes.push(this.redis.zadd(ready, 'NX', Date.now(), id));
+      members.push(at, id);
     }
+    writes.push(this.redis.zadd(ready, 'NX', ...members));
     await Promise.all(writes);
   }
 
