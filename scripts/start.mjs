@@ -12,7 +12,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, parseEnv } from 'node:util';
 import { STATE_DIR_NAME, planLocalServices, resetLocalData, startLocalServices } from './lib/local-services.mjs';
-import { nodeArgsOf } from './lib/node-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const envFile = path.join(root, '.env');
@@ -334,7 +333,7 @@ async function main() {
 
   for (const name of options.services) {
     // Own process group: a terminal Ctrl-C reaches only us, and we stop the services in order.
-    const child = spawn(process.execPath, [...nodeArgsOf(name), entryOf(name)], {
+    const child = spawn(process.execPath, [entryOf(name)], {
       cwd: root,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,6 @@
 // empty temp dir, logs in the run's raw dir.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { nodeArgsOf } from '../../scripts/lib/node-args.mjs';
 import { benchDir, root } from './paths.mjs';
 import { spawnNode, stopChild, waitHttpReady, waitJsonLine } from './procs.mjs';
 import { freePort } from './util.mjs';
@@ -60,11 +59,9 @@ export class Herald {
       const app = APP_OF[name] ?? name;
       this.ports[name] ??= await freePort();
       if (name === 'worker') this.concurrency = concurrency;
-      const env = { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) };
-      // As scripts/start.mjs starts it (its V8 flags), plus the profiler when asked.
-      const nodeArgs = [...nodeArgsOf(app, env.NODE_OPTIONS ?? ''), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}${profileSuffix}.cpuprofile`] : [])];
+      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}${profileSuffix}.cpuprofile`] : [];
       this.children[name] = spawnNode(name, [path.join(root, 'apps', app, 'dist', 'main.js')], {
-        env,
+        env: { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) },
         cwd: this.ctx.tmpDir,
         logFile: path.join(this.ctx.logDir, `${name}.log`),
         nodeArgs,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { parseApiConfig } from '@herald/api';
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
 import { DEFAULT_URLS, planLocalServices, resetLocalData } from '../../../scripts/lib/local-services.mjs';
 import { findPostgres, probePostgres } from '../../../scripts/lib/local-postgres.mjs';
-import { nodeArgsOf } from '../../../scripts/lib/node-args.mjs';
 import { probeRedis } from '../../../scripts/lib/local-redis.mjs';
 import { reachable } from '../../../scripts/lib/net.mjs';
 import { call } from '../src/stack.js';
@@ -178,25 +177,6 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
     const verified = new Webhook(endpoint.body.signing_secret).verify(request!.body, request!.headers as Record<string, string>);
     expect(verified).toMatchObject({ event_id: created.eventId, event_type: 'order.paid', tenant: { id: created.tenantId }, payload: { order: 42 } });
   }, 200_000);
-
-  it('runs the worker with a young generation of 64 MiB semi-spaces, api and ingest with V8\'s defaults', () => {
-    // The services are the node processes working in this checkout, each started with its entry point.
-    const services = new Map<string, string[]>();
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      try {
-        if (readlinkSync(`/proc/${pid}/cwd`) !== dir) continue;
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        const app = /^apps\/(\w+)\/dist\/main\.js$/.exec(argv.at(-1) ?? '')?.[1];
-        if (app) services.set(app, argv.slice(1, -1));
-      } catch {
-        // A process that ended meanwhile, or another user's.
-      }
-    }
-    expect(Object.fromEntries(services)).toEqual({ api: [], ingest: [], worker: ['--max-semi-space-size=64'] });
-    // An operator's own size in NODE_OPTIONS is left to apply (a command-line flag would win over it).
-    expect(nodeArgsOf('worker', '--max-old-space-size=512 --max-semi-space-size=16')).toEqual([]);
-    expect(nodeArgsOf('worker', '--max-old-space-size=512')).toEqual(['--max-semi-space-size=64']);
-  });
 
   it('runs them on 127.0.0.1 behind a password, with the data in .herald/', async () => {
     const pg = Number(/PostgreSQL [\d.]+ on 127\.0\.0\.1:(\d+)/.exec(run!.output())![1]);
