@@ -47,16 +47,19 @@ describe('subscribing while the connection is being set up (real Redis)', () => 
       await publisher.publish(channel, 'hello');
       return received.includes('hello');
     });
-    return { errors, lines, status: redis.status };
+    return { redis, errors, lines, status: redis.status };
   }
 
   it('a plain subscribe there fails the ready check, and the connection is dropped (what subscribeWhenReady avoids)', async () => {
-    const { errors, lines } = await subscribeAtConnect((redis) => redis.subscribe(channel));
+    const { redis, errors, lines } = await subscribeAtConnect((r) => r.subscribe(channel));
     // The ready check's INFO goes out only after the handshake's replies (and ioredis reading its own
     // package.json), so the subscription and its message can come before the check fails: wait for it.
     await eventually(async () => errors.length > 0 && lines.some((l) => l.startsWith('redis connection error')));
     // ioredis refuses the INFO itself, or Redis does ("only (P|S)SUBSCRIBE ... allowed in this context").
     expect(errors[0]).toMatch(/subscriber mode|SUBSCRIBE/);
+    // It reconnects (ioredis subscribes again only once ready). Closed while it waits to, ioredis would
+    // keep a 2 s timer for the socket already gone, and Jest would not exit when the tests end.
+    await eventually(async () => redis.status === 'ready');
   });
 
   it('subscribeWhenReady rejects, rather than waits for ever, when the connection is closed before it was ready', async () => {
