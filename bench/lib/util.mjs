@@ -12,16 +12,30 @@ export const hrNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP port nobody listens on right now (bound on 0.0.0.0 like the services bind). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '0.0.0.0', exclusive: true }, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+/** Ports freePort() handed out in this process: the services bind them later. */
+const handedOut = new Set();
+
+/**
+ * A TCP port nobody listens on right now (bound on 0.0.0.0 like the services bind), and not
+ * handed out before by this process: the port is free again once we close it, so the system
+ * could give it twice before a service binds it (two services on one port; seen once, as the
+ * api's routes answering 404 from ingest).
+ */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen({ port: 0, host: '0.0.0.0', exclusive: true }, () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Percentile (0..100) of an ascending-sorted numeric array (nearest rank). */
