@@ -8,8 +8,9 @@ export const TARGETS = { rate: 2000, ratio: 0.6 };
 export const SCENARIOS = [
   { key: 'herald1Single', label: 'Herald, 1 endpoint, single-event ingest', short: 'Herald 1 ep\nsingle', baseline: 'baselineSingle' },
   { key: 'herald1Batch', label: 'Herald, 1 endpoint, batch ingest', short: 'Herald 1 ep\nbatch', baseline: 'baselineBatch' },
-  { key: 'herald100Single', label: 'Herald, 100 endpoints, single-event ingest', short: 'Herald 100 ep\nsingle', baseline: 'baselineSingleAt100' },
-  { key: 'herald100Batch', label: 'Herald, 100 endpoints, batch ingest', short: 'Herald 100 ep\nbatch', baseline: 'baselineBatchAt100' },
+  // `before`: the baseline these were paired with before they had their own (results of older runs, --report-from).
+  { key: 'herald100Single', label: 'Herald, 100 endpoints, single-event ingest', short: 'Herald 100 ep\nsingle', baseline: 'baselineSingleAt100', before: 'baselineSingle' },
+  { key: 'herald100Batch', label: 'Herald, 100 endpoints, batch ingest', short: 'Herald 100 ep\nbatch', baseline: 'baselineBatchAt100', before: 'baselineBatch' },
   { key: 'baselineSingle', label: 'Baseline (express+zod → 1 BullMQ queue → got), single-event ingest', short: 'baseline\nsingle' },
   { key: 'baselineBatch', label: 'Baseline, batch ingest', short: 'baseline\nbatch' },
   { key: 'baselineSingleAt100', label: 'Baseline, single-event ingest, between the 100-endpoint runs', short: 'baseline\nsingle (100 ep)' },
@@ -36,11 +37,12 @@ export function summarize(results, s) {
       duplicates: runs.map((r) => r.receiver?.duplicates ?? 0),
       seconds: mmm(runs.map((r) => r.seconds)),
     };
-    if (sc.baseline && tp[sc.baseline]?.length) {
+    const base = tp[sc.baseline]?.length ? tp[sc.baseline] : tp[sc.before];
+    if (base?.length) {
       // Runs were interleaved (Herald run r, then its baseline's run r): pair them.
-      const pairs = runs.map((r, i) => (tp[sc.baseline][i] ? r.rate / tp[sc.baseline][i].rate : null)).filter((x) => x !== null);
+      const pairs = runs.map((r, i) => (base[i] ? r.rate / base[i].rate : null)).filter((x) => x !== null);
       s.ratios[sc.key] = mmm(pairs);
-      s.ratios[sc.key].ofMedians = s.throughput[sc.key].rate.median / mmm(tp[sc.baseline].map((r) => r.rate)).median;
+      s.ratios[sc.key].ofMedians = s.throughput[sc.key].rate.median / mmm(base.map((r) => r.rate)).median;
     }
   }
 }
