@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
-import got, { type Agents } from 'got';
+import got, { type Agents, type BeforeRequestHook } from 'got';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { parseAllowlist, type Allowlist } from './allowlist.js';
 import { lookupFunction, type Resolve } from './resolver.js';
@@ -70,6 +70,29 @@ function classify(error: unknown): { error: 'timeout' | 'blocked' | 'network'; m
 }
 
 /**
+ * A beforeRequest hook that empties got's cache options. Herald never caches a
+ * POST. got 14 builds each request's Node options as an object literal that
+ * spreads these four keys and then adds some thirty more; on Node 20's V8 a
+ * literal that spreads a non-empty object and then adds named properties builds
+ * its hidden classes anew at every call: ~60 µs a request, and the garbage.
+ * Spreading an empty object costs nothing. Measured on one keep-alive
+ * connection, 32 in flight: got's CPU per request 250–310 µs without this hook,
+ * 145–170 µs with it (node:http alone: 75–110 µs).
+ */
+const dropCacheOptions: BeforeRequestHook = (options) => {
+  options.cacheOptions = {};
+};
+
+/** got as every delivery is sent: no redirects, no retries, no error for a status. */
+const deliveryGot = got.extend({
+  followRedirect: false,
+  throwHttpErrors: false,
+  decompress: true,
+  retry: { limit: 0 },
+  hooks: { beforeRequest: [dropCacheOptions] },
+});
+
+/**
  * Builds the transport: got with keep-alive agents that check every address
  * actually connected to (after DNS) against the SSRF rules, unless the URL's
  * host or the address is allowlisted. Redirects are never followed.
@@ -99,15 +122,11 @@ export function createTransport({ allowlist: entries, allowHttp, resolve, maxBod
       return { kind: 'error', error: 'blocked', message: `blocked: ${parsed.protocol}// is not allowed (https:// only unless HERALD_ALLOW_HTTP=true)`, latencyMs: latency() };
     }
     const host = parsed.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-    const stream = got.stream.post(url, {
+    const stream = deliveryGot.stream.post(url, {
       body,
       headers,
       agent: allowlist.hosts.has(host) ? trusted : filtered,
       ...(dnsLookup ? { dnsLookup } : {}),
-      followRedirect: false,
-      throwHttpErrors: false,
-      decompress: true,
-      retry: { limit: 0 },
       timeout: { request: timeoutMs },
     });
     return new Promise<OutboundResult>((resolve) => {
