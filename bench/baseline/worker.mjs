@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Baseline worker: the bare pipeline's back half. One BullMQ Worker on the ONE queue,
 // POSTing each event's envelope with got, with the keep-alive agent settings of
-// packages/outbound/src/transport.ts (keepAlive, maxSockets 256, maxFreeSockets 32, lifo)
-// but a plain http.Agent instead of the SSRF-filtering one. No signing, no PostgreSQL.
+// packages/outbound/src/transport.ts (keepAlive, maxSockets 256, lifo; maxFreeSockets 32 here,
+// 256 there, the same with 32 in flight) but a plain http.Agent instead of the SSRF-filtering
+// one. No signing, no PostgreSQL.
 // got is called as Herald's transport calls it, with the beforeRequest hook that empties got's
 // cache options (about 100 µs of CPU less per request on Node 20; dropCacheOptions there), so
 // that the ratio to this pipeline measures what Herald adds, not how either one calls got.
