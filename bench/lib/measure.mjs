@@ -2,6 +2,7 @@
 // baseline, and an open-loop run at a fixed rate (latency). Each returns the run's figures
 // (as they go into results.json) and logs one line.
 import { log } from './log.mjs';
+import { watchRuntime } from './runtime-metrics.mjs';
 import { hrNow, sleep, waitFor } from './util.mjs';
 
 /** The largest "round" rate at or below `value` (for rates derived from a measured maximum). */
@@ -157,18 +158,22 @@ export async function baselineThroughput(ctx, { batch, events, label }) {
 
 /**
  * An open-loop run at `rate` for `durationMs` (after `warmupMs`), then waits up to `drainMs`
- * until the receiver has every event to a `healthy` type that ingest accepted.
+ * until the receiver has every event to a `healthy` type that ingest accepted. With `runtime`
+ * ({ service: baseUrl }), also each service's GC pauses and event-loop delay over the run
+ * (runtime-metrics.mjs).
  */
-export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, drainMs = 60_000, overloaded = false }) {
+export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, runtime, drainMs = 60_000, overloaded = false }) {
   await ctx.recv('POST', '/reset');
   const sampler = pids ? ctx.sampler(pids) : null;
   await sampler?.start();
+  const watching = runtime ? await watchRuntime(runtime) : null;
   const lg = await ctx.loadgen({ target, token, types, mode: 'open', rate, durationMs, warmupMs });
   // Deliveries to wait for: the healthy events ingest accepted (a failed request delivers nothing).
   const failed = new Set(lg.failedSeqs ?? []);
   let expected = 0;
   for (let i = 0; i < lg.events; i++) if (!failed.has(i) && healthy(types[i % types.length])) expected++;
   const drained = await waitFor(async () => (await ctx.recv('GET', '/count')).measured >= expected, { timeoutMs: drainMs, intervalMs: 100 });
+  const runtimeFigures = await watching?.stop();
   if (sampler) sampler.addCpu('loadgen', lg.cpuMs);
   const resources = await sampler?.stop();
   const stats = await ctx.recv('GET', '/stats');
@@ -192,9 +197,10 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     lag: lg.lag,
     errors: lg.errors,
     resources,
+    runtime: runtimeFigures,
   };
   log(
-    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms)${run.drained ? '' : ' NOT DRAINED'}`,
+    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, ingest loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''})${run.drained ? '' : ' NOT DRAINED'}`,
   );
   await sleep(1000);
   return run;

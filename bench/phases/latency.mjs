@@ -53,6 +53,7 @@ async function runLatency(ctx) {
       warmupMs: P.warmupMs,
       label: `Herald ${rate}/s, run ${r}`,
       pids: () => herald.pids(),
+      runtime: { ingest: herald.url('ingest'), worker: herald.url('worker') },
       ...extra,
     });
   for (let r = 1; r <= P.runs; r++) {

@@ -112,7 +112,8 @@ function limitSection(results) {
   if (!limit) return [];
   const L = [];
   const atTarget = results.latency.herald[limit.rate] ?? [];
-  const rows = [...(atTarget.length ? [{ rate: limit.rate, p99: mmm(atTarget.map((r) => r.latency.p99)).median, runs: atTarget }] : []), ...limit.tried].map((t) => {
+  const limitRows = [...(atTarget.length ? [{ rate: limit.rate, p99: mmm(atTarget.map((r) => r.latency.p99)).median, runs: atTarget }] : []), ...limit.tried];
+  const rows = limitRows.map((t) => {
     const c = t.runs.map(cpuOfRun);
     const med = (key) => mmm(c.map((x) => x[key])).median;
     return [
@@ -141,7 +142,42 @@ function limitSection(results) {
     'How to read it: at a fixed rate each event pays its own wake-ups (a request, a statement and its commit, a pop, a fetch, a POST, a completion) in every process, so its CPU costs several times what it does at the maximum rate (section 1). "Machine busy" is the share of both cores in use: the nearer it is to 100 %, the more of an event\'s latency is waiting for a core. The process columns say whose work fills them; "Hot spots" (CPU profiles) below breaks each process down by function.',
   );
   L.push('');
+  L.push(...runtimeTable(limitRows.map((t, i) => ({ label: rows[i][0], runs: t.runs }))));
   return L;
+}
+
+/**
+ * What ingest's and the worker's own event loops went through in each of the limit's rates:
+ * the event-loop delay and the garbage collector's pauses (runtime-metrics.mjs), next to
+ * ingest's answer p99. Empty when no run has them.
+ */
+function runtimeTable(rates) {
+  const figures = (runs, service) => {
+    const own = runs.map((r) => r.runtime?.[service]).filter(Boolean);
+    const med = (f) => mmm(own.map(f)).median;
+    return own.length === 0
+      ? ['–', '–', '–']
+      : [
+          `${fmt(med((x) => x.loopP99Ms), 1)} / ${fmt(med((x) => x.loopMaxMs), 0)}`,
+          fmt(med((x) => x.gc.ms / (x.windowMs / 1000)), 1),
+          fmt(med((x) => (x.gc.over10ms * 60_000) / x.windowMs), 1),
+        ];
+  };
+  const rows = rates
+    .filter(({ runs }) => runs.some((r) => r.runtime))
+    .map(({ label, runs }) => [label, fmt(mmm(runs.map((r) => r.ack?.p99)).median, 1), ...figures(runs, 'ingest'), ...figures(runs, 'worker')]);
+  if (rows.length === 0) return [];
+  return [
+    "What ingest's and the worker's own event loops went through in the same runs (median of the runs), read from each service's `/metrics` (prom-client's default metrics) just before the load and again once it drained: the event-loop delay (Node's `monitorEventLoopDelay`: how much later than due a timer set every 10 ms ran; reset at the run's start) and the garbage collector's pauses.",
+    '',
+    mdTable(
+      ['Rate', 'ingest ack p99 ms', 'ingest loop delay p99 / max ms', 'ingest GC pause ms per s', 'ingest GC pauses > 10 ms per min', 'worker loop delay p99 / max ms', 'worker GC pause ms per s', 'worker GC pauses > 10 ms per min'],
+      rows,
+    ),
+    '',
+    "How to read it: a process's loop delay is time it could not answer anything: its own long tasks and GC pauses, and waiting for a core while runnable. A loop delay p99 near ingest's ack p99 says ingest itself held the answers back; one well below it says the time went to PostgreSQL, Redis or the network. The worker's delay adds to the receipt latency the same way.",
+    '',
+  ];
 }
 
 export function headlines(results, s) {
@@ -263,7 +299,12 @@ export function section(results, s) {
     }
   }
   L.push('');
-  L.push(...limitSection(results));
+  if (lat.limit) L.push(...limitSection(results));
+  else {
+    // The receipt target met: the steady rates' own runs say what ingest's answer time went through.
+    const steady = Object.entries(lat.herald).filter(([rate]) => !lat.plan.find((p) => p.rate === Number(rate))?.overloaded);
+    L.push(...runtimeTable(steady.map(([rate, runs]) => ({ label: `${rate}/s`, runs }))));
+  }
   return L;
 }
 
