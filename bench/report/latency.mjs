@@ -302,8 +302,8 @@ export function section(results, s) {
   if (lat.limit) L.push(...limitSection(results));
   else {
     // The receipt target met: the steady rates' own runs say what ingest's answer time went through.
-    const steady = Object.entries(lat.herald).filter(([rate]) => !lat.plan.find((p) => p.rate === Number(rate))?.overloaded);
-    L.push(...runtimeTable(steady.map(([rate, runs]) => ({ label: `${rate}/s`, runs }))));
+    const steady = Object.entries(s.latency).filter(([, l]) => !l.overloaded);
+    L.push(...runtimeTable(steady.map(([rate]) => ({ label: `${rate}/s`, runs: lat.herald[rate] }))));
   }
   return L;
 }
