@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, parseEnv } from 'node:util';
 import { STATE_DIR_NAME, planLocalServices, resetLocalData, startLocalServices } from './lib/local-services.mjs';
+import { serviceNodeArgs } from './lib/node-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const envFile = path.join(root, '.env');
@@ -241,6 +242,8 @@ async function main() {
   loadDotEnv();
   process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 
+  const nodeArgs = serviceNodeArgs(process.env);
+  if (!nodeArgs.ok) fail(nodeArgs.message);
   const ports = Object.fromEntries(options.services.map((name) => [name, portOf(name)]));
   for (const [name, port] of Object.entries(ports)) {
     const problem = await checkPortFree(port);
@@ -333,7 +336,7 @@ async function main() {
 
   for (const name of options.services) {
     // Own process group: a terminal Ctrl-C reaches only us, and we stop the services in order.
-    const child = spawn(process.execPath, [entryOf(name)], {
+    const child = spawn(process.execPath, [...nodeArgs.args, entryOf(name)], {
       cwd: root,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { NODE_ARGS } from './stack.mjs';
 
 export const SERVER_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -148,6 +149,7 @@ export async function machineFacts(root, redis) {
     memTotalBytes: os.totalmem(),
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
+    serviceNodeArgs: NODE_ARGS,
     postgres: pgVersion,
     redis: redisInfo.redis_version,
     redisMaxmemory: memInfo.maxmemory,

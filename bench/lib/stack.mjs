@@ -3,11 +3,20 @@
 // empty temp dir, logs in the run's raw dir.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { serviceNodeArgs } from '../../scripts/lib/node-args.mjs';
 import { benchDir, root } from './paths.mjs';
 import { spawnNode, stopChild, waitHttpReady, waitJsonLine } from './procs.mjs';
 import { freePort } from './util.mjs';
 
 const SERVICE_PORT_VAR = { api: 'HERALD_API_PORT', ingest: 'HERALD_INGEST_PORT', worker: 'HERALD_WORKER_PORT' };
+/**
+ * The Node flags `npm start` gives the services (HERALD_START_NODE_ARGS or its default), so the
+ * bench runs them as users do; the baseline gets the same, so ratios compare code, not flags.
+ */
+const nodeFlags = serviceNodeArgs(process.env);
+if (!nodeFlags.ok) throw new Error(nodeFlags.message);
+export const NODE_ARGS = nodeFlags.args;
+const profileArgs = (dir, name) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 /** Extra processes of a service: `worker2` is a second worker process (apps/worker) on a port of its own. */
 const APP_OF = { worker2: 'worker' };
 
@@ -59,7 +68,7 @@ export class Herald {
       const app = APP_OF[name] ?? name;
       this.ports[name] ??= await freePort();
       if (name === 'worker') this.concurrency = concurrency;
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}${profileSuffix}.cpuprofile`] : [];
+      const nodeArgs = [...NODE_ARGS, ...profileArgs(profileDir, `${name}${profileSuffix}`)];
       this.children[name] = spawnNode(name, [path.join(root, 'apps', app, 'dist', 'main.js')], {
         env: { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) },
         cwd: this.ctx.tmpDir,
@@ -107,7 +116,7 @@ export class Baseline {
       CONCURRENCY: String(ctx.P.baselineConcurrency),
     };
     for (const name of ['ingest', 'worker']) {
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=baseline-${name}${profileSuffix}.cpuprofile`] : [];
+      const nodeArgs = [...NODE_ARGS, ...profileArgs(profileDir, `baseline-${name}${profileSuffix}`)];
       this.children[name] = spawnNode(`baseline ${name}`, [path.join(benchDir, 'baseline', `${name}.mjs`)], {
         env,
         cwd: ctx.tmpDir,
