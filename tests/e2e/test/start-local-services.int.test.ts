@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,26 @@ async function stoppedCleanly(run: Run): Promise<boolean> {
   return (code === 0 || signal === 'SIGINT') && !/npm error/.test(run.output());
 }
 
+/**
+ * The command line of each service `npm start` runs from `dir`: the processes whose working
+ * directory is `dir` and whose script is an app's dist/main.js, by app name.
+ */
+function serviceCommandLines(dir: string): Record<string, string[]> {
+  const cwd = realpathSync(dir);
+  const found: Record<string, string[]> = {};
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== cwd) continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      const app = argv.map((arg) => /^apps\/(\w+)\/dist\/main\.js$/.exec(arg)?.[1]).find(Boolean);
+      if (app) found[app] = argv.slice(1);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -154,6 +174,13 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
       /^\[start\] PostgreSQL: nothing answers at 127\.0\.0\.1:\d+, Redis: nothing answers at 127\.0\.0\.1:\d+ \(DATABASE_URL, REDIS_URL unset\): running PostgreSQL [\d.]+ on 127\.0\.0\.1:\d+ and Redis [\d.]+ on 127\.0\.0\.1:\d+, data in \.herald\/, until Ctrl-C$/,
     );
     await waitForLine(run, /^\[start\] Herald is ready: /, 120_000);
+    // Each service runs with the default Node flags (HERALD_START_NODE_ARGS unset).
+    const flags = ['--single-threaded-gc'];
+    expect(serviceCommandLines(dir)).toEqual({
+      api: [...flags, 'apps/api/dist/main.js'],
+      ingest: [...flags, 'apps/ingest/dist/main.js'],
+      worker: [...flags, 'apps/worker/dist/main.js'],
+    });
 
     const tenant = await call(api(), 'POST', '/api/v1/tenants', { token: rootToken, body: { name: 'First run' } });
     expect(tenant.status).toBe(201);
@@ -226,9 +253,16 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
   }, 120_000);
 
   it('finds its data again on the next start: the tenant and its delivered event are still there', async () => {
-    run = launch('npm', ['start', '--', '--no-build'], dir, env);
+    // This time with Node flags of our own, which replace the default.
+    const flags = ['--no-single-threaded-gc', '--max-semi-space-size=8'];
+    run = launch('npm', ['start', '--', '--no-build'], dir, { ...env, HERALD_START_NODE_ARGS: ` ${flags.join('  ')} ` });
     await waitForLine(run, /^\[start\] Herald is ready: /, 120_000);
     expect(run.output()).not.toMatch(/initdb|migration\(s\)/);
+    expect(serviceCommandLines(dir)).toEqual({
+      api: [...flags, 'apps/api/dist/main.js'],
+      ingest: [...flags, 'apps/ingest/dist/main.js'],
+      worker: [...flags, 'apps/worker/dist/main.js'],
+    });
 
     const tenants = await call(api(), 'GET', '/api/v1/tenants', { token: rootToken });
     expect(tenants.status).toBe(200);
@@ -239,6 +273,21 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await stoppedCleanly(run)).toBe(true);
   }, 200_000);
+
+  it('refuses HERALD_START_NODE_ARGS holding a word that is not a flag, before it starts anything', async () => {
+    const before = readdirSync(dir).sort();
+    const refused = launch(process.execPath, ['scripts/start.mjs', '--no-build'], dir, { ...env, HERALD_START_NODE_ARGS: '--max-semi-space-size=8 server.js' });
+    const guard = setTimeout(() => process.kill(-refused.child.pid!, 'SIGINT'), 20_000);
+    const { code } = await refused.closed;
+    clearTimeout(guard);
+    expect(code).toBe(1);
+    expect(refused.output()).toMatch(
+      /^\[start\] HERALD_START_NODE_ARGS holds "server\.js", which is not a Node flag \(each word starts with - or --\)$/m,
+    );
+    expect(refused.output()).not.toMatch(/PostgreSQL|Redis|build|database/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(existsSync(join(stateDir, 'postgres', 'data', 'postmaster.pid'))).toBe(false); // its PostgreSQL not started
+  });
 
   it('--reset deletes .herald/ only after a yes', async () => {
     const reset = (answer: string) => launch(process.execPath, ['scripts/start.mjs', '--reset', '--env-only'], dir, env, answer);
