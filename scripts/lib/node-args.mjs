@@ -5,14 +5,15 @@
 /**
  * V8 runs garbage collection on the service's own thread, without helper threads: on a small
  * machine where api, ingest, worker, PostgreSQL and Redis share a few cores, the helpers only
- * queue for a core, and their scratch pages cost page faults (docs/operations.md, "Garbage
- * collection on a small machine").
+ * queue for a core, and their scratch pages cost page faults (docs/operations.md, Sizing,
+ * "Waiting for a core, and garbage collection on a small machine").
  */
 export const DEFAULT_NODE_ARGS = Object.freeze(['--single-threaded-gc']);
 
 /**
  * The flags from HERALD_START_NODE_ARGS (words separated by spaces), or the defaults when it is
- * unset or empty. Every word must be a flag: anything else would be run as the service's script.
+ * unset or empty. Every word must be a flag, a value joined to its flag by `=`: anything else
+ * would be run as the service's script.
  *
  * @param {NodeJS.ProcessEnv} env
  * @returns {{ ok: true, args: string[] } | { ok: false, message: string }}
