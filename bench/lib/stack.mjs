@@ -10,12 +10,17 @@ import { freePort } from './util.mjs';
 
 const SERVICE_PORT_VAR = { api: 'HERALD_API_PORT', ingest: 'HERALD_INGEST_PORT', worker: 'HERALD_WORKER_PORT' };
 /**
- * The Node flags `npm start` gives the services (HERALD_START_NODE_ARGS or its default), so the
- * bench runs them as users do; the baseline gets the same, so ratios compare code, not flags.
+ * The Node flags `npm start` gives each service (HERALD_START_NODE_ARGS or the defaults), so the
+ * bench runs them as users do; the baseline's ingest and worker get ingest's and the worker's,
+ * so ratios compare code, not flags.
  */
-const nodeFlags = serviceNodeArgs(process.env);
-if (!nodeFlags.ok) throw new Error(nodeFlags.message);
-export const NODE_ARGS = nodeFlags.args;
+export const NODE_ARGS = Object.fromEntries(
+  ['api', 'ingest', 'worker'].map((service) => {
+    const flags = serviceNodeArgs(process.env, service);
+    if (!flags.ok) throw new Error(flags.message);
+    return [service, flags.args];
+  }),
+);
 const profileArgs = (dir, name) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 /** Extra processes of a service: `worker2` is a second worker process (apps/worker) on a port of its own. */
 const APP_OF = { worker2: 'worker' };
@@ -68,7 +73,7 @@ export class Herald {
       const app = APP_OF[name] ?? name;
       this.ports[name] ??= await freePort();
       if (name === 'worker') this.concurrency = concurrency;
-      const nodeArgs = [...NODE_ARGS, ...profileArgs(profileDir, `${name}${profileSuffix}`)];
+      const nodeArgs = [...NODE_ARGS[app], ...profileArgs(profileDir, `${name}${profileSuffix}`)];
       this.children[name] = spawnNode(name, [path.join(root, 'apps', app, 'dist', 'main.js')], {
         env: { ...this.env(concurrency), [SERVICE_PORT_VAR[app]]: String(this.ports[name]) },
         cwd: this.ctx.tmpDir,
@@ -116,7 +121,7 @@ export class Baseline {
       CONCURRENCY: String(ctx.P.baselineConcurrency),
     };
     for (const name of ['ingest', 'worker']) {
-      const nodeArgs = [...NODE_ARGS, ...profileArgs(profileDir, `baseline-${name}${profileSuffix}`)];
+      const nodeArgs = [...NODE_ARGS[name], ...profileArgs(profileDir, `baseline-${name}${profileSuffix}`)];
       this.children[name] = spawnNode(`baseline ${name}`, [path.join(benchDir, 'baseline', `${name}.mjs`)], {
         env,
         cwd: ctx.tmpDir,
