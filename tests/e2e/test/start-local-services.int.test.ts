@@ -174,12 +174,11 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
       /^\[start\] PostgreSQL: nothing answers at 127\.0\.0\.1:\d+, Redis: nothing answers at 127\.0\.0\.1:\d+ \(DATABASE_URL, REDIS_URL unset\): running PostgreSQL [\d.]+ on 127\.0\.0\.1:\d+ and Redis [\d.]+ on 127\.0\.0\.1:\d+, data in \.herald\/, until Ctrl-C$/,
     );
     await waitForLine(run, /^\[start\] Herald is ready: /, 120_000);
-    // Each service runs with the default Node flags (HERALD_START_NODE_ARGS unset).
-    const flags = ['--single-threaded-gc'];
+    // Each service runs with its default Node flags (HERALD_START_NODE_ARGS unset).
     expect(serviceCommandLines(dir)).toEqual({
-      api: [...flags, 'apps/api/dist/main.js'],
-      ingest: [...flags, 'apps/ingest/dist/main.js'],
-      worker: [...flags, 'apps/worker/dist/main.js'],
+      api: ['--single-threaded-gc', 'apps/api/dist/main.js'],
+      ingest: ['--single-threaded-gc', '--max-semi-space-size=4', 'apps/ingest/dist/main.js'],
+      worker: ['--single-threaded-gc', 'apps/worker/dist/main.js'],
     });
 
     const tenant = await call(api(), 'POST', '/api/v1/tenants', { token: rootToken, body: { name: 'First run' } });
@@ -253,7 +252,7 @@ describe('npm start on a machine where no PostgreSQL or Redis answers', () => {
   }, 120_000);
 
   it('finds its data again on the next start: the tenant and its delivered event are still there', async () => {
-    // This time with Node flags of our own, which replace the default.
+    // This time with Node flags of our own, which replace every service's defaults.
     const flags = ['--no-single-threaded-gc', '--max-semi-space-size=8'];
     run = launch('npm', ['start', '--', '--no-build'], dir, { ...env, HERALD_START_NODE_ARGS: ` ${flags.join('  ')} ` });
     await waitForLine(run, /^\[start\] Herald is ready: /, 120_000);
