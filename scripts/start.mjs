@@ -242,8 +242,8 @@ async function main() {
   loadDotEnv();
   process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 
-  const nodeArgs = Object.fromEntries(options.services.map((name) => [name, serviceNodeArgs(process.env, name)]));
-  for (const flags of Object.values(nodeArgs)) if (!flags.ok) fail(flags.message);
+  const nodeArgs = serviceNodeArgs(process.env);
+  if (!nodeArgs.ok) fail(nodeArgs.message);
   const ports = Object.fromEntries(options.services.map((name) => [name, portOf(name)]));
   for (const [name, port] of Object.entries(ports)) {
     const problem = await checkPortFree(port);
@@ -336,7 +336,7 @@ async function main() {
 
   for (const name of options.services) {
     // Own process group: a terminal Ctrl-C reaches only us, and we stop the services in order.
-    const child = spawn(process.execPath, [...nodeArgs[name].args, entryOf(name)], {
+    const child = spawn(process.execPath, [...nodeArgs.args[name], entryOf(name)], {
       cwd: root,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

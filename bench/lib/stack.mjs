@@ -14,13 +14,9 @@ const SERVICE_PORT_VAR = { api: 'HERALD_API_PORT', ingest: 'HERALD_INGEST_PORT',
  * bench runs them as users do; the baseline's ingest and worker get ingest's and the worker's,
  * so ratios compare code, not flags.
  */
-export const NODE_ARGS = Object.fromEntries(
-  ['api', 'ingest', 'worker'].map((service) => {
-    const flags = serviceNodeArgs(process.env, service);
-    if (!flags.ok) throw new Error(flags.message);
-    return [service, flags.args];
-  }),
-);
+const nodeFlags = serviceNodeArgs(process.env);
+if (!nodeFlags.ok) throw new Error(nodeFlags.message);
+export const NODE_ARGS = nodeFlags.args;
 const profileArgs = (dir, name) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 /** Extra processes of a service: `worker2` is a second worker process (apps/worker) on a port of its own. */
 const APP_OF = { worker2: 'worker' };

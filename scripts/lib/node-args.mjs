@@ -17,21 +17,20 @@ export const DEFAULT_NODE_ARGS = Object.freeze({
 });
 
 /**
- * The flags `service` runs with: those of HERALD_START_NODE_ARGS (words separated by spaces), for
- * every service alike, or the service's defaults when it is unset or empty. Every word must be a
- * flag, a value joined to its flag by `=`: anything else would be run as the service's script.
+ * The flags each service runs with: those of HERALD_START_NODE_ARGS (words separated by spaces),
+ * for every service alike, or each service's defaults when it is unset or empty. Every word must
+ * be a flag, a value joined to its flag by `=`: anything else would be run as the service's script.
  *
  * @param {NodeJS.ProcessEnv} env
- * @param {'api' | 'ingest' | 'worker'} service
- * @returns {{ ok: true, args: string[] } | { ok: false, message: string }}
+ * @returns {{ ok: true, args: Record<'api' | 'ingest' | 'worker', string[]> } | { ok: false, message: string }}
  */
-export function serviceNodeArgs(env, service) {
+export function serviceNodeArgs(env) {
   const raw = env.HERALD_START_NODE_ARGS?.trim();
-  if (!raw) return { ok: true, args: [...DEFAULT_NODE_ARGS[service]] };
-  const args = raw.split(/\s+/);
-  const wrong = args.find((word) => !/^--?[A-Za-z]/.test(word));
+  if (!raw) return { ok: true, args: { api: [...DEFAULT_NODE_ARGS.api], ingest: [...DEFAULT_NODE_ARGS.ingest], worker: [...DEFAULT_NODE_ARGS.worker] } };
+  const words = raw.split(/\s+/);
+  const wrong = words.find((word) => !/^--?[A-Za-z]/.test(word));
   if (wrong !== undefined) {
     return { ok: false, message: `HERALD_START_NODE_ARGS holds "${wrong}", which is not a Node flag (each word starts with - or --)` };
   }
-  return { ok: true, args };
+  return { ok: true, args: { api: words, ingest: words, worker: words } };
 }
