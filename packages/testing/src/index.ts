@@ -8,6 +8,6 @@ export { startTcpProxy, viaProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
 export { createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
-export { tcpConnectionsOf } from './process-sockets.js';
+export { tcpConnectionsOf, tcpConnectionsTo, type TcpConnection } from './process-sockets.js';
 export { explainStatements, rowsRead } from './query-plans.js';
 export type { PlanNode } from './query-plans.js';
