@@ -238,7 +238,39 @@ export function section(results, s) {
   L.push('');
   L.push(`Two cores give at most 2,000 ms of CPU per second, so the machine's ceiling is about 2,000,000 ÷ (machine busy ms per 1,000 events) events/s. Redis and the PostgreSQL background processes serve the other users of this machine too, and "other processes" is CPU we did not start (other engineers' tests running meanwhile); it competes with the benchmark.`);
   L.push('');
+  const budget = ratioBudget(results, s);
+  if (budget.length > 0) {
+    L.push(
+      `**What the ${pct(TARGETS.ratio)} target leaves Herald.** A run's rate is about (machine utilisation × 2,000,000) ÷ (machine busy ms per 1,000 events), so Herald reaches ${pct(TARGETS.ratio)} of the bare pipeline's rate when its machine CPU per 1,000 events is at most the bare pipeline's × (Herald's utilisation ÷ the bare pipeline's) ÷ ${TARGETS.ratio}. For each scenario below the target (medians of the table above):`,
+    );
+    L.push('');
+    for (const line of budget) L.push(`- ${line}`);
+    L.push('');
+  }
   return L;
+}
+
+/**
+ * For each Herald scenario whose ratio misses the target: the machine CPU per 1,000 events it could
+ * use and still reach it, against what it used and what PostgreSQL (which the bare pipeline does not
+ * have) took of that.
+ */
+function ratioBudget(results, s) {
+  const out = [];
+  const utilisation = (key) => mmm((results.throughput?.scenarios?.[key] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
+  for (const sc of SCENARIOS.filter((x) => x.baseline)) {
+    const ratio = s.ratios[sc.key];
+    const baseKey = results.throughput?.scenarios?.[sc.baseline]?.length ? sc.baseline : sc.before;
+    const herald = cpuPerThousand(results, sc.key);
+    const base = baseKey ? cpuPerThousand(results, baseKey) : null;
+    if (!ratio || ratio.median >= TARGETS.ratio || !herald || !base) continue;
+    const allowed = (base.machine * (utilisation(sc.key) / utilisation(baseKey))) / TARGETS.ratio;
+    const pg = (herald['postgres (bench db)'] ?? 0) + (herald['postgres (background)'] ?? 0);
+    out.push(
+      `${shortLabel(sc.key)}: at most ${fmt(allowed, 0)} ms (the bare pipeline used ${fmt(base.machine, 0)} at ${pct(utilisation(baseKey))} busy, Herald ran at ${pct(utilisation(sc.key))}); Herald used ${fmt(herald.machine, 0)}, ${fmt(herald.machine - allowed, 0)} over, of which PostgreSQL took ${fmt(pg, 0)} and everything else ${fmt(herald.machine - pg, 0)} against the bare pipeline's ${fmt(base.machine, 0)}.`,
+    );
+  }
+  return out;
 }
 
 export function notes(results) {
