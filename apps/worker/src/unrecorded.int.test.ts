@@ -1,6 +1,6 @@
 import { createLogger } from '@herald/core';
 import { createRedis, whenReady, workerUnrecordedKey, type RedisClient } from '@herald/queue';
-import { startTcpProxy, testRedisPrefix, type TcpProxy, type TestRedisPrefix } from '@herald/testing';
+import { startPrivateRedis, startTcpProxy, testRedisPrefix, type TcpProxy, type TestRedisPrefix } from '@herald/testing';
 import { takeUnrecorded, UnrecordedAttempts } from './unrecorded.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,5 +56,45 @@ describe('UnrecordedAttempts against real Redis (through a proxy the test can st
     expect(await unrecorded.letGo(spec, new Promise<void>(() => undefined))).toBe(true); // never committed: the worker died
     expect(await takeUnrecorded(redis, prefix, 'w_dead')).toEqual([spec]);
     expect(await takeUnrecorded(redis, prefix, 'w_dead')).toEqual([]);
+  });
+});
+
+describe('UnrecordedAttempts on a Redis of its own (its command counts are this test\'s alone)', () => {
+  let server: Awaited<ReturnType<typeof startPrivateRedis>>;
+  let redis: RedisClient;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+    redis = createRedis(server.url, 'unrecorded-batch-test', { role: 'consumer', logger });
+    await whenReady(redis, 5_000);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  /** HSETs Redis has run so far (INFO commandstats). */
+  const hsets = async () => Number(/cmdstat_hset:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+
+  it('lists the deliveries of jobs let go in the same turn with one HSET, each before what is sent after it', async () => {
+    const unrecorded = new UnrecordedAttempts({ redis, prefix: 'herald-batch', workerId: 'w_batch', logger });
+    const key = workerUnrecordedKey('herald-batch', 'w_batch');
+    const specs = Array.from({ length: 5 }, (_, i) => ({ deliveryId: `dlv_${i}`, tenantId: 'tnt_1', endpointId: 'ep_1', maxAttempts: 5 }));
+    const before = await hsets();
+    const pending = new Promise<void>(() => undefined); // not committed during the test
+    // As the dispatcher does: each job's completion is sent once its letGo resolved.
+    const completions = specs.map(async (spec) => {
+      expect(await unrecorded.letGo(spec, pending)).toBe(true);
+      return redis.eval(HAS_ENTRY, 1, key, spec.deliveryId);
+    });
+    expect(await Promise.all(completions)).toEqual([1, 1, 1, 1, 1]);
+    expect((await hsets()) - before).toBe(1);
+    expect(Object.keys(await redis.hgetall(key)).sort()).toEqual(specs.map((s) => s.deliveryId));
+
+    // A job let go in a later turn gets an HSET of its own.
+    const later = { deliveryId: 'dlv_later', tenantId: 'tnt_1', endpointId: 'ep_1', maxAttempts: 5 };
+    expect(await unrecorded.letGo(later, pending)).toBe(true);
+    expect(await redis.eval(HAS_ENTRY, 1, key, later.deliveryId)).toBe(1);
+    expect((await hsets()) - before).toBe(2);
   });
 });

@@ -27,6 +27,8 @@ const REMOVE_EVERY_MS = 50;
 export class UnrecordedAttempts {
   private readonly key: string;
   private listed = 0;
+  /** This turn's entries (field, value, …), listed by one HSET once the turn's I/O callbacks have run. */
+  private listing: { fieldsAndValues: string[]; sent: Promise<Sent> } | null = null;
   private removals: string[] = [];
   private removing = new Set<Promise<void>>();
   private removeTimer?: NodeJS.Timeout;
@@ -38,8 +40,10 @@ export class UnrecordedAttempts {
   /**
    * Lets the job go before `recording` settles, if there is room: lists the
    * delivery and unlists it when the attempt is committed. The job's
-   * completion must be sent after this resolves, on the same connection. On a
-   * single Redis it resolves at once (the connection's order puts the entry
+   * completion must be sent after this resolves, on the same connection.
+   * Entries of jobs that finish in the same turn of the event loop go in one
+   * HSET, sent at the end of the turn (setImmediate). On a single Redis it
+   * resolves once that HSET is sent (the connection's order puts the entry
    * first); on a cluster once Redis has the entry. Resolves false when the
    * job must wait for `recording` itself (too many already wait, or the
    * cluster did not take the entry).
@@ -47,26 +51,51 @@ export class UnrecordedAttempts {
   async letGo(spec: DeliveryJobSpec, recording: Promise<void>): Promise<boolean> {
     if (this.listed >= MAX_UNRECORDED) return false;
     this.listed++;
-    const listing = this.options.redis.hset(this.key, spec.deliveryId, encodeUnrecorded(spec, Date.now()));
+    const { answer } = await this.list(spec);
     if (this.options.redis instanceof Cluster) {
       // The hash and the job's queue live on different nodes: only the answer says the entry is there first.
       try {
-        await listing;
+        await answer;
       } catch {
         this.listed--;
         return false;
       }
-    } else {
-      // One Redis runs a connection's commands in the order sent, and the job's completion goes out
-      // after this on the same connection: the entry is there before the job is gone, without a round
-      // trip of its own. Should Redis refuse the entry, the reconciler queues the delivery again.
-      listing.catch((error: unknown) => this.options.logger.warn('a delivery sent could not be listed as unrecorded', { delivery_id: spec.deliveryId, error }));
     }
+    // On one Redis the job's completion goes out after the HSET on the same connection, and Redis runs a
+    // connection's commands in the order sent: the entry is there before the job is gone, without a round
+    // trip of its own. Should Redis refuse the entry, the reconciler queues the delivery again (logged in list()).
     // A failed record leaves the delivery pending in PostgreSQL: unlisted, the reconciler queues it again.
     void recording
       .catch((error: unknown) => this.options.logger.warn('an attempt sent was not recorded; the reconciler will queue it again', { delivery_id: spec.deliveryId, error }))
       .finally(() => this.unlist(spec.deliveryId));
     return true;
+  }
+
+  /**
+   * Adds the entry to this turn's HSET; resolves once that HSET is sent. At
+   * the drain of a backlog a turn finishes several jobs: an HSET each was a
+   * command per event, as many as the jobs' completions.
+   */
+  private list(spec: DeliveryJobSpec): Promise<Sent> {
+    if (!this.listing) {
+      const fieldsAndValues: string[] = [];
+      const sent = new Promise<Sent>((resolve) =>
+        setImmediate(() => {
+          this.listing = null;
+          const answer = this.options.redis.hset(this.key, ...fieldsAndValues);
+          if (!(this.options.redis instanceof Cluster)) {
+            answer.catch((error: unknown) =>
+              this.options.logger.warn('deliveries sent could not be listed as unrecorded', { deliveries: fieldsAndValues.length / 2, error }),
+            );
+          }
+          // Wrapped: a promise resolved with a promise would wait for Redis's answer.
+          resolve({ answer });
+        }),
+      );
+      this.listing = { fieldsAndValues, sent };
+    }
+    this.listing.fieldsAndValues.push(spec.deliveryId, encodeUnrecorded(spec, Date.now()));
+    return this.listing.sent;
   }
 
   /** Resolves once every entry whose attempt settled so far is removed from Redis. */
@@ -95,6 +124,11 @@ export class UnrecordedAttempts {
       .finally(() => this.removing.delete(removal));
     this.removing.add(removal);
   }
+}
+
+/** An HSET sent, and Redis's answer to come. */
+interface Sent {
+  answer: Promise<number>;
 }
 
 /** The deliveries a dead worker process let go of unrecorded, removed from Redis as they are read. */
