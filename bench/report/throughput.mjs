@@ -20,6 +20,11 @@ export const SCENARIOS = [
 /** A scenario's short label on one line (table headers). */
 export const shortLabel = (key) => SCENARIOS.find((x) => x.key === key).short.replace('\n', ' ');
 
+/** The baseline scenario a Herald scenario's runs are paired with: its own, or for older results the one it had before. */
+function baselineKeyOf(results, sc) {
+  return results.throughput?.scenarios?.[sc.baseline]?.length ? sc.baseline : sc.before;
+}
+
 /** s.throughput (rate, ingest rate, completeness per scenario) and s.ratios (Herald ÷ baseline, paired runs). */
 export function summarize(results, s) {
   s.throughput = {};
@@ -37,7 +42,7 @@ export function summarize(results, s) {
       duplicates: runs.map((r) => r.receiver?.duplicates ?? 0),
       seconds: mmm(runs.map((r) => r.seconds)),
     };
-    const base = tp[sc.baseline]?.length ? tp[sc.baseline] : tp[sc.before];
+    const base = tp[baselineKeyOf(results, sc)];
     if (base?.length) {
       // Runs were interleaved (Herald run r, then its baseline's run r): pair them.
       const pairs = runs.map((r, i) => (base[i] ? r.rate / base[i].rate : null)).filter((x) => x !== null);
@@ -261,15 +266,16 @@ function ratioBudget(results, s) {
   const utilisation = (key) => mmm((results.throughput?.scenarios?.[key] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
   for (const sc of SCENARIOS.filter((x) => x.baseline)) {
     const ratio = s.ratios[sc.key];
-    const baseKey = results.throughput?.scenarios?.[sc.baseline]?.length ? sc.baseline : sc.before;
+    const baseKey = baselineKeyOf(results, sc);
     const herald = cpuPerThousand(results, sc.key);
     const base = baseKey ? cpuPerThousand(results, baseKey) : null;
     if (!ratio || ratio.median >= TARGETS.ratio || !herald || !base) continue;
-    const allowed = (base.machine * (utilisation(sc.key) / utilisation(baseKey))) / TARGETS.ratio;
+    const [heraldBusy, baseBusy] = [utilisation(sc.key), utilisation(baseKey)];
+    const allowed = (base.machine * (heraldBusy / baseBusy)) / TARGETS.ratio;
     const pg = (herald['postgres (bench db)'] ?? 0) + (herald['postgres (background)'] ?? 0);
     const over = herald.machine - allowed;
     out.push(
-      `${shortLabel(sc.key)}: at most ${fmt(allowed, 0)} ms (the bare pipeline used ${fmt(base.machine, 0)} at ${pct(utilisation(baseKey))} busy, Herald ran at ${pct(utilisation(sc.key))}); Herald used ${fmt(herald.machine, 0)}, ${over > 0 ? `${fmt(over, 0)} over` : `${fmt(-over, 0)} under it (the ratio pairs each run with its own baseline run, these are medians over the runs: the shortfall is within the runs' spread, not in CPU per event)`}, of which PostgreSQL took ${fmt(pg, 0)} and everything else ${fmt(herald.machine - pg, 0)} against the bare pipeline's ${fmt(base.machine, 0)}.`,
+      `${shortLabel(sc.key)}: at most ${fmt(allowed, 0)} ms (the bare pipeline used ${fmt(base.machine, 0)} at ${pct(baseBusy)} busy, Herald ran at ${pct(heraldBusy)}); Herald used ${fmt(herald.machine, 0)}, ${over > 0 ? `${fmt(over, 0)} over` : `${fmt(-over, 0)} under it (the ratio pairs each run with its own baseline run, these are medians over the runs: the shortfall is within the runs' spread, not in CPU per event)`}, of which PostgreSQL took ${fmt(pg, 0)} and everything else ${fmt(herald.machine - pg, 0)} against the bare pipeline's ${fmt(base.machine, 0)}.`,
     );
   }
   return out;
