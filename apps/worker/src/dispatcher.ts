@@ -34,8 +34,17 @@ const IDLE_TICK_MS = 1000;
 // Longest a blocking pop waits, so closing and timers are looked at in between.
 const BLOCK_SECONDS = 1;
 
+// How long a process's slot counts stand for it after it wrote them (a sweep writes them every TICK_MS while the
+// process delivers, every IDLE_TICK_MS while idle): counts older than this are a process gone, and are removed.
+const SLOT_COUNTS_TTL_MS = 3 * IDLE_TICK_MS;
+// A slot hands its endpoint over to another process only when that one runs at least this many deliveries fewer:
+// a handover moves one slot's work, closing the gap by two.
+const HANDOVER_GAP = 2;
+
 // Moves the endpoints whose timer is due from `timers` to `ready` (scored by when they became due, so they keep their turn);
-// answers when the next timer is due (-1: none) and how many endpoints wait in `ready`.
+// writes this process's slots taken and free (KEYS[3], expiring by Redis's own clock, so the processes' clocks need
+// not agree) and drops counts that expired; answers when the next timer is due (-1: none), how many endpoints wait
+// in `ready`, and the fewest slots taken by another process that has one free (-1: no such process).
 const PROMOTE_DUE = 'heraldPromoteDue';
 const PROMOTE_DUE_LUA = `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
@@ -44,7 +53,19 @@ for i = 1, #due, 2 do
   redis.call('ZADD', KEYS[2], 'NX', due[i + 1], due[i])
 end
 local nextDue = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {nextDue[2] or '-1', redis.call('ZCARD', KEYS[2])}`;
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4] .. ':' .. ARGV[5] .. ':' .. (now + tonumber(ARGV[6])))
+local fewest = -1
+local counts = redis.call('HGETALL', KEYS[3])
+for i = 1, #counts, 2 do
+  if counts[i] ~= ARGV[3] then
+    local taken, free, expires = string.match(counts[i + 1], '^(%d+):(%d+):(%d+)$')
+    if not expires or tonumber(expires) < now then redis.call('HDEL', KEYS[3], counts[i])
+    elseif tonumber(free) > 0 and (fewest < 0 or tonumber(taken) < fewest) then fewest = tonumber(taken) end
+  end
+end
+return {nextDue[2] or '-1', redis.call('ZCARD', KEYS[2]), fewest}`;
 
 export interface DispatcherOptions {
   /** Shared connection for everything but the blocking pop. */
@@ -88,6 +109,13 @@ interface Running {
  *   scripts. Each slot then runs its endpoint's jobs back to back (completing
  *   one fetches the next in the same round trip) until the queue is empty, or
  *   for QUANTUM jobs when other endpoints wait, then puts it back at the end.
+ * - Processes share the work: each writes how many slots it has taken (and
+ *   free) as it sweeps the timers, and a slot that ran QUANTUM jobs while
+ *   another process with a free slot runs HANDOVER_GAP deliveries fewer puts
+ *   its endpoint back in `ready` for that one to take. So a process that joins
+ *   a busy fleet takes a share even when the others hold every endpoint at its
+ *   concurrency (nothing waits in `ready`), and a fleet drains a backlog on
+ *   every process's core, not on the first one's.
  * - Per-endpoint concurrency and rate limit are the queue's global limits
  *   (its meta), which BullMQ's scripts apply for every process at once; a
  *   slow endpoint holds at most its concurrency of slots, so it delays only
@@ -105,6 +133,8 @@ export class Dispatcher {
   private readonly limitsSet = new Map<string, number | null>();
   /** Endpoints in `ready` when last counted. */
   private readyBacklog = 0;
+  /** The fewest slots taken by another worker process with one free, when last counted (-1: none), plus the handovers since. */
+  private othersTaken = -1;
   private closing = false;
   private loop?: Promise<void>;
   private tickTimer?: NodeJS.Timeout;
@@ -125,7 +155,7 @@ export class Dispatcher {
   }
 
   start(): void {
-    if (!(PROMOTE_DUE in this.options.redis)) this.options.redis.defineCommand(PROMOTE_DUE, { numberOfKeys: 2, lua: PROMOTE_DUE_LUA });
+    if (!(PROMOTE_DUE in this.options.redis)) this.options.redis.defineCommand(PROMOTE_DUE, { numberOfKeys: 3, lua: PROMOTE_DUE_LUA });
     this.scheduleTick();
     const renewEvery = Math.max(100, Math.round(this.options.lockMs / 3));
     this.lockTimer = setInterval(() => void this.renewLocks(renewEvery), renewEvery);
@@ -155,6 +185,8 @@ export class Dispatcher {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains]);
     // Locks are renewed until the last delivery ended.
     clearInterval(this.lockTimer);
+    // The others stop handing endpoints over to this process (else its count would expire by itself).
+    await this.options.redis.hdel(this.keys.slotCounts, this.options.fleet.id).catch(() => undefined);
   }
 
   private freeSlots(): number {
@@ -266,9 +298,16 @@ export class Dispatcher {
         const { retryAt, parked } = await this.process(endpointId, job);
         run++;
         let yieldTurn = this.closing;
-        if (!yieldTurn && run >= QUANTUM && this.readyBacklog > 0) {
-          // Ingest puts a busy endpoint back in `ready` as it adds jobs: yield only to another endpoint.
-          yieldTurn = await this.othersReady(endpointId);
+        if (!yieldTurn && run >= QUANTUM) {
+          if (this.othersTaken >= 0 && this.busy - this.othersTaken >= HANDOVER_GAP) {
+            // Another process runs fewer: hand the endpoint over. It counts as taken there until the next sweep, so
+            // the slots that reach their quantum meanwhile hand over only what closes the gap.
+            yieldTurn = true;
+            this.othersTaken++;
+          } else if (this.readyBacklog > 0) {
+            // Ingest puts a busy endpoint back in `ready` as it adds jobs: yield only to another endpoint.
+            yieldTurn = await this.othersReady(endpointId);
+          }
           if (!yieldTurn) run = 0;
         }
         let next: Fetched;
@@ -386,10 +425,22 @@ export class Dispatcher {
   private async tick(): Promise<void> {
     try {
       const { redis } = this.options;
-      const run = (redis as unknown as Record<string, (...args: unknown[]) => Promise<[string, number]>>)[PROMOTE_DUE]!;
+      const run = (redis as unknown as Record<string, (...args: unknown[]) => Promise<[string, number, number]>>)[PROMOTE_DUE]!;
       // Called on the connection: an ioredis command reads its options from `this`.
-      const [nextDue, ready] = await run.call(redis, this.keys.timers, this.keys.ready, Date.now(), 1000);
+      const [nextDue, ready, othersTaken] = await run.call(
+        redis,
+        this.keys.timers,
+        this.keys.ready,
+        this.keys.slotCounts,
+        Date.now(),
+        1000,
+        this.options.fleet.id,
+        this.busy,
+        this.closing ? 0 : this.freeSlots(),
+        SLOT_COUNTS_TTL_MS,
+      );
       this.readyBacklog = ready;
+      this.othersTaken = othersTaken;
       if (Number(nextDue) >= 0) this.wakeAt(Number(nextDue));
     } catch (error) {
       // A warning, not debug: a sweep that keeps failing leaves retries waiting. Once a minute at most (an outage repeats it every tick).

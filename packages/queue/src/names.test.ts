@@ -30,7 +30,7 @@ describe('queue names', () => {
 
   it('keeps every key under the prefix', () => {
     const keys = queueKeys('herald');
-    expect(keys).toMatchObject({ bullPrefix: 'herald', ready: 'herald:{sched}:ready', timers: 'herald:{sched}:timers', workers: 'herald:workers' });
+    expect(keys).toMatchObject({ bullPrefix: 'herald', ready: 'herald:{sched}:ready', timers: 'herald:{sched}:timers', slotCounts: 'herald:{sched}:slots', workers: 'herald:workers' });
     for (const key of Object.values(keys)) expect(key === 'herald' || key.startsWith('herald:')).toBe(true);
     expect(queueMetaKey('herald', endpointQueueName('ep_1'))).toBe('herald:ep.{ep_1}:meta');
   });

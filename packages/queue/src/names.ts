@@ -20,6 +20,13 @@ export interface QueueKeys {
    * Shares a hash tag with `ready`, so one script moves between them on a cluster.
    */
   timers: string;
+  /**
+   * Hash of each worker process's slots (field: its fleet id; value:
+   * `<taken>:<free>:<expires>`, the expiry in Redis's own clock), written as it
+   * sweeps the timers; a process running more deliveries than another with a
+   * free slot hands endpoints over to it. Shares the hash tag of `ready` and `timers`.
+   */
+  slotCounts: string;
   /** Sorted set of worker processes, scored by when their lease expires (renewed every second or so). */
   workers: string;
   /** Pub/sub channel telling workers an endpoint's settings changed (e.g. its rate limit). */
@@ -40,6 +47,7 @@ export function queueKeys(prefix: string): QueueKeys {
     sentinel: `${prefix}:sentinel`,
     ready: `${prefix}:{sched}:ready`,
     timers: `${prefix}:{sched}:timers`,
+    slotCounts: `${prefix}:{sched}:slots`,
     workers: `${prefix}:workers`,
     changedChannel: `${prefix}:endpoint-changed`,
     reconcileLock: `${prefix}:reconcile-lock`,
