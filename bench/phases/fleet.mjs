@@ -16,30 +16,26 @@ async function commits(ctx) {
   return Number(n);
 }
 
-/** Context switches of these processes so far (/proc/<pid>/status): waits (voluntary) and preemptions (involuntary). */
-function contextSwitches(pids) {
-  const total = { voluntary: 0, involuntary: 0 };
-  for (const pid of pids) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    total.voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
-    total.involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
-  }
+/** Times the kernel took a core from these processes' main threads while they had work (/proc/<pid>/status) so far. */
+function preemptions(pids) {
+  let total = 0;
+  for (const pid of pids) total += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
   return total;
 }
 
 /**
  * A throughput run with what it asked of the shared parts: Redis commands (INFO commandstats,
  * which counts those scripts run too, so a fetch script is its commands, not one EVALSHA),
- * PostgreSQL commits, and the worker processes' GC pauses (their /metrics) and context switches.
+ * PostgreSQL commits, and the worker processes' GC pauses (their /metrics) and preemptions.
  */
 async function measuredRun(ctx, tenant, workers, options) {
   const runtime = await watchRuntime(Object.fromEntries(workers.map((name) => [name, ctx.herald.url(name)])));
   const pids = workers.map((name) => ctx.herald.pids()[name]);
-  const switchesBefore = contextSwitches(pids);
+  const preemptionsBefore = preemptions(pids);
   const [redisBefore, commitsBefore] = await Promise.all([commandCalls(ctx.redis), commits(ctx)]);
   const run = await heraldThroughput(ctx, tenant, options);
   const [redisAfter, commitsAfter, gc] = await Promise.all([commandCalls(ctx.redis), commits(ctx), runtime.stop()]);
-  const switchesAfter = contextSwitches(pids);
+  const preemptionsAfter = preemptions(pids);
   const pauses = Object.values(gc).map((service) => service.gc);
   run.work = {
     redisCommands: redisAfter.total - redisBefore.total,
@@ -47,8 +43,7 @@ async function measuredRun(ctx, tenant, workers, options) {
     // Null when a worker's /metrics did not answer: a partial sum would read as a cheaper run.
     gcPauses: pauses.length === workers.length ? pauses.reduce((n, p) => n + p.count, 0) : null,
     gcMs: pauses.length === workers.length ? pauses.reduce((n, p) => n + p.ms, 0) : null,
-    voluntarySwitches: switchesAfter.voluntary - switchesBefore.voluntary,
-    involuntarySwitches: switchesAfter.involuntary - switchesBefore.involuntary,
+    preemptions: preemptionsAfter - preemptionsBefore,
   };
   return run;
 }

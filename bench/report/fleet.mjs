@@ -24,7 +24,7 @@ export function summarize(results, s) {
     commits: mmm(runs.map((r) => workPerEvent(r, 'commits'))),
     gcPauses: mmm(runs.map((r) => workPerEvent(r, 'gcPauses'))),
     gcMs: mmm(runs.map((r) => workPerEvent(r, 'gcMs'))),
-    preemptions: mmm(runs.map((r) => workPerEvent(r, 'involuntarySwitches'))),
+    preemptions: mmm(runs.map((r) => workPerEvent(r, 'preemptions'))),
     complete: runs.every((r) => r.complete),
     duplicates: runs.reduce((n, r) => n + (r.receiver?.duplicates ?? 0), 0),
   });

@@ -114,8 +114,8 @@ interface Running {
  *   another process with a free slot runs HANDOVER_GAP deliveries fewer puts
  *   its endpoint back in `ready` for that one to take. So a process that joins
  *   a busy fleet takes a share even when the others hold every endpoint at its
- *   concurrency (nothing waits in `ready`), and a fleet drains a backlog on
- *   every process's core, not on the first one's.
+ *   concurrency (nothing waits in `ready`), and a backlog is drained by every
+ *   process, not by the first alone.
  * - Per-endpoint concurrency and rate limit are the queue's global limits
  *   (its meta), which BullMQ's scripts apply for every process at once; a
  *   slow endpoint holds at most its concurrency of slots, so it delays only
