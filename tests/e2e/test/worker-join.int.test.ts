@@ -13,7 +13,7 @@ async function delivered(worker: WorkerProcess): Promise<number> {
  * 10 s, whether endpoints wait in the ready set for a free slot (the first
  * process has fewer slots than endpoints with work) or not (it holds every
  * endpoint at its concurrency, and hands some over). The first process alone
- * would need 15 s or 7.5 s for these backlogs.
+ * would need 15 s or 10 s for these backlogs.
  */
 describe('a worker process joining a busy fleet', () => {
   let stack: Stack;
@@ -32,7 +32,7 @@ describe('a worker process joining a busy fleet', () => {
 
   it.each([
     { when: 'endpoints wait for a free slot', slots: 4, endpoints: 20, events: 30, answerMs: 100 },
-    { when: 'the first process holds every endpoint', slots: 256, endpoints: 4, events: 150, answerMs: 50 },
+    { when: 'the first process holds every endpoint', slots: 256, endpoints: 4, events: 200, answerMs: 50 },
   ])('takes a share of the backlog within 10 s when $when; every delivery made once', async ({ slots, endpoints: ENDPOINTS, events: EVENTS, answerMs }) => {
     receiver.reply(() => ({ status: 200, delayMs: answerMs }));
     const env = { ...stack.env, HERALD_WORKER_SLOTS: String(slots), LOG_LEVEL: 'info' };
