@@ -3,8 +3,6 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 /** One established TCP connection of a process. */
 export interface TcpConnection {
   localPort: number;
-  /** The socket's inode: one per connection. */
-  inode: string;
 }
 
 /**
@@ -31,7 +29,7 @@ export function tcpConnectionsTo(pid: number, remotePort: number): TcpConnection
       const parts = line.trim().split(/\s+/);
       // parts[1] and parts[2] are the local and remote address:port in hex, parts[3] the state (01 = established), parts[9] the inode.
       if (parts.length < 10 || parts[3] !== '01' || !inodes.has(parts[9]!)) continue;
-      if (portOf(parts[2]!) === remotePort) found.set(parts[9]!, { localPort: portOf(parts[1]!), inode: parts[9]! });
+      if (portOf(parts[2]!) === remotePort) found.set(parts[9]!, { localPort: portOf(parts[1]!) });
     }
   }
   return [...found.values()];

@@ -1,4 +1,4 @@
-export { call, createTenant, startStack } from './stack.js';
+export { call, createTenant, createTenantWithEndpoints, startStack } from './stack.js';
 export type { Stack } from './stack.js';
 export { spawnWorker } from './worker-process.js';
 export type { WorkerProcess } from './worker-process.js';

@@ -120,3 +120,24 @@ export async function createTenant(
   if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, ...res.body.api_keys };
 }
+
+/**
+ * A tenant with an event type and `endpoints` endpoints subscribed to it, each at
+ * `<receiverUrl>/<tenant id>/ep<i>` (`extra` goes into every endpoint's body).
+ * Returns the tenant and the endpoints' paths, in order.
+ */
+export async function createTenantWithEndpoints(
+  stack: Stack,
+  { receiverUrl, eventType, endpoints, extra = {} }: { receiverUrl: string; eventType: string; endpoints: number; extra?: Record<string, unknown> },
+): Promise<{ tenant: Awaited<ReturnType<typeof createTenant>>; paths: string[] }> {
+  const tenant = await createTenant(stack);
+  await call(stack.api.url, 'POST', '/api/v1/event-types', { token: tenant.admin, body: { name: eventType } });
+  const paths: string[] = [];
+  for (let i = 0; i < endpoints; i++) {
+    const path = `/${tenant.id}/ep${i}`;
+    const res = await call(stack.api.url, 'POST', '/api/v1/endpoints', { token: tenant.admin, body: { url: `${receiverUrl}${path}`, events: [eventType], ...extra } });
+    expect(res.status).toBe(201);
+    paths.push(path);
+  }
+  return { tenant, paths };
+}

@@ -1,5 +1,5 @@
 import { eventually, startReceiver, tcpConnectionsOf, type ReceivedRequest, type Receiver } from '@herald/testing';
-import { call, createTenant, startStack, type Stack } from '../src/stack.js';
+import { call, createTenantWithEndpoints, startStack, type Stack } from '../src/stack.js';
 import { spawnWorker, type WorkerProcess } from '../src/worker-process.js';
 
 const ENDPOINTS = 30;
@@ -25,21 +25,8 @@ describe('a fleet of three worker processes', () => {
     await stack?.stop();
   });
 
-  async function tenantWith(endpoints: number, extra: Record<string, unknown> = {}) {
-    const tenant = await createTenant(stack);
-    await call(stack.api.url, 'POST', '/api/v1/event-types', { token: tenant.admin, body: { name: 'fleet.test' } });
-    const paths: string[] = [];
-    for (let i = 0; i < endpoints; i++) {
-      const path = `/${tenant.id}/ep${i}`;
-      const res = await call(stack.api.url, 'POST', '/api/v1/endpoints', {
-        token: tenant.admin,
-        body: { url: `${receiver.url}${path}`, events: ['fleet.test'], ...extra },
-      });
-      expect(res.status).toBe(201);
-      paths.push(path);
-    }
-    return { tenant, paths };
-  }
+  const tenantWith = (endpoints: number, extra: Record<string, unknown> = {}) =>
+    createTenantWithEndpoints(stack, { receiverUrl: receiver.url, eventType: 'fleet.test', endpoints, extra });
 
   async function send(token: string, n: number): Promise<void> {
     for (let sent = 0; sent < n; sent += 100) {

@@ -1,5 +1,5 @@
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
-import { call, createTenant, startStack, type Stack } from '../src/stack.js';
+import { call, createTenantWithEndpoints, startStack, type Stack } from '../src/stack.js';
 import { spawnWorker, type WorkerProcess } from '../src/worker-process.js';
 
 /** Deliveries a worker process has made, from its /metrics. */
@@ -33,28 +33,20 @@ describe('a worker process joining a busy fleet', () => {
   it.each([
     { when: 'endpoints wait for a free slot', slots: 4, endpoints: 20, events: 30, answerMs: 100 },
     { when: 'the first process holds every endpoint', slots: 256, endpoints: 4, events: 200, answerMs: 50 },
-  ])('takes a share of the backlog within 10 s when $when; every delivery made once', async ({ slots, endpoints: ENDPOINTS, events: EVENTS, answerMs }) => {
+  ])('takes a share of the backlog within 10 s when $when; every delivery made once', async ({ slots, endpoints, events, answerMs }) => {
     receiver.reply(() => ({ status: 200, delayMs: answerMs }));
     const env = { ...stack.env, HERALD_WORKER_SLOTS: String(slots), LOG_LEVEL: 'info' };
-    const tenant = await createTenant(stack);
-    await call(stack.api.url, 'POST', '/api/v1/event-types', { token: tenant.admin, body: { name: 'join.test' } });
-    const paths: string[] = [];
-    for (let i = 0; i < ENDPOINTS; i++) {
-      const path = `/${tenant.id}/ep${i}`;
-      const res = await call(stack.api.url, 'POST', '/api/v1/endpoints', { token: tenant.admin, body: { url: `${receiver.url}${path}`, events: ['join.test'] } });
-      expect(res.status).toBe(201);
-      paths.push(path);
-    }
+    const { tenant, paths } = await createTenantWithEndpoints(stack, { receiverUrl: receiver.url, eventType: 'join.test', endpoints });
     const res = await call(stack.ingest.url, 'POST', '/api/v1/events/batch', {
       token: tenant.ingest,
-      body: { events: Array.from({ length: EVENTS }, (_, i) => ({ event_type: 'join.test', payload: { i } })) },
+      body: { events: Array.from({ length: events }, (_, i) => ({ event_type: 'join.test', payload: { i } })) },
     });
     expect(res.status).toBe(202);
-    const total = ENDPOINTS * EVENTS;
+    const total = endpoints * events;
 
     const first = spawnWorker(env);
     workers.push(first);
-    await eventually(async () => (await delivered(first)) >= ENDPOINTS, 30_000, 50);
+    await eventually(async () => (await delivered(first)) >= endpoints, 30_000, 50);
 
     const joiner = spawnWorker(env);
     workers.push(joiner);

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { eventually, startReceiver, startTcpProxy, viaProxy, type Receiver, type TcpProxy } from '@herald/testing';
-import { call, createTenant, startStack, type Stack } from '../src/stack.js';
+import { call, createTenantWithEndpoints, startStack, type Stack } from '../src/stack.js';
 import { spawnWorker, type WorkerProcess } from '../src/worker-process.js';
 
 /**
@@ -30,18 +30,7 @@ describe('worker recovery', () => {
   });
 
   /** A tenant with `endpoints` endpoints (paths under the tenant id) on one event type. */
-  async function tenantWith(endpoints: number) {
-    const tenant = await createTenant(stack);
-    await call(stack.api.url, 'POST', '/api/v1/event-types', { token: tenant.admin, body: { name: 'load.test' } });
-    const paths: string[] = [];
-    for (let i = 0; i < endpoints; i++) {
-      const path = `/${tenant.id}/ep${i}`;
-      const res = await call(stack.api.url, 'POST', '/api/v1/endpoints', { token: tenant.admin, body: { url: `${receiver.url}${path}`, events: ['load.test'] } });
-      expect(res.status).toBe(201);
-      paths.push(path);
-    }
-    return { tenant, paths };
-  }
+  const tenantWith = (endpoints: number) => createTenantWithEndpoints(stack, { receiverUrl: receiver.url, eventType: 'load.test', endpoints });
 
   async function ingest(token: string, n: number): Promise<string[]> {
     const res = await call(stack.ingest.url, 'POST', '/api/v1/events/batch', {
