@@ -159,15 +159,20 @@ export async function baselineThroughput(ctx, { batch, events, label }) {
 /**
  * An open-loop run at `rate` for `durationMs` (after `warmupMs`), then waits up to `drainMs`
  * until the receiver has every event to a `healthy` type that ingest accepted. With `runtime`
- * ({ service: baseUrl }), also each service's GC pauses and event-loop delay over the run
- * (runtime-metrics.mjs).
+ * ({ service: baseUrl }), also each service's GC pauses and event-loop delay over the run after
+ * its warm-up, and ingest's own answer and store p99 (runtime-metrics.mjs).
  */
 export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, runtime, drainMs = 60_000, overloaded = false }) {
   await ctx.recv('POST', '/reset');
   const sampler = pids ? ctx.sampler(pids) : null;
   await sampler?.start();
   const watching = runtime ? await watchRuntime(runtime) : null;
+  // The services' own figures leave the warm-up out too (from about its end: the generator starts a moment later).
+  let restarted = Promise.resolve();
+  const warmupEnd = watching && warmupMs > 0 ? setTimeout(() => (restarted = watching.restart()), warmupMs) : null;
   const lg = await ctx.loadgen({ target, token, types, mode: 'open', rate, durationMs, warmupMs });
+  clearTimeout(warmupEnd);
+  await restarted;
   // Deliveries to wait for: the healthy events ingest accepted (a failed request delivers nothing).
   const failed = new Set(lg.failedSeqs ?? []);
   let expected = 0;
@@ -200,7 +205,7 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     runtime: runtimeFigures,
   };
   log(
-    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, ingest loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''})${run.drained ? '' : ' NOT DRAINED'}`,
+    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, ingest's own answer p99 ≈ ${runtimeFigures.ingest.answerP99Ms?.toFixed(1)} ms of which store ≈ ${runtimeFigures.ingest.storeP99Ms?.toFixed(1)} ms, loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''})${run.drained ? '' : ' NOT DRAINED'}`,
   );
   await sleep(1000);
   return run;

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, parseEncryptionKey, type Logger } from '@herald/core';
 import { createSqlPool } from '@herald/db';
-import { authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
+import { ANSWER_BUCKETS, authenticate, boundPort, closeServer, createHttpApp, createMetricsRegistry, listen, RouteTable } from '@herald/http';
 import { PayloadSchemas } from '@herald/json-schema';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { createRedis, DeliveryEnqueuer, whenReady } from '@herald/queue';
 import type { IngestConfig } from './config.js';
-import { createEventStore } from './event-store.js';
+import { createEventStore, timedStore } from './event-store.js';
 import { eventRoutes } from './events.routes.js';
 import { IngestCache } from './ingest-cache.js';
 
@@ -47,12 +47,18 @@ export async function startIngest(config: IngestConfig, options: IngestOptions =
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const storeSeconds = new Histogram({
+    name: 'herald_ingest_store_duration_seconds',
+    help: "How long a request's events took to be stored: the INSERT statement it shares with requests that came with it, and its commit.",
+    buckets: ANSWER_BUCKETS,
+    registers: [registry],
+  });
   eventRoutes(routes, {
     sql,
     cache,
     enqueuer,
     logger,
-    store: createEventStore(sql),
+    store: timedStore(createEventStore(sql), storeSeconds),
     payloadSchemas: new PayloadSchemas(),
     emailConfigured: config.HERALD_SMTP_URL !== undefined,
     onResults: (results) => {

@@ -1,3 +1,4 @@
+import type { Histogram } from 'prom-client';
 import { MicroBatcher } from '@herald/core';
 import { insertEvents, type IngestGuard, type InsertEventsOutcome, type NewEvent, type Sql } from '@herald/db';
 
@@ -32,4 +33,16 @@ export function createEventStore(sql: Sql): StoreEvents {
   );
   return (tenantId, rows, guard) =>
     rows.length >= OWN_STATEMENT_ROWS ? insertEvents(sql, tenantId, rows, guard) : batcher.add({ tenantId, rows, guard });
+}
+
+/** `store`, each call's time (its wait for the statement it shares, and the commit) recorded in `seconds`. */
+export function timedStore(store: StoreEvents, seconds: Histogram): StoreEvents {
+  return async (tenantId, rows, guard) => {
+    const end = seconds.startTimer();
+    try {
+      return await store(tenantId, rows, guard);
+    } finally {
+      end();
+    }
+  };
 }

@@ -46,6 +46,9 @@ function routes(): Router {
   router.post('/echo', acceptBody, (req, res) => {
     res.status(201).json({ got: req.body });
   });
+  router.get('/things/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
   router.get('/zod', () => {
     z.object({ events: z.array(z.object({ name: z.string() })) }).parse({ events: [{ name: 'ok' }, { name: 42 }] });
   });
@@ -248,6 +251,20 @@ describe('createHttpApp', () => {
       expect(text).toMatch(/^# HELP herald_process_cpu_user_seconds_total /m);
       expect(text).toMatch(/^# TYPE herald_process_cpu_user_seconds_total counter$/m);
       expect(text).toMatch(/^herald_process_cpu_user_seconds_total\{service="test"\} [0-9.e-]+$/m);
+    });
+
+    it('/metrics counts answer times by route pattern and status, never by the path itself', async () => {
+      for (const path of ['/things/a', '/things/b', '/nope', '/boom']) await fetch(`${app.base}${path}`);
+      const text = await (await fetch(`${app.base}/metrics`)).text();
+      const count = (...labels: string[]) => {
+        const line = text.split('\n').find((l) => l.startsWith('herald_http_request_duration_seconds_count{') && labels.every((x) => l.includes(x)));
+        return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+      };
+      expect(count('method="GET"', 'route="/things/:id"', 'status="200"')).toBe(2);
+      expect(count('route="other"', 'status="404"')).toBe(1);
+      expect(count('route="/boom"', 'status="500"')).toBe(1);
+      expect(text).not.toContain('/things/a');
+      expect(text).toMatch(/^herald_http_request_duration_seconds_bucket\{le="0.015",service="test",method="GET",route="\/things\/:id",status="200"\} [0-2]$/m);
     });
   });
 });

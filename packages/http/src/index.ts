@@ -1,4 +1,4 @@
-export { createHttpApp } from './create-http-app.js';
+export { ANSWER_BUCKETS, createHttpApp } from './create-http-app.js';
 export type { HttpAppOptions } from './create-http-app.js';
 export { errorHandler, notFoundHandler, sendError, toAppError, zodDetails } from './error-handler.js';
 export { boundPort, closeServer, listen, runMain } from './lifecycle.js';
@@ -8,6 +8,7 @@ export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { readinessHandler } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export { requestContext, requestLog } from './request-context.js';
+export type { RequestDurations } from './request-context.js';
 export {
   authenticate,
   clearSessionCookie,

@@ -1,9 +1,9 @@
 import { eventually, startReceiver, type Receiver } from '@herald/testing';
 import { call, createTenant, startStack, type Stack } from '../src/stack.js';
 
-/** Reads one sample of a Prometheus text exposition (0 when absent). */
-function sample(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+/** Reads one sample of a Prometheus text exposition, the first with all the given labels (0 when absent). */
+function sample(text: string, name: string, ...labels: string[]): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -42,6 +42,13 @@ describe('operations: queue dashboard and metrics', () => {
     const ingest = await metrics(stack.ingest.url);
     expect(sample(ingest, 'herald_events_ingested_total', 'outcome="accepted"') - sample(ingestBefore, 'herald_events_ingested_total', 'outcome="accepted"')).toBe(3);
     expect(sample(ingest, 'herald_events_ingested_total', 'outcome="refused"') - sample(ingestBefore, 'herald_events_ingested_total', 'outcome="refused"')).toBe(1);
+    // Answer times by route and status, and the part of them spent storing (the 422 stored nothing).
+    const answers = (text: string, status: string) => sample(text, 'herald_http_request_duration_seconds_count', 'route="/api/v1/events"', `status="${status}"`);
+    expect(answers(ingest, '202') - answers(ingestBefore, '202')).toBe(3);
+    expect(answers(ingest, '422') - answers(ingestBefore, '422')).toBe(1);
+    expect(sample(ingest, 'herald_ingest_store_duration_seconds_count') - sample(ingestBefore, 'herald_ingest_store_duration_seconds_count')).toBe(3);
+    expect(sample(ingest, 'herald_ingest_store_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(sample(await metrics(stack.api.url), 'herald_http_request_duration_seconds_count', 'method="POST"', 'route="/api/v1/endpoints"', 'status="201"')).toBe(1);
     const worker = await eventually(async () => {
       const text = await metrics(stack.worker.url);
       return sample(text, 'herald_deliveries_total', 'outcome="delivered"') - sample(workerBefore, 'herald_deliveries_total', 'outcome="delivered"') === 3 ? text : null;
