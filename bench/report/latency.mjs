@@ -61,7 +61,7 @@ export function targets(results, s) {
   const ack = s.latency[TARGETS.ackRate];
   if (ack) {
     out.push({
-      name: `ingest's own answer (202) p99 ≤ ${TARGETS.ackP99} ms at ${TARGETS.ackRate} events/s`,
+      name: `ingest's answer (202) p99 at the producer ≤ ${TARGETS.ackP99} ms at ${TARGETS.ackRate} events/s`,
       value: ack.overloaded ? `overloaded: ${TARGETS.ackRate}/s is above the measured maximum` : fmtMmm(ack.ackP99, 1, ' ms'),
       pass: !ack.overloaded && ack.ackP99.median <= TARGETS.ackP99,
     });
@@ -175,11 +175,11 @@ function runtimeTable(rates) {
     "What ingest's and the worker's own event loops went through in the same runs (median of the runs), read from each service's `/metrics` at the end of the warm-up and again once the load drained: the event-loop delay (Node's `monitorEventLoopDelay`: how much later than due a timer set every 10 ms ran; reset at the window's start) and the garbage collector's pauses (prom-client's default metrics), and ingest's own answer times (`herald_http_request_duration_seconds`, from its code getting the request to the 202) with the part of them spent storing the events (`herald_ingest_store_duration_seconds`: the INSERT and its commit). The last two are p99s of histograms, interpolated inside their buckets (10, 15, 20, 30, 50 ms, …), so they are approximate.",
     '',
     mdTable(
-      ['Rate', 'ingest ack p99 ms', "ingest's own answer p99 ≈ ms", 'of it, storing p99 ≈ ms', 'ingest loop delay p99 / max ms', 'ingest GC pause ms per s', 'ingest GC pauses > 10 ms per min', 'worker loop delay p99 / max ms', 'worker GC pause ms per s', 'worker GC pauses > 10 ms per min'],
+      ['Rate', 'ingest ack p99 ms (at the producer)', 'answer p99 inside ingest ≈ ms', 'of it, storing p99 ≈ ms', 'ingest loop delay p99 / max ms', 'ingest GC pause ms per s', 'ingest GC pauses > 10 ms per min', 'worker loop delay p99 / max ms', 'worker GC pause ms per s', 'worker GC pauses > 10 ms per min'],
       rows,
     ),
     '',
-    "How to read it: the ack p99 is what the producer (the generator) waited; ingest's own answer p99 is what it took from its code getting the request to the answer, so what lies between the two is the network, the request's wait for ingest's event loop, and the generator's side. A storing p99 near the answer p99 says the answers waited for PostgreSQL (the statement and the flush of its commit). A process's loop delay is time it could not answer anything: its own long tasks and GC pauses, and waiting for a core while runnable; a loop delay p99 near the answer p99 says ingest itself held the answers back. The worker's delay adds to the receipt latency the same way.",
+    "How to read it: the ack p99 is what the producer (the generator) waited; the answer p99 inside ingest is what it took from its code getting the request to the answer, so what lies between the two is the network, the request's wait for ingest's event loop, and the generator's side. A storing p99 near the answer p99 says the answers waited for PostgreSQL (the statement and the flush of its commit). A process's loop delay is time it could not answer anything: its own long tasks and GC pauses, and waiting for a core while runnable; a loop delay p99 near the answer p99 says ingest itself held the answers back. The worker's delay adds to the receipt latency the same way.",
     '',
   ];
 }
