@@ -31,7 +31,8 @@ export interface HttpAppOptions {
 }
 
 /**
- * Builds an express app with request ids, request logs, JSON parsing with a
+ * Builds an express app with request ids, request logs and answer times
+ * (`herald_http_request_duration_seconds`), JSON parsing with a
  * size and depth limit (its refusals answered by each route, after auth),
  * `/healthz`, `/readyz`, `/metrics`, the given routers, a 404 for anything
  * else and the one error handler. `index.ts` only listens, so tests drive the
