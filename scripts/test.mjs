@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reachable } from './lib/net.mjs';
+import { reportOptions, watchStall } from './lib/stall-watch.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,21 +36,46 @@ if (down.length > 0) {
   process.exit(1);
 }
 
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
-const args = ['turbo', 'run', 'typecheck', 'test', '--concurrency=2', '--continue'];
+// Every Node process of the suite writes a diagnostic report on SIGUSR2, which the stall
+// watch below asks for when the suite has printed nothing for this long.
+const stallMinutes = Number(process.env.HERALD_TEST_STALL_MINUTES || 10);
+if (!(stallMinutes > 0)) {
+  process.stderr.write(`HERALD_TEST_STALL_MINUTES must be a number of minutes above 0, not "${process.env.HERALD_TEST_STALL_MINUTES}"\n`);
+  process.exit(1);
+}
+const reports = reportOptions(process.env.NODE_OPTIONS);
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', NODE_OPTIONS: reports.nodeOptions };
+// Each task's lines as they come (prefixed with the task's name), never held back until the
+// task ends: a task that hangs shows how far it got, and the stall watch sees the suite move.
+const args = ['turbo', 'run', 'typecheck', 'test', '--concurrency=2', '--continue', '--log-order=stream'];
 if (process.env.CI || !process.stdout.isTTY) {
-  // Plain, one-task-at-a-time logs for CI and files.
   Object.assign(env, { FORCE_COLOR: '0', NO_COLOR: '1' });
-  args.push('--log-order=grouped', '--no-color');
+  args.push('--no-color');
 }
 args.push(...process.argv.slice(2));
 
 // Output passes through as it comes; jest's per-workspace "Tests:" lines are summed
 // into one closing line, so a reader (or CI) sees the whole suite's count at the end.
-const child = spawn('npx', args, { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env });
+const child = spawn('npx', args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env });
+let stalled = false;
+const watch = watchStall(/** @type {number} */ (child.pid), {
+  stallMs: stallMinutes * 60_000,
+  reportDir: reports.dir,
+  onStall(description) {
+    stalled = true;
+    process.stdout.write(
+      `\nnpm test: nothing printed for ${stallMinutes} minutes (HERALD_TEST_STALL_MINUTES); still running:\n${description}\nnpm test: stopping the suite.\n`,
+    );
+  },
+});
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let pending = '';
+child.stderr.on('data', (chunk) => {
+  watch.moved();
+  process.stderr.write(chunk);
+});
 child.stdout.on('data', (chunk) => {
+  watch.moved();
   process.stdout.write(chunk);
   const lines = (pending + chunk.toString('utf8')).split('\n');
   pending = lines.pop() ?? '';
@@ -62,8 +88,9 @@ child.stdout.on('data', (chunk) => {
   }
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.once('exit', (code, signal) => {
-  const exitCode = code ?? (signal ? 1 : 0);
-  process.stdout.write(`\nHerald: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+child.once('exit', async (code, signal) => {
+  await watch.stop();
+  const exitCode = stalled ? 1 : (code ?? (signal ? 1 : 0));
+  process.stdout.write(`\nHerald: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${stalled ? ', stopped after a stall' : ''}\n`);
   process.exit(exitCode === 0 && totals.failed > 0 ? 1 : exitCode);
 });
