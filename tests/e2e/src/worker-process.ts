@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,10 @@ export function spawnWorker(env: Record<string, string>, nodeArgs: string[] = []
   child.stdout!.on('data', (c) => (output += String(c)));
   child.stderr!.on('data', (c) => (output += String(c)));
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'SIGKILL')),
+    child.once('exit', (code, signal) => {
+      rmSync(cwd, { recursive: true, force: true });
+      resolve(code ?? signal ?? 'SIGKILL');
+    }),
   );
   const url = async () => {
     for (let i = 0; i < 300; i++) {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,9 @@ interface CliRun {
  * process so no developer HERALD_* variable leaks in.
  */
 function herald(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const cwd = mkdtempSync(join(tmpdir(), 'herald-cli-'));
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
-    cwd: mkdtempSync(join(tmpdir(), 'herald-cli-')),
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -34,7 +35,10 @@ function herald(args: string[], env: Record<string, string>): Promise<CliRun> {
   child.stderr.on('data', (c) => (stderr += String(c)));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
