@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitGone } from './processes.mjs';
 
 /** The signal on which Node writes a diagnostic report (`--report-signal`). */
 const REPORT_SIGNAL = 'SIGUSR2';
@@ -42,7 +43,7 @@ export function reportOptions(nodeOptions) {
  * @param {number} rootPid
  * @returns {ProcessInfo[]}
  */
-export function processTree(rootPid) {
+function processTree(rootPid) {
   if (!existsSync('/proc/self/stat')) return [];
   const ticks = 100; // USER_HZ: /proc's start times are in clock ticks, 100 a second on Linux
   const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
@@ -98,7 +99,7 @@ function isNode(info) {
  * @param {any} report a parsed Node diagnostic report
  * @returns {string[]}
  */
-export function describeReport(report) {
+function describeReport(report) {
   const lines = [];
   const stack = (report.javascriptStack?.stack ?? []).filter((/** @type {string} */ line) => !line.includes('node:internal/process/report'));
   lines.push(stack.length > 0 ? 'JavaScript stack:' : 'JavaScript stack: none (waiting in the event loop)');
@@ -130,7 +131,7 @@ export function describeReport(report) {
  * @param {number} timeoutMs
  */
 async function collectReports(tree, dir, timeoutMs) {
-  const asked = tree.filter(isNode).filter((info) => info.pid !== process.pid);
+  const asked = tree.filter(isNode);
   for (const info of asked) {
     try {
       process.kill(info.pid, REPORT_SIGNAL);
@@ -140,13 +141,16 @@ async function collectReports(tree, dir, timeoutMs) {
   }
   /** @type {Map<number, any>} */
   const reports = new Map();
+  const read = new Set();
   const deadline = Date.now() + timeoutMs;
   while (reports.size < asked.length && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const name of readdirSync(dir)) {
+      if (read.has(name)) continue;
       try {
         const report = JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
         reports.set(Number(report.header?.processId), report);
+        read.add(name);
       } catch {
         // still being written
       }
@@ -163,7 +167,7 @@ async function collectReports(tree, dir, timeoutMs) {
  * @param {number} [reportTimeoutMs]
  * @returns {Promise<string>}
  */
-export async function describeTree(rootPid, reportDir, reportTimeoutMs = 10_000) {
+async function describeTree(rootPid, reportDir, reportTimeoutMs = 10_000) {
   const tree = processTree(rootPid);
   if (tree.length === 0) return 'the processes cannot be listed here (no /proc)';
   const reports = await collectReports(tree, reportDir, reportTimeoutMs);
@@ -182,14 +186,15 @@ export async function describeTree(rootPid, reportDir, reportTimeoutMs = 10_000)
 
 /**
  * Stops every process under `rootPid` (itself included): SIGTERM, then SIGKILL to what is
- * left after `graceMs`.
+ * left after up to `graceMs`.
  *
  * @param {number} rootPid
  * @param {number} [graceMs]
  */
-export async function stopTree(rootPid, graceMs = 5_000) {
+async function stopTree(rootPid, graceMs = 5_000) {
   // Listed before the first signal: a child whose parent has died is no longer under rootPid.
-  const first = processTree(rootPid).map((info) => info.pid);
+  const listed = processTree(rootPid).map((info) => info.pid);
+  const first = listed.length > 0 ? listed : [rootPid];
   const signal = (/** @type {number[]} */ pids, /** @type {NodeJS.Signals} */ name) => {
     for (const pid of pids) {
       try {
@@ -199,8 +204,8 @@ export async function stopTree(rootPid, graceMs = 5_000) {
       }
     }
   };
-  signal(first.length > 0 ? first : [rootPid], 'SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, graceMs));
+  signal(first, 'SIGTERM');
+  await Promise.all(first.map((pid) => waitGone(pid, graceMs)));
   signal([...new Set([rootPid, ...first, ...processTree(rootPid).map((info) => info.pid)])], 'SIGKILL');
 }
 
