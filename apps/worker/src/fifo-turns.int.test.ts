@@ -1,5 +1,5 @@
-import { createPrismaClient, createSqlPool, mustWaitForTurn, passTurn, type PrismaClient, type Sql } from '@herald/db';
-import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } from '@herald/testing';
+import { mustWaitForTurn, passTurn, type Sql } from '@herald/db';
+import { explainStatements, rowsRead, scanTestDatabase, type ScanTestDatabase } from '@herald/testing';
 
 /**
  * The fifo check and the turn hand-over read only the pending deliveries of a key, however
@@ -9,8 +9,7 @@ import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } fr
  * key delivered 579 in 3 minutes, each check taking 0.3-1.5 s.
  */
 describe('fifo turns in PostgreSQL', () => {
-  let database: TestDatabase;
-  let db: PrismaClient;
+  let database: ScanTestDatabase;
   let sql: Sql;
   const tenantId = 'tnt_fifo';
   const endpointId = 'ep_fifo';
@@ -19,15 +18,8 @@ describe('fifo turns in PostgreSQL', () => {
   const idOf = (n: number) => `dlv_${String(n).padStart(6, '0')}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createPrismaClient({ databaseUrl: database.url });
-    sql = createSqlPool({ databaseUrl: database.url, max: 1 });
-    await db.tenant.create({ data: { id: tenantId, name: 'F', eventTypes: { create: [{ name: 'a.b' }] } } });
-    for (const id of [endpointId, 'ep_other']) {
-      await db.endpoint.create({
-        data: { id, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01', ordering: 'fifo' },
-      });
-    }
+    database = await scanTestDatabase(tenantId, [endpointId, 'ep_other'], { ordering: 'fifo' });
+    ({ sql } = database);
     await sql.query(`INSERT INTO events (id, tenant_id, event_type, payload) SELECT 'evt_' || n, $1, 'a.b', '{}' FROM generate_series(1, $2::int) n`, [
       tenantId,
       HISTORY + PENDING,
@@ -49,9 +41,7 @@ describe('fifo turns in PostgreSQL', () => {
     await sql.query('ANALYZE deliveries');
   });
   afterAll(async () => {
-    await sql.end();
-    await db.$disconnect();
-    await database.drop();
+    await database.close();
   });
 
   it('answers for the head of a key and for one behind it', async () => {

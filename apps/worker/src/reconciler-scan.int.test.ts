@@ -1,5 +1,5 @@
-import { createPrismaClient, createSqlPool, scanPendingDeliveries, type PrismaClient, type Sql } from '@herald/db';
-import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } from '@herald/testing';
+import { scanPendingDeliveries, type Sql } from '@herald/db';
+import { explainStatements, rowsRead, scanTestDatabase, type ScanTestDatabase } from '@herald/testing';
 
 /**
  * The reconciler's walk over pending deliveries (every HERALD_RECONCILE_INTERVAL_MS) reads the
@@ -8,8 +8,7 @@ import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } fr
  * a full scan, or many.
  */
 describe("the reconciler's scan of pending deliveries", () => {
-  let database: TestDatabase;
-  let db: PrismaClient;
+  let database: ScanTestDatabase;
   let sql: Sql;
   const tenantId = 'tnt_scan';
   const DELIVERIES = 20_000;
@@ -20,13 +19,8 @@ describe("the reconciler's scan of pending deliveries", () => {
   const numbers = Array.from({ length: DELIVERIES }, (_, i) => i + 1);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createPrismaClient({ databaseUrl: database.url });
-    sql = createSqlPool({ databaseUrl: database.url, max: 1 });
-    await db.tenant.create({ data: { id: tenantId, name: 'S', eventTypes: { create: [{ name: 'a.b' }] } } });
-    await db.endpoint.create({
-      data: { id: 'ep_scan', tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' },
-    });
+    database = await scanTestDatabase(tenantId, ['ep_scan']);
+    ({ sql } = database);
     await sql.query(`INSERT INTO events (id, tenant_id, event_type, payload) SELECT 'evt_' || n, $1, 'a.b', '{}' FROM generate_series(1, $2::int) n`, [tenantId, DELIVERIES]);
     await sql.query(
       `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts, next_attempt_at, created_at)
@@ -40,9 +34,7 @@ describe("the reconciler's scan of pending deliveries", () => {
     await sql.query('ANALYZE deliveries');
   });
   afterAll(async () => {
-    await sql.end();
-    await db.$disconnect();
-    await database.drop();
+    await database.close();
   });
 
   async function walk(filter: { dueBefore?: Date; createdBefore?: Date }): Promise<string[]> {

@@ -10,4 +10,6 @@ export { createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
 export { tcpConnectionsOf, tcpConnectionsTo, type TcpConnection } from './process-sockets.js';
 export { explainStatements, rowsRead } from './query-plans.js';
+export { scanTestDatabase } from './scan-database.js';
+export type { ScanTestDatabase } from './scan-database.js';
 export type { PlanNode } from './query-plans.js';

@@ -1,5 +1,5 @@
-import { createPrismaClient, createSqlPool, scanBackfillCandidates, type PrismaClient, type Sql } from '@herald/db';
-import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } from '@herald/testing';
+import { scanBackfillCandidates, type Sql } from '@herald/db';
+import { explainStatements, rowsRead, scanTestDatabase, type ScanTestDatabase } from '@herald/testing';
 
 /**
  * A backfill pages through the tenant's events by id: a later page starts where the last one
@@ -7,8 +7,7 @@ import { createTestDatabase, explainStatements, rowsRead, type TestDatabase } fr
  * the backfill covers).
  */
 describe("a backfill's scan of past events", () => {
-  let database: TestDatabase;
-  let db: PrismaClient;
+  let database: ScanTestDatabase;
   let sql: Sql;
   const tenantId = 'tnt_backfill';
   const endpointId = 'ep_backfill';
@@ -21,13 +20,8 @@ describe("a backfill's scan of past events", () => {
   const until = new Date(Date.now() + 86_400_000);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createPrismaClient({ databaseUrl: database.url });
-    sql = createSqlPool({ databaseUrl: database.url, max: 1 });
-    await db.tenant.create({ data: { id: tenantId, name: 'B', eventTypes: { create: [{ name: 'a.b' }] } } });
-    await db.endpoint.create({
-      data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' },
-    });
+    database = await scanTestDatabase(tenantId, [endpointId]);
+    ({ sql } = database);
     // One event a second up to now (every 10th already delivered to the endpoint).
     await sql.query(
       `INSERT INTO events (id, tenant_id, event_type, payload, created_at)
@@ -42,9 +36,7 @@ describe("a backfill's scan of past events", () => {
     await sql.query('ANALYZE events; ANALYZE deliveries');
   });
   afterAll(async () => {
-    await sql.end();
-    await db.$disconnect();
-    await database.drop();
+    await database.close();
   });
 
   it('pages through the events without a delivery to the endpoint, in id order', async () => {
