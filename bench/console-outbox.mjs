@@ -138,7 +138,8 @@ try {
   for (let page = 0; page < 200; page++) deep = (await call('GET', `/api/v1/outbox?limit=50${deep ? `&cursor=${deep}` : ''}`, read)).next_cursor;
   const deepId = deep ? Buffer.from(deep, 'base64url').toString('utf8') : null;
 
-  // The statements Prisma sends for GET /api/v1/outbox (findMany ... ORDER BY id DESC LIMIT 51) and the preview.
+  // The page query of GET /api/v1/outbox (packages/db deliveryPageQuery: ... ORDER BY id DESC LIMIT 51; the page's
+  // rows are then read by id) and the preview.
   const since = new Date(Date.now() - 86_400_000);
   const old = new Date(Date.now() - 29 * 86_400_000);
   const plans = [

@@ -1,7 +1,7 @@
 import { idFloorAt } from '@herald/core';
 import { describeReason, type AttemptFields, type DeliveryReason } from '@herald/delivery';
 import { SignatureSchema, type BodyFormat, type EndpointSignature } from '@herald/schemas';
-import type { Delivery, DeliveryKind, DeliveryStatus, Endpoint, Event, PrismaClient } from './generated/prisma/client.js';
+import { Prisma, type Delivery, type DeliveryKind, type DeliveryStatus, type Endpoint, type Event, type PrismaClient } from './generated/prisma/client.js';
 import type { Sql } from './sql.js';
 
 /**
@@ -304,6 +304,8 @@ const ID_CLOCK_MARGIN_MS = 60 * 60 * 1000;
  * `created_at` still decides, but the index walk starts and stops near the
  * range instead of passing every newer delivery (PostgreSQL's LIMIT plan
  * assumes matching rows are spread evenly, and old ones are not).
+ *
+ * The page's ids are found by {@link deliveryPageQuery}, then read by id.
  */
 export async function listDeliveries(
   db: PrismaClient,
@@ -312,23 +314,37 @@ export async function listDeliveries(
   limit: number,
   afterId: string | null,
 ): Promise<Delivery[]> {
+  const ids = await db.$queryRaw<{ id: string }[]>(deliveryPageQuery(tenantId, filter, limit + 1, afterId));
+  if (ids.length === 0) return [];
+  return db.delivery.findMany({ where: { tenantId, id: { in: ids.map((r) => r.id) } }, orderBy: { id: 'desc' } });
+}
+
+/**
+ * The ids of a page of {@link listDeliveries}. Each filter is a condition only
+ * when given, its value a parameter of the column's own type: PostgreSQL then
+ * plans with the value, so the indexes that hold only some statuses or kinds
+ * (undelivered rows, emails: migration 20261204220000_undelivered_status_indexes)
+ * serve the filters that name them. Prisma's own filters send text cast to the
+ * enum, which PostgreSQL cannot match to such an index while planning.
+ */
+export function deliveryPageQuery(tenantId: string, filter: DeliveryFilter, limit: number, afterId: string | null): Prisma.Sql {
   const untilId = filter.until ? idFloorAt('dlv', filter.until.getTime() + ID_CLOCK_MARGIN_MS) : null;
   const below = afterId && untilId ? (afterId < untilId ? afterId : untilId) : (afterId ?? untilId);
   const from = filter.since ? idFloorAt('dlv', filter.since.getTime() - ID_CLOCK_MARGIN_MS) : null;
-  return db.delivery.findMany({
-    where: {
-      tenantId,
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.kind ? { kind: filter.kind } : {}),
-      ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
-      ...(filter.eventType ? { eventType: filter.eventType } : {}),
-      ...(filter.channel ? { channels: { has: filter.channel } } : {}),
-      ...(filter.since || filter.until ? { createdAt: { gte: filter.since, lt: filter.until } } : {}),
-      ...(below || from ? { id: { ...(below ? { lt: below } : {}), ...(from ? { gte: from } : {}) } } : {}),
-    },
-    orderBy: { id: 'desc' },
-    take: limit + 1,
-  });
+  const conditions = [
+    Prisma.sql`tenant_id = ${tenantId}`,
+    ...(filter.status ? [Prisma.sql`status = ${filter.status}::"DeliveryStatus"`] : []),
+    ...(filter.kind ? [Prisma.sql`kind = ${filter.kind}::"DeliveryKind"`] : []),
+    ...(filter.endpointId ? [Prisma.sql`endpoint_id = ${filter.endpointId}`] : []),
+    ...(filter.eventType ? [Prisma.sql`event_type = ${filter.eventType}`] : []),
+    // Also the predicate of the (partial) GIN index on channels.
+    ...(filter.channel ? [Prisma.sql`channels @> ARRAY[${filter.channel}::text] AND channels <> '{}'`] : []),
+    ...(filter.since ? [Prisma.sql`created_at >= ${filter.since}`] : []),
+    ...(filter.until ? [Prisma.sql`created_at < ${filter.until}`] : []),
+    ...(below ? [Prisma.sql`id < ${below}`] : []),
+    ...(from ? [Prisma.sql`id >= ${from}`] : []),
+  ];
+  return Prisma.sql`SELECT id FROM deliveries WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY id DESC LIMIT ${limit}`;
 }
 
 /** A pending delivery as the reconciler sees it. */

@@ -201,10 +201,9 @@ export async function deleteEndpoint(db: PrismaClient, tenantId: string, id: str
     const now = new Date();
     const updated = await tx.endpoint.updateMany({ where: { tenantId, id, deletedAt: null }, data: { deletedAt: now, enabled: false } });
     if (updated.count === 0) return false;
-    await tx.delivery.updateMany({
-      where: { tenantId, endpointId: id, status: 'pending' },
-      data: { status: 'cancelled', lastError: describeReason({ kind: 'endpoint_deleted' }), nextAttemptAt: null, updatedAt: now },
-    });
+    // 'pending' written out: the index on an endpoint's undelivered rows serves only a status PostgreSQL sees while planning.
+    await tx.$executeRaw`UPDATE deliveries SET status = 'cancelled', last_error = ${describeReason({ kind: 'endpoint_deleted' })}, next_attempt_at = NULL, updated_at = ${now}
+      WHERE tenant_id = ${tenantId} AND endpoint_id = ${id} AND status = 'pending'`;
     return true;
   });
 }

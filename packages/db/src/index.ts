@@ -46,6 +46,7 @@ export type { ChangeEndpointOutcome, EndpointChanges, EndpointHour, EndpointStat
 export { checkIngestGuard, insertEvents } from './events.repo.js';
 export type { GuardFailure, IngestGuard, InsertEventsOutcome, NewDelivery, NewEvent, StoredEvent } from './events.repo.js';
 export {
+  deliveryPageQuery,
   finishDelivery,
   listDeliveries,
   loadDeliveryContexts,
