@@ -61,12 +61,23 @@ const VARIANTS = [
     ],
   },
   {
-    name: "without the outbox's endpoint, event type and kind filter indexes on deliveries",
-    ddl: ['DROP INDEX deliveries_tenant_id_endpoint_id_id_idx', 'DROP INDEX deliveries_tenant_id_event_type_id_idx', 'DROP INDEX deliveries_tenant_id_kind_id_idx'],
+    name: "without the outbox's endpoint, event type and kind (emails) filter indexes on deliveries",
+    ddl: ['DROP INDEX deliveries_tenant_id_endpoint_id_id_idx', 'DROP INDEX deliveries_tenant_id_event_type_id_idx', 'DROP INDEX deliveries_tenant_id_email_id_idx'],
   },
   {
-    name: "without the pending-delivery lookups on deliveries ((endpoint_id, status), the reconciler's pending ids)",
-    ddl: ['DROP INDEX deliveries_endpoint_id_status_idx', 'DROP INDEX deliveries_pending_id_idx'],
+    name: "without the pending-delivery lookups on deliveries (an endpoint's undelivered rows, the reconciler's pending ids)",
+    ddl: ['DROP INDEX deliveries_endpoint_id_status_undelivered_idx', 'DROP INDEX deliveries_pending_id_idx'],
+  },
+  {
+    name: 'with the status and kind indexes holding delivered rows too (as before migration 20261204220000)',
+    ddl: [
+      'DROP INDEX deliveries_tenant_id_status_id_undelivered_idx',
+      'DROP INDEX deliveries_endpoint_id_status_undelivered_idx',
+      'DROP INDEX deliveries_tenant_id_email_id_idx',
+      'CREATE INDEX deliveries_tenant_id_status_id_idx ON deliveries (tenant_id, status, id)',
+      'CREATE INDEX deliveries_endpoint_id_status_idx ON deliveries (endpoint_id, status)',
+      'CREATE INDEX deliveries_tenant_id_kind_id_idx ON deliveries (tenant_id, kind, id)',
+    ],
   },
 ];
 
