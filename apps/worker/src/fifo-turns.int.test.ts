@@ -41,7 +41,7 @@ describe('fifo turns in PostgreSQL', () => {
     await sql.query('ANALYZE deliveries');
   });
   afterAll(async () => {
-    await database.close();
+    await database?.close();
   });
 
   it('answers for the head of a key and for one behind it', async () => {

@@ -34,7 +34,7 @@ describe("the reconciler's scan of pending deliveries", () => {
     await sql.query('ANALYZE deliveries');
   });
   afterAll(async () => {
-    await database.close();
+    await database?.close();
   });
 
   async function walk(filter: { dueBefore?: Date; createdBefore?: Date }): Promise<string[]> {

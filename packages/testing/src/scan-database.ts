@@ -20,20 +20,21 @@ export async function scanTestDatabase(tenantId: string, endpointIds: readonly s
   const database = await createTestDatabase();
   const db = createPrismaClient({ databaseUrl: database.url });
   const sql = createSqlPool({ databaseUrl: database.url, max: 1 });
-  await db.tenant.create({ data: { id: tenantId, name: 'Scan', eventTypes: { create: [{ name: 'a.b' }] } } });
-  for (const id of endpointIds) {
-    await db.endpoint.create({
-      data: { id, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01', ordering },
-    });
-  }
-  return {
-    database,
-    db,
-    sql,
-    async close() {
-      await sql.end();
-      await db.$disconnect();
-      await database.drop();
-    },
+  const close = async () => {
+    await sql.end();
+    await db.$disconnect();
+    await database.drop();
   };
+  try {
+    await db.tenant.create({ data: { id: tenantId, name: 'Scan', eventTypes: { create: [{ name: 'a.b' }] } } });
+    for (const id of endpointIds) {
+      await db.endpoint.create({
+        data: { id, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01', ordering },
+      });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { database, db, sql, close };
 }

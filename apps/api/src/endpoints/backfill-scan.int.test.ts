@@ -36,7 +36,7 @@ describe("a backfill's scan of past events", () => {
     await sql.query('ANALYZE events; ANALYZE deliveries');
   });
   afterAll(async () => {
-    await database.close();
+    await database?.close();
   });
 
   it('pages through the events without a delivery to the endpoint, in id order', async () => {

@@ -35,7 +35,7 @@ describe('the outbox list by status and kind', () => {
     await sql.query('ANALYZE deliveries');
   });
   afterAll(async () => {
-    await database.close();
+    await database?.close();
   });
 
   const cases = [
