@@ -320,31 +320,40 @@ export async function listDeliveries(
 }
 
 /**
- * The ids of a page of {@link listDeliveries}. Each filter is a condition only
- * when given, its value a parameter of the column's own type: PostgreSQL then
- * plans with the value, so the indexes that hold only some statuses or kinds
- * (undelivered rows, emails: migration 20261204220000_undelivered_status_indexes)
- * serve the filters that name them. Prisma's own filters send text cast to the
- * enum, which PostgreSQL cannot match to such an index while planning.
+ * A tenant's deliveries (`d`) that a filter matches, as conditions: each
+ * filter is one only when given, its value a parameter of the column's own
+ * type. PostgreSQL then plans with the value, so the indexes that hold only
+ * some statuses or kinds (undelivered rows, emails: migration
+ * 20261204220000_undelivered_status_indexes) serve the filters that name them;
+ * Prisma's own filters send text cast to the enum, which PostgreSQL cannot
+ * match to such an index while planning. The outbox list and replay by filter
+ * both match with these.
  */
+export function deliveryConditions(tenantId: string, filter: DeliveryFilter): Prisma.Sql[] {
+  return [
+    Prisma.sql`d.tenant_id = ${tenantId}`,
+    ...(filter.status ? [Prisma.sql`d.status = ${filter.status}::"DeliveryStatus"`] : []),
+    ...(filter.kind ? [Prisma.sql`d.kind = ${filter.kind}::"DeliveryKind"`] : []),
+    ...(filter.endpointId ? [Prisma.sql`d.endpoint_id = ${filter.endpointId}`] : []),
+    ...(filter.eventType ? [Prisma.sql`d.event_type = ${filter.eventType}`] : []),
+    // Also the predicate of the (partial) GIN index on channels.
+    ...(filter.channel ? [Prisma.sql`d.channels @> ARRAY[${filter.channel}::text] AND d.channels <> '{}'`] : []),
+    ...(filter.since ? [Prisma.sql`d.created_at >= ${filter.since}`] : []),
+    ...(filter.until ? [Prisma.sql`d.created_at < ${filter.until}`] : []),
+  ];
+}
+
+/** The ids of a page of {@link listDeliveries}: the filter's deliveries before `afterId`, newest first. */
 export function deliveryPageQuery(tenantId: string, filter: DeliveryFilter, limit: number, afterId: string | null): Prisma.Sql {
   const untilId = filter.until ? idFloorAt('dlv', filter.until.getTime() + ID_CLOCK_MARGIN_MS) : null;
   const below = afterId && untilId ? (afterId < untilId ? afterId : untilId) : (afterId ?? untilId);
   const from = filter.since ? idFloorAt('dlv', filter.since.getTime() - ID_CLOCK_MARGIN_MS) : null;
   const conditions = [
-    Prisma.sql`tenant_id = ${tenantId}`,
-    ...(filter.status ? [Prisma.sql`status = ${filter.status}::"DeliveryStatus"`] : []),
-    ...(filter.kind ? [Prisma.sql`kind = ${filter.kind}::"DeliveryKind"`] : []),
-    ...(filter.endpointId ? [Prisma.sql`endpoint_id = ${filter.endpointId}`] : []),
-    ...(filter.eventType ? [Prisma.sql`event_type = ${filter.eventType}`] : []),
-    // Also the predicate of the (partial) GIN index on channels.
-    ...(filter.channel ? [Prisma.sql`channels @> ARRAY[${filter.channel}::text] AND channels <> '{}'`] : []),
-    ...(filter.since ? [Prisma.sql`created_at >= ${filter.since}`] : []),
-    ...(filter.until ? [Prisma.sql`created_at < ${filter.until}`] : []),
-    ...(below ? [Prisma.sql`id < ${below}`] : []),
-    ...(from ? [Prisma.sql`id >= ${from}`] : []),
+    ...deliveryConditions(tenantId, filter),
+    ...(below ? [Prisma.sql`d.id < ${below}`] : []),
+    ...(from ? [Prisma.sql`d.id >= ${from}`] : []),
   ];
-  return Prisma.sql`SELECT id FROM deliveries WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY id DESC LIMIT ${limit}`;
+  return Prisma.sql`SELECT d.id FROM deliveries d WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY d.id DESC LIMIT ${limit}`;
 }
 
 /** A pending delivery as the reconciler sees it. */

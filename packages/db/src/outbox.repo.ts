@@ -1,3 +1,4 @@
+import { deliveryConditions } from './deliveries.repo.js';
 import { Prisma, type Attempt, type Delivery, type DeliveryStatus, type Event, type PrismaClient } from './generated/prisma/client.js';
 
 /** A delivery with its event and every attempt, oldest first. */
@@ -90,19 +91,9 @@ export interface ReplayFilter {
   until?: Date;
 }
 
-/**
- * The deliveries (`d`) of the tenant a replay filter matches: the one definition, for the replay and its preview.
- * A channel filter also states `channels <> '{}'`, the predicate of the (partial) GIN index on channels.
- */
+/** The deliveries (`d`) of the tenant a replay filter matches: the one definition, for the replay and its preview. */
 function replayMatch(tenantId: string, filter: ReplayFilter): Prisma.Sql {
-  return Prisma.sql`d.tenant_id = ${tenantId}
-      AND d.status = ${filter.status}::"DeliveryStatus"
-      AND (${filter.kind ?? null}::text IS NULL OR d.kind = ${filter.kind ?? null}::"DeliveryKind")
-      AND (${filter.endpointId ?? null}::text IS NULL OR d.endpoint_id = ${filter.endpointId ?? null})
-      AND (${filter.eventType ?? null}::text IS NULL OR d.event_type = ${filter.eventType ?? null})
-      AND (${filter.channel ?? null}::text IS NULL OR (d.channels @> ARRAY[${filter.channel ?? null}::text] AND d.channels <> '{}'))
-      AND (${filter.since ?? null}::timestamptz IS NULL OR d.created_at >= ${filter.since ?? null})
-      AND (${filter.until ?? null}::timestamptz IS NULL OR d.created_at < ${filter.until ?? null})`;
+  return Prisma.join(deliveryConditions(tenantId, filter), ' AND ');
 }
 
 /**
