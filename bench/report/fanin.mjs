@@ -1,5 +1,5 @@
-// The report of the fan-in phase (5): its headline, the connections and idle-cost chart panels,
-// and section 5.
+// The report of the fan-in phase: its headline, the connections and idle-cost chart panels,
+// and section.
 import { barChart, COLORS, lineChart } from '../lib/svg.mjs';
 import { fmt, fmtBytes, mdTable } from '../lib/util.mjs';
 
@@ -55,7 +55,7 @@ export function section(results) {
   if (!f) return [];
   const P = results.params;
   const L = [];
-  L.push('## 5. Worker fan-in at scale');
+  L.push('## Worker fan-in at scale');
   L.push('');
   L.push(
     `A clean database and prefix and a fresh worker (concurrency ${f.workerConcurrency}). ${fmt(f.registered)} endpoints registered through the api in ${fmt(f.createSeconds, 0)} s: ${fmt(f.active)} in one tenant, each with its own event type, and ${fmt(f.registered - f.active)} in another tenant subscribed to a type nobody sends. Then ${fmt(f.active)} × ${f.perEndpoint} = ${fmt(f.events ?? f.active * f.perEndpoint)} events (${f.perEndpoint} per endpoint, sized to ~${P.faninBurstSeconds} s at the measured batch rate) in batches of ${P.batchSize} (each batch covers 100 endpoints). Redis connections are sampled every 0.5 s from CLIENT LIST, attributed to the worker by its sockets.`,

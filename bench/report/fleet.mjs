@@ -1,5 +1,5 @@
-// The report of the fleet phase (8): 1 vs 2 worker processes sharing 100 endpoints; its
-// headline and section 8.
+// The report of the fleet phase: 1 vs 2 worker processes sharing 100 endpoints; its
+// headline and section.
 import { fmt, fmtMmm, mdTable, mmm, pct } from '../lib/util.mjs';
 
 /** Worker CPU (every worker process) per delivered event, ms. */
@@ -55,7 +55,7 @@ export function section(results, s) {
   if (!f || !s.fleet) return [];
   const x = s.fleet;
   const L = [];
-  L.push('## 8. The worker fleet: 1 vs 2 worker processes');
+  L.push('## The worker fleet: 1 vs 2 worker processes');
   L.push('');
   L.push(
     `100 endpoints, batches of ${results.params.batchSize} (the scenario where the worker is the busiest process), ${fmt(f.events)} events per run, HERALD_WORKER_CONCURRENCY=${f.workerConcurrency} per endpoint across the fleet. Runs alternate between 1 worker process and 2 (the second started before its run, stopped after), so both see the same machine. Worker CPU counts every worker process. On a ${results.machine.nproc}-core machine that also runs ingest, PostgreSQL, Redis, the receiver and the load generator, a second process cannot add cores: the figures to read are per event — the workers' CPU, and the work asked of Redis and PostgreSQL, which is what sharing endpoints, leases and the ready set between processes costs.`,

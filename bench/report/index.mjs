@@ -15,8 +15,21 @@ import * as signing from './signing.mjs';
 import * as spread from './spread.mjs';
 import * as throughput from './throughput.mjs';
 
-/** Sections of the Markdown report, in order (profile's "Hot spots" last, after fan-in). */
+/**
+ * Sections of the Markdown report, in order (profile's "Hot spots" last, after fan-in). Each is
+ * numbered by its place here (signing 0, throughput 1, latency 2, …), whichever phases ran, so
+ * a section's number is the same in every report and the text can refer to it.
+ */
 const SECTIONS = [signing, throughput, latency, spread, fleet, ordering, isolation, resources, fanin, profile];
+const UNNUMBERED = new Set([profile]);
+
+/** A part's section, its heading numbered by the part's place in SECTIONS. */
+function numberedSection(part, results, s) {
+  const lines = part.section(results, s);
+  if (lines.length === 0 || UNNUMBERED.has(part)) return lines;
+  if (!lines[0].startsWith('## ')) throw new Error(`a report section must start with its "## " heading: ${lines[0]}`);
+  return [`## ${SECTIONS.indexOf(part)}. ${lines[0].slice(3)}`, ...lines.slice(1)];
+}
 /** Headlines, in order (fan-in's before resources'). */
 const HEADLINES = [throughput, latency, spread, fleet, ordering, isolation, fanin, resources, profile, signing];
 
@@ -87,7 +100,7 @@ export function writeReport(results, { mdPath, svgPath, rawDir }) {
   L.push(mdTable(['Target', 'Measured: median (min–max)', 'Result'], s.targets.map((t) => [t.name, t.value, `${passFail(t.pass)}${t.note ? ` (${t.note})` : ''}`])));
   L.push('');
 
-  for (const part of SECTIONS) L.push(...part.section(results, s));
+  for (const part of SECTIONS) L.push(...numberedSection(part, results, s));
 
   // Method notes
   L.push('## What is not measured, or measured differently');

@@ -1,5 +1,5 @@
-// The report of the isolation phase (3): control vs bad runs, the isolation target, the chart
-// panel, the headline, section 3 and its notes.
+// The report of the isolation phase: control vs bad runs, the isolation target, the chart
+// panel, the headline, section and its notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 
@@ -91,7 +91,7 @@ export function section(results, s) {
   const P = results.params;
   const L = [];
   const iso = results.isolation;
-  L.push('## 3. Isolation');
+  L.push('## Isolation');
   L.push('');
   L.push(
     `${fmt(iso.endpoints)} endpoints created through the api (${fmt(iso.setup.endpointsPerSecond, 0)} endpoints/s), each subscribed to its own event type. ${iso.rate !== iso.askedRate ? `A closed-loop calibration with these ${fmt(iso.endpoints)} endpoints reached ${fmt(iso.capacity, 0)} events/s, so ${iso.askedRate}/s would overload Herald here (and the comparison would measure the backlog): the runs use **${iso.rate} events/s** (≤ half of that). ` : ''}${iso.rate} events/s open-loop for ${iso.durationMs / 1000} s (+${iso.warmupMs / 1000} s warm-up), each event to one endpoint: ${iso.badShare ? `${pct(iso.badShare)} of them to endpoint 0, ${pct(iso.badShare)} to endpoint 1 (${fmt(iso.rate * iso.badShare, 1)} events/s each) and the rest round-robin over the ${fmt(iso.endpoints - 2)} others (about ${fmt((iso.rate * (1 - 2 * iso.badShare)) / (iso.endpoints - 2), 2)} events/s each), the same in every run` : `round-robin over all of them (about ${fmt(iso.rate / iso.endpoints, 2)} events/s per endpoint)`}. In the "bad" runs endpoint 0 answers after ${iso.slowMs / 1000} s${iso.badShare ? ` (with ${iso.workerConcurrency} deliveries at a time it can take ${fmt(iso.workerConcurrency / (iso.slowMs / 1000), 1)}/s, so its own queue grows all run)` : ''} and endpoint 1 returns 500 (each delivery retried later, 30 s base); in the control runs they answer at once. Both are left out of the latency in both kinds of run, so the same set of healthy endpoints is compared. Runs alternate control/bad, ${P.runs} each. Worker concurrency ${iso.workerConcurrency} per endpoint.`,

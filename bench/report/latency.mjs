@@ -1,5 +1,5 @@
-// The report of the latency phase (2): per-rate figures, the p99 target, the latency chart
-// panel, the headline, section 2 and its notes.
+// The report of the latency phase: per-rate figures, the p99 target, the latency chart
+// panel, the headline, section and its notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 
@@ -244,7 +244,7 @@ export function section(results, s) {
   const P = results.params;
   const L = [];
   const lat = results.latency;
-  L.push('## 2. Ingest-to-receipt latency at fixed rates');
+  L.push('## Ingest-to-receipt latency at fixed rates');
   L.push('');
   L.push(
     `Open-loop: the generator schedules each send on a timer (\`sent_at\` = scheduled time, so a stalled generator or server cannot hide latency) and never waits for answers. ${lat.endpoints} endpoints, each event to one of them (own event type each, round-robin). Steady-state rates: ${P.latencyMs / 1000} s measured after ${P.warmupMs / 1000} s of warm-up (warm-up events are delivered but left out), median of ${P.runs} runs (min–max). Worker concurrency ${lat.workerConcurrency} per endpoint.`,

@@ -1,4 +1,4 @@
-// The report of the ordering phase (7): FIFO throughput to one endpoint against unordered.
+// The report of the ordering phase: FIFO throughput to one endpoint against unordered.
 import { fmt, mdTable, mmm } from '../lib/util.mjs';
 
 function figures(results) {
@@ -22,7 +22,7 @@ export function section(results) {
   if (!f) return [];
   const row = (label, runs, m) => [label, fmt(m.median), `${fmt(m.min)}–${fmt(m.max)}`, runs.every((r) => r.complete) ? 'yes' : 'NO'];
   return [
-    '## 7. Ordered delivery (FIFO) against unordered',
+    '## Ordered delivery (FIFO) against unordered',
     '',
     `One endpoint, ${fmt(f.o.events)} events per run in batches of ${fmt(f.o.batchSize)}, worker concurrency ${fmt(f.o.concurrency)} per endpoint, the two interleaved run by run. The fifo endpoint gets every event on its one default key, so exactly one delivery is in flight at a time: each waits for the one before it to be recorded (PostgreSQL) and handed on (its job promoted in Redis). Events with different \`ordering_key\`s run in parallel up to the concurrency, so this is the floor, not the typical case.`,
     '',

@@ -1,5 +1,5 @@
-// The report of the resources phase (4): its headline and section 4. The section also shows
-// what phase 1's runs sampled under load (RSS, Redis connections, PostgreSQL bytes per row);
+// The report of the resources phase: its headline and section. The section also shows
+// what the throughput phase's runs sampled under load (RSS, Redis connections, PostgreSQL bytes per row);
 // it is printed even when neither ran.
 import { fmt, fmtBytes, fmtMmm, mdTable, mmm } from '../lib/util.mjs';
 import { shortLabel } from './throughput.mjs';
@@ -24,7 +24,7 @@ export function headlines(results) {
 
 export function section(results) {
   const L = [];
-  L.push('## 4. Resources');
+  L.push('## Resources');
   L.push('');
   const tpRuns = results.throughput?.scenarios ?? {};
   if (tpRuns.herald1Single?.length) {

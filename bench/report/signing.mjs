@@ -11,7 +11,7 @@ export function section(results) {
   const s = results.signing;
   if (!s) return [];
   return [
-    '## 0. Signing cost per scheme',
+    '## Signing cost per scheme',
     '',
     `What one request costs the worker to build, per signature scheme: \`buildWebhookRequest\` from packages/delivery (the endpoint's body, here the 2026-12-01 envelope; Herald's headers; the signature, keys already decrypted as the worker caches them), and the signature alone. In the bench process, ${fmt(s.runs)} timed loops of ${fmt(s.n)} calls after a warm-up; µs per call, median (min–max).`,
     '',

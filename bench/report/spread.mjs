@@ -1,5 +1,5 @@
-// The report of the spread phase (7): the same events to 1 endpoint and spread over many,
-// interleaved; the ≥ 70 % target, its headline and section 7.
+// The report of the spread phase: the same events to 1 endpoint and spread over many,
+// interleaved; the ≥ 70 % target, its headline and section.
 import { fmt, fmtMmm, mdTable, mmm, pct } from '../lib/util.mjs';
 
 export const TARGETS = { spreadRatio: 0.7 };
@@ -58,7 +58,7 @@ export function section(results, s) {
   const sp = results.spread;
   if (!sp || !s.spread) return [];
   const L = [];
-  L.push(`## 7. Spread work: 1 endpoint vs ${fmt(sp.endpoints)} endpoints`);
+  L.push(`## Spread work: 1 endpoint vs ${fmt(sp.endpoints)} endpoints`);
   L.push('');
   L.push(
     `The same number of events per run, all to 1 endpoint or each to the next of ${fmt(sp.endpoints)} endpoints (one tenant, each endpoint subscribed to its own event type, created through the api at ${fmt(sp.setup?.endpointsPerSecond, 0)}/s), single events and batches of ${results.params.batchSize}. The runs alternate (1 endpoint, then ${fmt(sp.endpoints)}) so both see the same machine; one warm-up run over the ${fmt(sp.endpoints)} endpoints first (endpoint cache, queues), as the 1-endpoint scenario had its calibration. One worker process, HERALD_WORKER_CONCURRENCY=${sp.workerConcurrency} in both. Rate as in section 1 (first send → last delivery \`delivered\` in PostgreSQL).`,

@@ -1,5 +1,5 @@
-// The report of the throughput phase (1, and 6: the bare pipeline): scenarios, targets, the
-// rate and CPU chart panels, the headlines, section 1 and its notes.
+// The report of the throughput phase (with the bare pipeline): scenarios, targets, the
+// rate and CPU chart panels, the headlines, section and its notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct } from '../lib/util.mjs';
 
@@ -213,7 +213,7 @@ export function section(results, s) {
   const P = results.params;
   const L = [];
   const tp = results.throughput;
-  L.push('## 1. Maximum sustained rate, fully logged (and 6. the bare pipeline)');
+  L.push('## Maximum sustained rate, fully logged, against the bare pipeline');
   L.push('');
   L.push(
     `Each scenario first gets a calibration run of ${fmt(P.calibrationEvents)} events (also the warm-up, not counted); every measured run of it then sends the same number of events, the calibrated rate × ${P.runSeconds} s, within ${fmt(P.minEvents)}–${fmt(P.maxEvents)} (20,000 on a machine that does ≥ 1,700/s), as fast as possible: single events with ${P.singleConcurrency} concurrent keep-alive HTTP clients, or batches of ${P.batchSize} with ${P.batchConcurrency} in flight. Each event goes to exactly one endpoint (each endpoint subscribes to its own event type; events round-robin over the endpoints). **Rate = events ÷ (first send → the moment the last delivery is \`delivered\` in PostgreSQL)**, polled every 50 ms; for the baseline, until the receiver has them all. Runs are interleaved (Herald run r, then a baseline run r of the same ingest mode, …) so both see the same machine, the 100-endpoint runs with baseline runs of their own (the rows "between the 100-endpoint runs"); each ratio pairs a Herald run with the baseline run right after it; before each Herald run the events/deliveries/attempts tables are truncated. Worker concurrency: HERALD_WORKER_CONCURRENCY=${tp.workerConcurrency.oneEndpoint} for 1 endpoint, ${tp.workerConcurrency.hundredEndpoints} (the default) per endpoint for 100 endpoints; baseline Worker concurrency ${tp.workerConcurrency.baseline}.`,
