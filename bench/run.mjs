@@ -19,6 +19,7 @@ import pg from 'pg';
 import { BenchContext } from './lib/context.mjs';
 import { analyzeProfile } from './lib/cpuprofile.mjs';
 import { deleteKeys, dropDatabase, listBenchDatabases, machineFacts, REDIS_URL, runPlaces, setupDatabase } from './lib/infra.mjs';
+import { commitLatency, firstTouchCost } from './lib/machine-probes.mjs';
 import { elapsed, log, started } from './lib/log.mjs';
 import { FULL, QUICK } from './lib/params.mjs';
 import { benchDir, displayPath, resultsDir, root, scrubPaths } from './lib/paths.mjs';
@@ -224,6 +225,10 @@ async function main() {
     // Database and receiver.
     log(`database ${ctx.dbName}: node scripts/db-setup.mjs`);
     setupDatabase(root, ctx.dbUrl);
+    // What commits and fresh memory cost on this machine, before any load.
+    results.machine.probes = { commit: await commitLatency(ctx.dbUrl), firstTouch: firstTouchCost() };
+    const { commit, firstTouch } = results.machine.probes;
+    log(`machine probes: commit p50 ${commit.durable.p50.toFixed(2)} / p99 ${commit.durable.p99.toFixed(2)} ms (without the flush ${commit.unflushed.p50.toFixed(2)} / ${commit.unflushed.p99.toFixed(2)} ms), first touch of memory ${firstTouch?.usPerPage.toFixed(1) ?? '?'} µs per 4 KiB page`);
     pool = new pg.Pool({ connectionString: ctx.dbUrl, max: 3, application_name: 'herald-bench' });
     ctx.pool = pool;
 

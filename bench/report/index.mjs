@@ -33,6 +33,12 @@ function numberedSection(part, results, s) {
 /** Headlines, in order (fan-in's before resources'). */
 const HEADLINES = [throughput, latency, spread, fleet, ordering, isolation, fanin, resources, profile, signing];
 
+/** The machine probes (bench/lib/machine-probes.mjs), taken before any load: what a commit and fresh memory cost here. */
+function probesLine({ commit, firstTouch }) {
+  const ms = (x) => fmt(x, 2);
+  return `**Machine probes** (before any load; they tell machines apart where the bare pipeline's CPU per event does not): a PostgreSQL commit of one small row (${commit.commits} of them, ${commit.gapMs} ms apart), p50 ${ms(commit.durable.p50)} ms and p99 ${ms(commit.durable.p99)} ms, against ${ms(commit.unflushed.p50)} and ${ms(commit.unflushed.p99)} ms without waiting for the WAL flush (\`synchronous_commit = off\` for that session only): every 202 of ingest waits for such a flush. Touching memory for the first time: ${firstTouch ? `${fmt(firstTouch.usPerPage, 1)} µs per 4 KiB page` : 'not measured'} (64 MiB never used, less touching it again); a scavenge copying into fresh pages pays it.`;
+}
+
 const passFail = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 
 /** Everything the report and the chart need, computed once: each phase's summary, then the targets. */
@@ -86,6 +92,7 @@ export function writeReport(results, { mdPath, svgPath, rawDir }) {
   L.push(`- **Software:** Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   L.push(`- **Tree:** commit ${m.git}. Load average at start ${m.loadAvgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${m.loadAvgEnd?.map((x) => x.toFixed(2)).join(' / ') ?? '?'} (1/5/15 min).`);
   L.push(`- **Stack:** api, ingest and worker from \`apps/*/dist/main.js\` as child processes (cwd an empty temp dir)${m.serviceNodeArgs ? `, run as \`npm start\` runs them, with the Node flags ${Object.entries(m.serviceNodeArgs).map(([name, flags]) => `${name} \`${flags.join(' ')}\``).join(', ')} (\`HERALD_START_NODE_ARGS\`; the bare pipeline's ingest and worker get ingest's and the worker's)` : ''}, a fresh database \`herald_bench_<timestamp>\` (\`node scripts/db-setup.mjs\`), Redis prefix \`herald-bench-<timestamp>\`, \`LOG_LEVEL=warn\`, \`HERALD_ALLOW_HTTP=true\`, \`HERALD_OUTBOUND_ALLOWLIST=127.0.0.1\`, other settings default (retry base 30 s, reconcile every 30 s). Dropped afterwards.`);
+  if (m.probes) L.push(`- ${probesLine(m.probes)}`);
   L.push(`- **Receiver** (\`bench/receiver.mjs\`) and **load generator** (\`bench/loadgen.mjs\`) run as their own processes; latency = the receiver's CLOCK_MONOTONIC time (\`process.hrtime\`, one clock for every process on the machine, unmoved by wall-clock steps) − the \`sent_at\` the generator put in the payload, read from the same clock.`);
   if (results.notes.length) for (const n of results.notes) L.push(`- **Note:** ${n}`);
   if (results.errors.length) for (const e of results.errors) L.push(`- **Phase \`${e.phase}\` failed:** ${e.message.split('\n')[0]}`);
