@@ -1,5 +1,5 @@
 // The report of the fan-in phase: its headline, the connections and idle-cost chart panels,
-// and section.
+// and its section.
 import { barChart, COLORS, lineChart } from '../lib/svg.mjs';
 import { fmt, fmtBytes, mdTable } from '../lib/util.mjs';
 

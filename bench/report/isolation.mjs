@@ -1,5 +1,5 @@
 // The report of the isolation phase: control vs bad runs, the isolation target, the chart
-// panel, the headline, section and its notes.
+// panel, the headline, its section and notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 

@@ -1,5 +1,5 @@
 // The report of the latency phase: per-rate figures, the p99 target, the latency chart
-// panel, the headline, section and its notes.
+// panel, the headline, its section and notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct, pctMmm } from '../lib/util.mjs';
 

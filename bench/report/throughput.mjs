@@ -1,5 +1,5 @@
 // The report of the throughput phase (with the bare pipeline): scenarios, targets, the
-// rate and CPU chart panels, the headlines, section and its notes.
+// rate and CPU chart panels, the headlines, its section and notes.
 import { barChart, COLORS } from '../lib/svg.mjs';
 import { fmt, fmtMmm, mdTable, mmm, pct } from '../lib/util.mjs';
 
