@@ -59,6 +59,7 @@ export function createRedis(url: string, connectionName: string, { role, logger 
   const options: RedisOptions = {
     connectionName,
     enableReadyCheck: true,
+    enableAutoPipelining: false,
     // Keep retrying quietly with a cap; readiness reports the outage meanwhile.
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...(role === 'consumer'
@@ -69,6 +70,7 @@ export function createRedis(url: string, connectionName: string, { role, logger 
   const redis: RedisClient = cluster
     ? new Cluster(cluster.nodes, {
         enableReadyCheck: true,
+        enableAutoPipelining: false,
         enableOfflineQueue: role === 'consumer',
         clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
         redisOptions: { ...options, ...cluster.options },
