@@ -49,11 +49,10 @@ export function clusterNodesOf(url: string): { nodes: ClusterNode[]; options: Re
  * worker's completion waited behind other jobs' fetches and completions, an
  * ingest's adds behind the previous request's. Without it (measured in
  * interleaved rounds on 2 cores): 4–12 % more events delivered per second,
- * and less CPU per event in ingest and the worker (no pipeline object per
- * turn, each with BullMQ's 64 scripts copied onto it). Where a batch pays,
- * the caller batches explicitly (one HSET or ZADD for many members,
- * MicroBatcher). Redis still runs one connection's commands in the order
- * sent, which the callers rely on.
+ * and 1–12 % less CPU per event in ingest and the worker (no pipeline, its
+ * promises and callbacks per turn). Where a batch pays, the caller batches
+ * explicitly (one HSET or ZADD for many members, MicroBatcher). Redis still
+ * runs one connection's commands in the order sent, which the callers rely on.
  */
 export function createRedis(url: string, connectionName: string, { role, logger }: CreateRedisOptions): RedisClient {
   const options: RedisOptions = {
