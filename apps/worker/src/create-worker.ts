@@ -73,7 +73,6 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   let dispatcher: Dispatcher | undefined;
   const metrics = createWorkerMetrics(registry, {
     inFlight: () => dispatcher?.inFlight ?? 0,
-    slotLimit: () => dispatcher?.slotLimit ?? config.HERALD_WORKER_SLOTS,
     backlog: () => dispatcher?.backlog() ?? Promise.resolve({ ready: 0, scheduled: 0 }),
     oldestRetainedAt: () => oldestRetainedAt(sql),
   });

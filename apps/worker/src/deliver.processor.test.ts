@@ -97,7 +97,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     },
     retry: { baseMs: 1_000, maxDelayMs: 60_000 },
     logger: createLogger({ service: 'test', level: 'error' }),
-    metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, slotLimit: () => 256, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
+    metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
     ...overrides,
   });
   return { deliver, sent, recorded, finished, disabled, loads, stateChecks };

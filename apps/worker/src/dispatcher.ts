@@ -5,7 +5,6 @@ import { queueKeys, type EndpointQueues, type Fetched, type RedisClient } from '
 import type { DeliverJob } from '@herald/schemas';
 import type { DeliverResult, DeliveryRun } from './deliver.processor.js';
 import type { Fleet } from './fleet.js';
-import { followEventLoop, SlotLimit } from './slot-limit.js';
 
 /**
  * BullMQ's rate limiter lets `max` jobs through per `duration` window, the
@@ -76,7 +75,7 @@ export interface DispatcherOptions {
   queues: EndpointQueues;
   fleet: Fleet;
   prefix: string;
-  /** HERALD_WORKER_SLOTS: the most deliveries this process runs at once, whatever the number of endpoints (fewer while it is saturated: slot-limit.ts). */
+  /** HERALD_WORKER_SLOTS: deliveries this process runs at once, whatever the number of endpoints. */
   slots: number;
   /** HERALD_WORKER_CONCURRENCY: deliveries in flight at once per endpoint, across every worker process. */
   concurrency: number;
@@ -123,18 +122,12 @@ interface Running {
  *   itself.
  * - A retry is a delayed job plus a timer; a rate-limited or scheduled
  *   endpoint waits in `timers` until due, then goes back to `ready`.
- * - While the event loop is saturated, fewer slots are filled (down to a
- *   quarter): more deliveries at once would only wait for the loop
- *   (slot-limit.ts).
  */
 export class Dispatcher {
   private readonly keys: ReturnType<typeof queueKeys>;
   private readonly running = new Map<string, Running>();
   /** Slots taken now (a slot is taken before a job is fetched into it). */
   private busy = 0;
-  /** How many slots may be taken now: HERALD_WORKER_SLOTS, fewer while the event loop is saturated. */
-  private readonly limit: SlotLimit;
-  private stopFollowing?: () => void;
   private slotWaiters: (() => void)[] = [];
   /** Endpoints whose queue limits this process has written (their rate limit, as written). */
   private readonly limitsSet = new Map<string, number | null>();
@@ -154,7 +147,6 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.keys = queueKeys(options.prefix);
-    this.limit = new SlotLimit(options.slots);
   }
 
   /** Deliveries running now. */
@@ -162,18 +154,9 @@ export class Dispatcher {
     return this.running.size;
   }
 
-  /** Slots this process fills now (slot-limit.ts). */
-  get slotLimit(): number {
-    return this.limit.value;
-  }
-
   start(): void {
     if (!(PROMOTE_DUE in this.options.redis)) this.options.redis.defineCommand(PROMOTE_DUE, { numberOfKeys: 3, lua: PROMOTE_DUE_LUA });
     this.scheduleTick();
-    // A raised limit wakes the claim loop, which waits while every slot it may fill is taken.
-    this.stopFollowing = followEventLoop(this.limit, () => {
-      for (const wake of this.slotWaiters.splice(0)) wake();
-    });
     const renewEvery = Math.max(100, Math.round(this.options.lockMs / 3));
     this.lockTimer = setInterval(() => void this.renewLocks(renewEvery), renewEvery);
     this.lockTimer.unref();
@@ -195,7 +178,6 @@ export class Dispatcher {
   /** Stops taking jobs and waits for the ones running to finish. */
   async close(): Promise<void> {
     this.closing = true;
-    this.stopFollowing?.();
     clearTimeout(this.tickTimer);
     if (this.wake) clearTimeout(this.wake.timer);
     for (const wake of this.slotWaiters.splice(0)) wake();
@@ -207,13 +189,12 @@ export class Dispatcher {
     await this.options.redis.hdel(this.keys.slotCounts, this.options.fleet.id).catch(() => undefined);
   }
 
-  /** Slots that may be taken now: none while more are taken than a lowered limit allows. */
   private freeSlots(): number {
-    return Math.max(0, this.limit.value - this.busy);
+    return this.options.slots - this.busy;
   }
 
   private takeSlot(): boolean {
-    if (this.closing || this.busy >= this.limit.value) return false;
+    if (this.closing || this.busy >= this.options.slots) return false;
     this.busy++;
     return true;
   }

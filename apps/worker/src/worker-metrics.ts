@@ -18,8 +18,6 @@ export function createWorkerMetrics(
   registry: Registry,
   sources: {
     inFlight: () => number;
-    /** Slots the process fills now (HERALD_WORKER_SLOTS, fewer while its event loop is saturated). */
-    slotLimit: () => number;
     backlog: () => Promise<{ ready: number; scheduled: number }>;
     /** When the oldest stored event was created (null: none). */
     oldestRetainedAt: () => Promise<Date | null>;
@@ -27,18 +25,10 @@ export function createWorkerMetrics(
 ): WorkerMetrics {
   new Gauge({
     name: 'herald_deliveries_in_flight',
-    help: 'Deliveries this worker process is running now (at most herald_worker_slot_limit).',
+    help: 'Deliveries this worker process is running now (at most HERALD_WORKER_SLOTS).',
     registers: [registry],
     collect() {
       this.set(sources.inFlight());
-    },
-  });
-  new Gauge({
-    name: 'herald_worker_slot_limit',
-    help: 'Deliveries this worker process runs at once at most now: HERALD_WORKER_SLOTS, down to a quarter of it while its event loop is saturated.',
-    registers: [registry],
-    collect() {
-      this.set(sources.slotLimit());
     },
   });
   new Gauge({
