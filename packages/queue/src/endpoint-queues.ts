@@ -15,8 +15,9 @@ export interface Fetched {
 }
 
 /**
- * The BullMQ internals used here (bullmq is pinned for them), checked once so
- * an upgrade that changes them fails loudly at start: a queue's backend runs
+ * The BullMQ internals used here, checked once so an upgrade that changes
+ * them fails loudly at start (the workspaces ask for ^6.7.0 and
+ * package-lock.json holds the version tested): a queue's backend runs
  * its scripts, and `forQueue` gives a sibling backend bound to another queue
  * on the same connection (what BullMQ's FlowProducer uses), far cheaper than
  * a Queue object per endpoint.
