@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BenchContext } from './lib/context.mjs';
 import { analyzeProfile } from './lib/cpuprofile.mjs';
+import { analyzePerf } from './lib/perf.mjs';
 import { deleteKeys, dropDatabase, listBenchDatabases, machineFacts, REDIS_URL, runPlaces, setupDatabase } from './lib/infra.mjs';
 import { commitLatency, firstTouchCost } from './lib/machine-probes.mjs';
 import { elapsed, log, started } from './lib/log.mjs';
@@ -96,7 +97,7 @@ function parseCli() {
   };
 }
 
-/** --report-from: rewrites the report of an earlier run from its results.json (profiles re-analysed). */
+/** --report-from: rewrites the report of an earlier run from its results.json (profiles, Node's and PostgreSQL's perf data, re-analysed). */
 function reportFrom(reportDir) {
   const dir = path.resolve(reportDir);
   const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8'));
@@ -106,6 +107,11 @@ function reportFrom(reportDir) {
     if (!a.file || !existsSync(file)) continue;
     const window = runOfProfile(results.profile, name)?.window;
     results.profile.services[name] = { ...analyzeProfile(file, { top: 15, window }), file: a.file };
+  }
+  const pgProfile = results.profile?.postgres;
+  if (pgProfile?.file && existsSync(path.join(root, pgProfile.file))) {
+    const pids = results.profile.run?.resources?.pgClientPids ?? [];
+    results.profile.postgres = { ...analyzePerf(path.join(root, pgProfile.file), pids), file: pgProfile.file };
   }
   const base = path.join(resultsDir, `${results.startedAt.slice(0, 10)}${results.quick ? '-quick' : ''}`);
   writeReport(results, { mdPath: `${base}.md`, svgPath: `${base}.svg`, rawDir: displayPath(dir) });

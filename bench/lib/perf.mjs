@@ -40,27 +40,39 @@ export function startPerf(file) {
   };
 }
 
+// Sorted by pid too: perf filters a histogram entry by the thread of the first sample merged into it, so with
+// `--sort symbol` alone a symbol other processes share (the kernel's, libc's) came in with every process's samples
+// when one of these pids was first to hit it (clear_page_erms, mostly the Node processes', was once 18 % of
+// "PostgreSQL"). Each pid's entries are summed per symbol below.
 function report(file, pids, extra) {
-  const out = spawnSync('perf', ['report', '-i', file, '--stdio', '--pid', pids.join(','), '--sort', 'symbol', '-g', 'none', '--percentage', 'relative', '--percent-limit', '0.3', ...extra], {
+  const out = spawnSync('perf', ['report', '-i', file, '--stdio', '--pid', pids.join(','), '--sort', 'pid,symbol', '-g', 'none', '--percentage', 'relative', ...extra], {
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return out.status === 0 ? out.stdout : '';
+}
+
+/** A report's lines as symbol → { pct, kernel }, its first percentage summed over the pids. */
+function bySymbol(text) {
+  const sums = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s+([\d.]+)%\s+(?:[\d.]+%\s+)?\d+:\S+\s+\[([.k])\]\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const entry = sums.get(m[3]) ?? { pct: 0, kernel: m[2] === 'k' };
+    entry.pct += Number(m[1]);
+    sums.set(m[3], entry);
+  }
+  return sums;
 }
 
 /** Self time by symbol and inclusive time by query stage, for the given PostgreSQL backend pids. */
 export function analyzePerf(file, pids, { top = 15 } = {}) {
   if (!pids.length) return null;
-  const self = [];
-  for (const line of report(file, pids, ['--no-children']).split('\n')) {
-    const m = /^\s+([\d.]+)%\s+\[([.k])\]\s+(\S+)/.exec(line);
-    if (m && !m[3].startsWith('0x')) self.push({ pct: Number(m[1]), kernel: m[2] === 'k', symbol: m[3] });
-  }
-  const children = new Map();
-  for (const line of report(file, pids, ['--children']).split('\n')) {
-    const m = /^\s+([\d.]+)%\s+([\d.]+)%\s+\[([.k])\]\s+(\S+)/.exec(line);
-    if (m) children.set(m[4], Number(m[1]));
-  }
+  const self = [...bySymbol(report(file, pids, ['--no-children']))]
+    .filter(([symbol]) => !symbol.startsWith('0x'))
+    .map(([symbol, { pct, kernel }]) => ({ pct: Math.round(pct * 100) / 100, kernel, symbol }))
+    .sort((a, b) => b.pct - a.pct);
+  const children = new Map([...bySymbol(report(file, pids, ['--children']))].map(([symbol, { pct }]) => [symbol, pct]));
   const stages = STAGES.map(([label, symbols]) => ({
     label,
     pct: Math.max(0, ...symbols.map((s) => children.get(s) ?? 0)),

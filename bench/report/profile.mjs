@@ -41,7 +41,7 @@ export function section(results, s) {
     L.push(`### PostgreSQL — \`perf record -a -g\` during the same run, the bench database's backends only`);
     L.push('');
     L.push(
-      `PostgreSQL used ${fmt(prof.perEvent.pgCpuMsPerTransaction, 2)} ms of CPU per transaction (${fmt(prof.perEvent.pgTransactions, 1)} transactions per event). Share of its samples spent inside each stage (inclusive, and lower bounds: perf's call chains stop at frames built without frame pointers; stages nest, so they do not add up): ${pgp.stages.filter((x) => x.pct > 0).map((x) => `**${x.label} ${fmt(x.pct, 1)} %**`).join(', ')}. Kernel (network, fsync, scheduling): ${fmt(pgp.kernelPct, 1)} % self. File: \`${pgp.file}\` (\`perf report -i … --pid …\`).`,
+      `PostgreSQL used ${fmt(prof.perEvent.pgCpuMsPerTransaction, 2)} ms of CPU per transaction (${fmt(prof.perEvent.pgTransactions, 1)} transactions per event). Share of its samples spent inside each stage (inclusive, and lower bounds: perf's call chains stop at frames built without frame pointers; stages nest, so they do not add up): ${pgp.stages.filter((x) => x.pct > 0).map((x) => `**${x.label} ${fmt(x.pct, 1)} %**`).join(', ')}. Kernel (network, fsync, scheduling): ${fmt(pgp.kernelPct, 1)} % self. File: \`${pgp.file}\` (\`perf report -i … --pid … --sort pid,symbol\`, summed over the pids).`,
     );
     L.push('');
     L.push(mdTable(['Symbol (self time)', '% of PostgreSQL samples'], pgp.self.slice(0, 12).map((x) => [`\`${x.symbol}\`${x.kernel ? ' (kernel)' : ''}`, fmt(x.pct, 1)])));
