@@ -42,6 +42,16 @@ export class BenchContext {
     return (await this.pool.query(sql, params)).rows;
   }
 
+  /**
+   * Transactions committed in the bench database so far (pg_stat_database), less the bench's own
+   * queries (this one included): what the services under test committed. A backend reports its
+   * counts within about a second of its last transaction, so read it after the load has drained.
+   */
+  async commits() {
+    const [{ n }] = await this.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`);
+    return Number(n) - this.queries;
+  }
+
   async deliveredCount(tenantId) {
     const [row] = await this.query(`SELECT count(*)::int AS n FROM deliveries WHERE tenant_id = $1 AND status = 'delivered'`, [tenantId]);
     return row.n;

@@ -160,12 +160,14 @@ export async function baselineThroughput(ctx, { batch, events, label }) {
  * An open-loop run at `rate` for `durationMs` (after `warmupMs`), then waits up to `drainMs`
  * until the receiver has every event to a `healthy` type that ingest accepted. With `runtime`
  * ({ service: baseUrl }), also each service's GC pauses and event-loop delay over the run after
- * its warm-up, and ingest's own answer and store p99 (runtime-metrics.mjs).
+ * its warm-up, and ingest's own answer and store p99 (runtime-metrics.mjs). With `commits`, the
+ * transactions the services committed in the bench database over the run (`pgCommits`).
  */
-export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, runtime, drainMs = 60_000, overloaded = false }) {
+export async function latencyRun(ctx, { target, token, types, rate, durationMs, warmupMs, healthy = () => true, label, pids, runtime, commits = false, drainMs = 60_000, overloaded = false }) {
   await ctx.recv('POST', '/reset');
   const sampler = pids ? ctx.sampler(pids) : null;
   await sampler?.start();
+  const commitsBefore = commits ? await ctx.commits() : null;
   const watching = runtime ? await watchRuntime(runtime) : null;
   // The services' own figures leave the warm-up out too (from about its end: the generator starts a moment later).
   let restarted = Promise.resolve();
@@ -181,6 +183,8 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
   const runtimeFigures = await watching?.stop();
   if (sampler) sampler.addCpu('loadgen', lg.cpuMs);
   const resources = await sampler?.stop();
+  // After the drain, and a moment for the backends to report their last transactions.
+  const pgCommits = commits ? (await sleep(1200), (await ctx.commits()) - commitsBefore) : undefined;
   const stats = await ctx.recv('GET', '/stats');
   const run = {
     label,
@@ -203,6 +207,7 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     errors: lg.errors,
     resources,
     runtime: runtimeFigures,
+    pgCommits,
   };
   log(
     `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, answer p99 inside ingest ≈ ${runtimeFigures.ingest.answerP99Ms?.toFixed(1)} ms, of which storing ≈ ${runtimeFigures.ingest.storeP99Ms?.toFixed(1)} ms, loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''})${run.drained ? '' : ' NOT DRAINED'}`,

@@ -10,12 +10,6 @@ import { heraldThroughput } from '../lib/measure.mjs';
 import { eventsFor } from '../lib/params.mjs';
 import { watchRuntime } from '../lib/runtime-metrics.mjs';
 
-/** Transactions committed in the bench database so far. */
-async function commits(ctx) {
-  const [{ n }] = await ctx.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`);
-  return Number(n);
-}
-
 /** Times the kernel took a core from these processes' main threads while they had work (/proc/<pid>/status) so far. */
 function preemptions(pids) {
   let total = 0;
@@ -32,9 +26,9 @@ async function measuredRun(ctx, tenant, workers, options) {
   const runtime = await watchRuntime(Object.fromEntries(workers.map((name) => [name, ctx.herald.url(name)])));
   const pids = workers.map((name) => ctx.herald.pids()[name]);
   const preemptionsBefore = preemptions(pids);
-  const [redisBefore, commitsBefore] = await Promise.all([commandCalls(ctx.redis), commits(ctx)]);
+  const [redisBefore, commitsBefore] = await Promise.all([commandCalls(ctx.redis), ctx.commits()]);
   const run = await heraldThroughput(ctx, tenant, options);
-  const [redisAfter, commitsAfter, gc] = await Promise.all([commandCalls(ctx.redis), commits(ctx), runtime.stop()]);
+  const [redisAfter, commitsAfter, gc] = await Promise.all([commandCalls(ctx.redis), ctx.commits(), runtime.stop()]);
   const preemptionsAfter = preemptions(pids);
   const pauses = Object.values(gc).map((service) => service.gc);
   run.work = {

@@ -54,6 +54,7 @@ async function runLatency(ctx) {
       label: `Herald ${rate}/s, run ${r}`,
       pids: () => herald.pids(),
       runtime: { ingest: herald.url('ingest'), worker: herald.url('worker') },
+      commits: true,
       ...extra,
     });
   for (let r = 1; r <= P.runs; r++) {

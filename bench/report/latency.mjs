@@ -88,18 +88,19 @@ function limitNote(limit) {
   return `measured limit: met up to ${limit.limitRate}/s, p99 ${fmt(met.p99, 1)} ms there; section 2`;
 }
 
-/** Machine CPU per event of a run, in ms, and each process's share of it. */
+/** Machine CPU per event of a run (Herald's or the bare pipeline's), in ms, each process's share of it, and PostgreSQL commits per event. */
 function cpuOfRun(r) {
   const cpu = r.resources?.cpu ?? {};
   const per = (names) => names.reduce((sum, name) => sum + (cpu[name] ?? 0), 0) / r.sent;
   return {
     machine: cpuPerEvent(r),
     busy: machineShare(r, 'busyMs'),
-    ingest: per(['ingest']),
-    worker: per(['worker', 'worker2']),
+    ingest: per(['ingest', 'baseline ingest']),
+    worker: per(['worker', 'worker2', 'baseline worker']),
     postgres: per(['postgres (bench db)', 'postgres (background)']),
     redis: per(['redis']),
     bench: per(['receiver', 'loadgen', 'bench orchestrator']),
+    commits: r.pgCommits === undefined ? null : r.pgCommits / r.sent,
   };
 }
 
@@ -113,33 +114,45 @@ function limitSection(results) {
   const L = [];
   const atTarget = results.latency.herald[limit.rate] ?? [];
   const limitRows = [...(atTarget.length ? [{ rate: limit.rate, p99: mmm(atTarget.map((r) => r.latency.p99)).median, runs: atTarget }] : []), ...limit.tried];
-  const rows = limitRows.map((t) => {
-    const c = t.runs.map(cpuOfRun);
-    const med = (key) => mmm(c.map((x) => x[key])).median;
+  const row = (label, runs, p99) => {
+    const c = runs.map(cpuOfRun);
+    const med = (key) => mmm(c.map((x) => x[key]).filter((v) => v !== null)).median;
+    const commits = med('commits');
     return [
-      `${t.rate}/s${t.rate === limit.limitRate ? ' — **limit**' : ''}${results.latency.plan.find((p) => p.rate === t.rate)?.overloaded ? ` (overloaded: a ${results.latency.overloadMs / 1000} s burst)` : ''}`,
-      `${t.runs.length}`,
-      fmt(mmm(t.runs.map((r) => r.latency.p50)).median, 1),
-      fmt(t.p99, 1),
+      label,
+      `${runs.length}`,
+      fmt(mmm(runs.map((r) => r.latency.p50)).median, 1),
+      fmt(p99, 1),
       fmt(med('machine'), 2),
       pct(med('busy')),
       fmt(med('ingest'), 2),
       fmt(med('worker'), 2),
       fmt(med('postgres'), 2),
+      Number.isFinite(commits) ? fmt(commits, 2) : '–',
       fmt(med('redis'), 2),
       fmt(med('bench'), 2),
     ];
-  });
+  };
+  const rows = limitRows.map((t) =>
+    row(
+      `${t.rate}/s${t.rate === limit.limitRate ? ' — **limit**' : ''}${results.latency.plan.find((p) => p.rate === t.rate)?.overloaded ? ` (overloaded: a ${results.latency.overloadMs / 1000} s burst)` : ''}`,
+      t.runs,
+      t.p99,
+    ),
+  );
+  // The bare pipeline at the target's rate, measured in the same phase: what an event costs without Herald.
+  const bare = results.latency.baseline?.[limit.rate] ?? [];
+  const bareRow = bare.length ? [row(`bare pipeline, ${limit.rate}/s`, bare, mmm(bare.map((r) => r.latency.p99)).median)] : [];
   L.push(`### The measured limit of the receipt target`);
   L.push('');
   L.push(
     `The p99 target (≤ ${limit.p99Ms} ms) is missed at ${limit.rate} events/s here, so lower rates were tried, highest first (one run each; a rate measured above counts with its median), until one met it: ${limit.limitRate === null ? '**none did**' : `**met up to ${limit.limitRate} events/s**`}. Where the machine's CPU went in those runs (ms per event sent, median of the runs; "bench" is the receiver, the load generator and the orchestrator):`,
   );
   L.push('');
-  L.push(mdTable(['Rate', 'runs', 'p50 ms', 'p99 ms', 'machine CPU ms per event', 'machine busy', 'ingest', 'worker', 'PostgreSQL', 'Redis', 'bench'], rows));
+  L.push(mdTable(['Rate', 'runs', 'p50 ms', 'p99 ms', 'machine CPU ms per event', 'machine busy', 'ingest', 'worker', 'PostgreSQL', 'PostgreSQL commits per event', 'Redis', 'bench'], [...rows, ...bareRow]));
   L.push('');
   L.push(
-    'How to read it: at a fixed rate each event pays its own wake-ups (a request, a statement and its commit, a pop, a fetch, a POST, a completion) in every process, so its CPU costs several times what it does at the maximum rate (section 1). "Machine busy" is the share of both cores in use: the nearer it is to 100 %, the more of an event\'s latency is waiting for a core. The process columns say whose work fills them; "Hot spots" (CPU profiles) below breaks each process down by function.',
+    `How to read it: at a fixed rate each event pays its own wake-ups (a request, a statement and its commit, a pop, a fetch, a POST, a completion) in every process, so its CPU costs several times what it does at the maximum rate (section 1). "Machine busy" is the share of both cores in use: the nearer it is to 100 %, the more of an event\'s latency is waiting for a core. The process columns say whose work fills them; "Hot spots" (CPU profiles) below breaks each process down by function. PostgreSQL commits are the transactions Herald's services committed in the bench database over the run (pg_stat_database, the bench's own queries left out), per event sent: at the maximum rate dozens of events share each statement, at a fixed rate few do${bareRow.length ? `. The last row is the bare pipeline at ${limit.rate}/s (section 2's runs; its ingest and worker in those columns): the difference between it and Herald's row at the same rate is what Herald adds to each event` : ''}.`,
   );
   L.push('');
   L.push(...runtimeTable(limitRows.map((t, i) => ({ label: rows[i][0], runs: t.runs }))));
