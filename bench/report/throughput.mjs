@@ -275,10 +275,25 @@ function ratioBudget(results, s) {
     const pg = (herald['postgres (bench db)'] ?? 0) + (herald['postgres (background)'] ?? 0);
     const over = herald.machine - allowed;
     out.push(
-      `${shortLabel(sc.key)}: at most ${fmt(allowed, 0)} ms (the bare pipeline used ${fmt(base.machine, 0)} at ${pct(baseBusy)} busy, Herald ran at ${pct(heraldBusy)}); Herald used ${fmt(herald.machine, 0)}, ${over > 0 ? `${fmt(over, 0)} over` : `${fmt(-over, 0)} under it (the ratio pairs each run with its own baseline run, these are medians over the runs: the shortfall is within the runs' spread, not in CPU per event)`}, of which PostgreSQL took ${fmt(pg, 0)} and everything else ${fmt(herald.machine - pg, 0)} against the bare pipeline's ${fmt(base.machine, 0)}.`,
+      `${shortLabel(sc.key)}: at most ${fmt(allowed, 0)} ms (the bare pipeline used ${fmt(base.machine, 0)} at ${pct(baseBusy)} busy, Herald ran at ${pct(heraldBusy)}); Herald used ${fmt(herald.machine, 0)}, ${over > 0 ? `${fmt(over, 0)} over` : `${fmt(-over, 0)} under it (the ratio pairs each run with its own baseline run, these are medians over the runs: the shortfall is within the runs' spread, not in CPU per event)`}, of which PostgreSQL took ${fmt(pg, 0)} and everything else ${fmt(herald.machine - pg, 0)} against the bare pipeline's ${fmt(base.machine, 0)}.${movedBaseline(results, sc, baseKey, heraldBusy)}`,
     );
   }
   return out;
+}
+
+/**
+ * For a 100-endpoint scenario paired with the bare pipeline's runs between the 100-endpoint runs:
+ * when those used a sixth more or less machine CPU per event than the bare pipeline's runs between
+ * the 1-endpoint runs (the same code, minutes earlier), a sentence saying so and what the budget
+ * would be against the earlier ones. Else ''.
+ */
+function movedBaseline(results, sc, baseKey, heraldBusy) {
+  if (!sc.before || baseKey === sc.before) return '';
+  const [now, earlier] = [cpuPerThousand(results, baseKey), cpuPerThousand(results, sc.before)];
+  if (!now || !earlier || Math.abs(earlier.machine / now.machine - 1) < 1 / 6) return '';
+  const busy = mmm((results.throughput.scenarios[sc.before] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
+  const allowed = (earlier.machine * (heraldBusy / busy)) / TARGETS.ratio;
+  return ` The bare pipeline itself moved: between the 1-endpoint runs, minutes earlier, the same code used ${fmt(earlier.machine, 0)} ms per 1,000 events (its worker ${fmt(earlier['baseline worker'] ?? 0, 0)}, against ${fmt(now['baseline worker'] ?? 0, 0)} here), and against those runs the budget would be ${fmt(allowed, 0)} ms.`;
 }
 
 export function notes(results) {
