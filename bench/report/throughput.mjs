@@ -87,6 +87,11 @@ function cpuPerThousand(results, key) {
   return out;
 }
 
+/** The median share of both cores in use over a scenario's runs. */
+function utilisation(results, key) {
+  return mmm((results.throughput?.scenarios?.[key] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
+}
+
 function saturated(results) {
   const runs = Object.values(results.throughput?.scenarios ?? {}).flat();
   return runs.length > 0 && runs.every((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs >= 0.9);
@@ -263,14 +268,13 @@ export function section(results, s) {
  */
 function ratioBudget(results, s) {
   const out = [];
-  const utilisation = (key) => mmm((results.throughput?.scenarios?.[key] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
   for (const sc of SCENARIOS.filter((x) => x.baseline)) {
     const ratio = s.ratios[sc.key];
     const baseKey = baselineKeyOf(results, sc);
     const herald = cpuPerThousand(results, sc.key);
     const base = baseKey ? cpuPerThousand(results, baseKey) : null;
     if (!ratio || ratio.median >= TARGETS.ratio || !herald || !base) continue;
-    const [heraldBusy, baseBusy] = [utilisation(sc.key), utilisation(baseKey)];
+    const [heraldBusy, baseBusy] = [utilisation(results, sc.key), utilisation(results, baseKey)];
     const allowed = (base.machine * (heraldBusy / baseBusy)) / TARGETS.ratio;
     const pg = (herald['postgres (bench db)'] ?? 0) + (herald['postgres (background)'] ?? 0);
     const over = herald.machine - allowed;
@@ -291,8 +295,7 @@ function movedBaseline(results, sc, baseKey, heraldBusy) {
   if (!sc.before || baseKey === sc.before) return '';
   const [now, earlier] = [cpuPerThousand(results, baseKey), cpuPerThousand(results, sc.before)];
   if (!now || !earlier || Math.abs(earlier.machine / now.machine - 1) < 1 / 6) return '';
-  const busy = mmm((results.throughput.scenarios[sc.before] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
-  const allowed = (earlier.machine * (heraldBusy / busy)) / TARGETS.ratio;
+  const allowed = (earlier.machine * (heraldBusy / utilisation(results, sc.before))) / TARGETS.ratio;
   return ` The bare pipeline itself moved: between the 1-endpoint runs, minutes earlier, the same code used ${fmt(earlier.machine, 0)} ms per 1,000 events (its worker ${fmt(earlier['baseline worker'] ?? 0, 0)}, against ${fmt(now['baseline worker'] ?? 0, 0)} here), and against those runs the budget would be ${fmt(allowed, 0)} ms.`;
 }
 
