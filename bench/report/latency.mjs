@@ -116,8 +116,7 @@ function limitSection(results) {
   const limitRows = [...(atTarget.length ? [{ rate: limit.rate, p99: mmm(atTarget.map((r) => r.latency.p99)).median, runs: atTarget }] : []), ...limit.tried];
   const row = (label, runs, p99) => {
     const c = runs.map(cpuOfRun);
-    const med = (key) => mmm(c.map((x) => x[key]).filter((v) => v !== null)).median;
-    const commits = med('commits');
+    const med = (key) => mmm(c.map((x) => x[key])).median;
     return [
       label,
       `${runs.length}`,
@@ -128,7 +127,7 @@ function limitSection(results) {
       fmt(med('ingest'), 2),
       fmt(med('worker'), 2),
       fmt(med('postgres'), 2),
-      Number.isFinite(commits) ? fmt(commits, 2) : '–',
+      fmt(med('commits'), 2),
       fmt(med('redis'), 2),
       fmt(med('bench'), 2),
     ];

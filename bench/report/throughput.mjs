@@ -87,14 +87,17 @@ function cpuPerThousand(results, key) {
   return out;
 }
 
+/** The share of both cores in use during a run. */
+const busyShare = (r) => r.resources.machine.busyMs / r.resources.machine.capacityMs;
+
 /** The median share of both cores in use over a scenario's runs. */
 function utilisation(results, key) {
-  return mmm((results.throughput?.scenarios?.[key] ?? []).map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median;
+  return mmm((results.throughput?.scenarios?.[key] ?? []).map(busyShare)).median;
 }
 
 function saturated(results) {
   const runs = Object.values(results.throughput?.scenarios ?? {}).flat();
-  return runs.length > 0 && runs.every((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs >= 0.9);
+  return runs.length > 0 && runs.every((r) => busyShare(r) >= 0.9);
 }
 
 export function headlines(results, s) {
@@ -205,10 +208,7 @@ function cpuTable(results, keys) {
   ]);
   rows.push([
     'machine CPU utilisation during the run',
-    ...keys.map((key) => {
-      const runs = runsOf(key);
-      return runs.length ? pct(mmm(runs.map((r) => r.resources.machine.busyMs / r.resources.machine.capacityMs)).median) : '–';
-    }),
+    ...keys.map((key) => pct(utilisation(results, key))),
   ]);
   return rows;
 }
