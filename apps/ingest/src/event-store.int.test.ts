@@ -1,5 +1,5 @@
 import { newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, type NewEvent, type PrismaClient, type Sql } from '@herald/db';
+import { createPrismaClient, createSqlPool, insertEvents, type NewEvent, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { createEventStore } from './event-store.js';
 
@@ -77,5 +77,71 @@ describe('createEventStore: group commit across requests', () => {
     expect(stale).toEqual({ ok: false, reason: 'stale' });
     expect(current!.ok).toBe(true);
     expect(await db.event.count({ where: { tenantId } })).toBe(before + 1);
+  });
+  /**
+   * An uncommitted insert of an event with `key` on a connection of its own: a
+   * store of another event with that key waits in PostgreSQL until it ends.
+   */
+  async function blockKey(key: string) {
+    const client = await sql.connect();
+    await client.query('BEGIN');
+    await insertEvents(client as unknown as Sql, tenantId, [event(key)], { keyId: 'key_store', version });
+    return {
+      async release() {
+        await client.query('ROLLBACK');
+        client.release();
+      },
+    };
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const inserts = () => statements.filter((s) => s === 'herald_insert_events').length;
+
+  it('holds the calls that come while a statement is in flight and stores them with the next one', async () => {
+    const store = createEventStore(sql, { holdMs: 60_000 });
+    const guard = { keyId: 'key_store', version };
+    const blocker = await blockKey('held-1');
+    statements.length = 0;
+    let first: ReturnType<typeof store> | undefined;
+    const later: ReturnType<typeof store>[] = [];
+    let insertsWhileHeld: number;
+    try {
+      first = store(tenantId, [event('held-1')], guard);
+      while (inserts() === 0) await turn();
+      for (const rows of [[event()], [event(), event()]]) {
+        later.push(store(tenantId, rows, guard));
+        await turn();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      insertsWhileHeld = inserts();
+    } finally {
+      await blocker.release();
+    }
+    expect(insertsWhileHeld).toBe(1); // the first statement waited in PostgreSQL; the others waited for it
+
+    expect(await first).toMatchObject({ ok: true, stored: [{ status: 'inserted' }] });
+    const outcomes = await Promise.all(later);
+    expect(inserts()).toBe(2);
+    expect(outcomes.map((o) => (o.ok ? o.stored.map((s) => s.status) : o.reason))).toEqual([['inserted'], ['inserted', 'inserted']]);
+  });
+
+  it('lets the next calls go on their own once a statement has held them for holdMs', async () => {
+    const store = createEventStore(sql, { holdMs: 100 });
+    const guard = { keyId: 'key_store', version };
+    const blocker = await blockKey('held-2');
+    statements.length = 0;
+    let firstDone = false;
+    let first: ReturnType<typeof store> | undefined;
+    try {
+      first = store(tenantId, [event('held-2')], guard).finally(() => (firstDone = true));
+      while (inserts() === 0) await turn();
+      const started = performance.now();
+      const next = await store(tenantId, [event()], guard);
+      expect(next).toMatchObject({ ok: true, stored: [{ status: 'inserted' }] });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(80);
+      expect(firstDone).toBe(false); // still waiting in PostgreSQL
+    } finally {
+      await blocker.release();
+    }
+    expect(await first).toMatchObject({ ok: true, stored: [{ status: 'inserted' }] });
   });
 });
