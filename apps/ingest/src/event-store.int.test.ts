@@ -78,6 +78,7 @@ describe('createEventStore: group commit across requests', () => {
     expect(current!.ok).toBe(true);
     expect(await db.event.count({ where: { tenantId } })).toBe(before + 1);
   });
+
   /**
    * An uncommitted insert of an event with `key` on a connection of its own: a
    * store of another event with that key waits in PostgreSQL until it ends.

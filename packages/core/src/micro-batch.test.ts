@@ -55,7 +55,8 @@ describe('MicroBatcher', () => {
     });
     await expect(batcher.add(1)).rejects.toThrow('bad');
   });
-  it('with holdMs, holds what arrives while the key\'s latest call runs, and runs it together when that call ends', async () => {
+
+  it("with holdMs, holds what arrives while the key's latest call runs, and runs it together when that call ends", async () => {
     const runs: string[][] = [];
     const gates: (() => void)[] = [];
     const batcher = new MicroBatcher<string, string>(
