@@ -210,7 +210,7 @@ export async function latencyRun(ctx, { target, token, types, rate, durationMs, 
     pgCommits,
   };
   log(
-    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, answer p99 inside ingest ≈ ${runtimeFigures.ingest.answerP99Ms?.toFixed(1)} ms, of which storing ≈ ${runtimeFigures.ingest.storeP99Ms?.toFixed(1)} ms, loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''})${run.drained ? '' : ' NOT DRAINED'}`,
+    `  ${label}: p50 ${run.latency.p50?.toFixed(1)} ms, p99 ${run.latency.p99?.toFixed(1)} ms, max ${run.latency.max?.toFixed(0)} ms (${run.measured} measured, ingest acked ${run.ackedRate.toFixed(0)}/s, ack p99 ${lg.ack.p99?.toFixed(1)} ms, generator lag p99 ${lg.lag?.p99?.toFixed(1)} ms${runtimeFigures?.ingest ? `, answer p99 inside ingest ≈ ${runtimeFigures.ingest.answerP99Ms?.toFixed(1)} ms, of which storing ≈ ${runtimeFigures.ingest.storeP99Ms?.toFixed(1)} ms, loop delay p99 ${runtimeFigures.ingest.loopP99Ms?.toFixed(1)} ms, GC ${runtimeFigures.ingest.gc.ms.toFixed(0)} ms in ${runtimeFigures.ingest.gc.count} pauses` : ''}${runtimeFigures?.worker?.queueWaitP99Ms != null ? `, jobs' wait in Redis p99 ≈ ${runtimeFigures.worker.queueWaitP99Ms.toFixed(1)} ms` : ''})${run.drained ? '' : ' NOT DRAINED'}`,
   );
   await sleep(1000);
   return run;

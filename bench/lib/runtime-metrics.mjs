@@ -3,13 +3,15 @@
 // by kind (nodejs_gc_duration_seconds, a histogram) and the event-loop delay (nodejs_eventloop_lag_*,
 // Node's monitorEventLoopDelay, which prom-client resets at each scrape). For ingest also its own
 // answer times (herald_http_request_duration_seconds, POST /api/v1/events answered 202) and the part
-// of them spent storing the events (herald_ingest_store_duration_seconds). Scraped right before a
+// of them spent storing the events (herald_ingest_store_duration_seconds); for the worker how long
+// first tries' jobs waited in Redis for it (herald_delivery_queue_wait_seconds). Scraped right before a
 // run's load starts (and again at the end of its warm-up, when asked) and right after it drained,
 // the difference is the run's.
 
 const PREFIX = 'herald_nodejs_';
 const ANSWERS = 'herald_http_request_duration_seconds_bucket';
 const STORE = 'herald_ingest_store_duration_seconds_bucket';
+const QUEUE_WAIT = 'herald_delivery_queue_wait_seconds_bucket';
 // The answers counted: single events accepted, the latency phase's requests.
 const isAcceptedEvent = (labels) => labels.route === '/api/v1/events' && labels.status === '202';
 // The histogram bucket whose complement counts the pauses longer than 10 ms (prom-client's default buckets).
@@ -40,6 +42,7 @@ function readRuntime(text) {
   // Cumulative bucket counts by upper bound (seconds), summed over the series counted.
   const answers = new Map();
   const store = new Map();
+  const queueWait = new Map();
   const add = (buckets, le, value) => {
     const bound = le === '+Inf' ? Infinity : Number(le);
     buckets.set(bound, (buckets.get(bound) ?? 0) + value);
@@ -47,6 +50,7 @@ function readRuntime(text) {
   for (const { name, labels, value } of parseSamples(text)) {
     if (name === ANSWERS && isAcceptedEvent(labels)) add(answers, labels.le, value);
     else if (name === STORE) add(store, labels.le, value);
+    else if (name === QUEUE_WAIT && labels.kind === 'webhook') add(queueWait, labels.le, value);
     const kind = labels.kind;
     if (name === `${PREFIX}gc_duration_seconds_count`) (gc[kind] ??= {}).count = value;
     else if (name === `${PREFIX}gc_duration_seconds_sum`) (gc[kind] ??= {}).ms = value * 1000;
@@ -54,7 +58,7 @@ function readRuntime(text) {
     else if (name === `${PREFIX}eventloop_lag_p99_seconds`) loopP99Ms = delayOf(value);
     else if (name === `${PREFIX}eventloop_lag_max_seconds`) loopMaxMs = delayOf(value);
   }
-  return { at: performance.now(), gc, loopP99Ms, loopMaxMs, answers, store };
+  return { at: performance.now(), gc, loopP99Ms, loopMaxMs, answers, store, queueWait };
 }
 
 /**
@@ -94,7 +98,8 @@ async function scrape(url) {
  * event-loop delay histogram); `restart()` scrapes again and starts the window there (the end of a
  * warm-up); `stop()` scrapes again and resolves per service with the window's length, its GC pauses
  * (all kinds: count, total ms, longer than 10 ms), the event-loop delay p99 and max over the window,
- * and for ingest the p99 of its answers and of their store step. A service that did not answer
+ * for ingest the p99 of its answers and of their store step, and for the worker the p99 of its
+ * first tries' wait in Redis. A service that did not answer
  * either time is left out.
  */
 export async function watchRuntime(urls) {
@@ -125,6 +130,7 @@ export async function watchRuntime(urls) {
           loopMaxMs: a.loopMaxMs,
           answerP99Ms: windowQuantileMs(b.answers, a.answers, 0.99),
           storeP99Ms: windowQuantileMs(b.store, a.store, 0.99),
+          queueWaitP99Ms: windowQuantileMs(b.queueWait, a.queueWait, 0.99),
         };
       });
       return out;

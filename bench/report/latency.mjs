@@ -179,19 +179,19 @@ function runtimeTable(rates) {
   const rows = rates
     .filter(({ runs }) => runs.some((r) => r.runtime))
     .map(({ label, runs }) => {
-      const own = (f) => fmt(mmm(runs.map((r) => r.runtime?.ingest?.[f] ?? null).filter((v) => v !== null)).median, 1);
-      return [label, fmt(mmm(runs.map((r) => r.ack?.p99)).median, 1), own('answerP99Ms'), own('storeP99Ms'), ...figures(runs, 'ingest'), ...figures(runs, 'worker')];
+      const own = (f, service = 'ingest') => fmt(mmm(runs.map((r) => r.runtime?.[service]?.[f] ?? null).filter((v) => v !== null)).median, 1);
+      return [label, fmt(mmm(runs.map((r) => r.ack?.p99)).median, 1), own('answerP99Ms'), own('storeP99Ms'), own('queueWaitP99Ms', 'worker'), ...figures(runs, 'ingest'), ...figures(runs, 'worker')];
     });
   if (rows.length === 0) return [];
   return [
-    "What ingest's and the worker's own event loops went through in the same runs (median of the runs), read from each service's `/metrics` at the end of the warm-up and again once the load drained: the event-loop delay (Node's `monitorEventLoopDelay`: how much later than due a timer set every 10 ms ran; reset at the window's start) and the garbage collector's pauses (prom-client's default metrics), and ingest's own answer times (`herald_http_request_duration_seconds`, from its code getting the request to the 202) with the part of them spent storing the events (`herald_ingest_store_duration_seconds`: the INSERT and its commit). The last two are p99s of histograms, interpolated inside their buckets (10, 15, 20, 30, 50 ms, …), so they are approximate.",
+    "What ingest's and the worker's own event loops went through in the same runs (median of the runs), read from each service's `/metrics` at the end of the warm-up and again once the load drained: the event-loop delay (Node's `monitorEventLoopDelay`: how much later than due a timer set every 10 ms ran; reset at the window's start) and the garbage collector's pauses (prom-client's default metrics), and ingest's own answer times (`herald_http_request_duration_seconds`, from its code getting the request to the 202) with the part of them spent storing the events (`herald_ingest_store_duration_seconds`: the INSERT and its commit), and how long the jobs waited in Redis for the worker (`herald_delivery_queue_wait_seconds`: from ingest queueing a job after the commit to the worker starting it). Those three are p99s of histograms, interpolated inside their buckets (10, 15, 20, 30, 50 ms, …), so they are approximate.",
     '',
     mdTable(
-      ['Rate', 'ingest ack p99 ms (at the producer)', 'answer p99 inside ingest ≈ ms', 'of it, storing p99 ≈ ms', 'ingest loop delay p99 / max ms', 'ingest GC pause ms per s', 'ingest GC pauses > 10 ms per min', 'worker loop delay p99 / max ms', 'worker GC pause ms per s', 'worker GC pauses > 10 ms per min'],
+      ['Rate', 'ingest ack p99 ms (at the producer)', 'answer p99 inside ingest ≈ ms', 'of it, storing p99 ≈ ms', 'jobs waiting in Redis for the worker p99 ≈ ms', 'ingest loop delay p99 / max ms', 'ingest GC pause ms per s', 'ingest GC pauses > 10 ms per min', 'worker loop delay p99 / max ms', 'worker GC pause ms per s', 'worker GC pauses > 10 ms per min'],
       rows,
     ),
     '',
-    "How to read it: the ack p99 is what the producer (the generator) waited; the answer p99 inside ingest is what it took from its code getting the request to the answer, so what lies between the two is the network, the request's wait for ingest's event loop, and the generator's side. A storing p99 near the answer p99 says the answers waited for PostgreSQL (the statement and the flush of its commit). A process's loop delay is time it could not answer anything: its own long tasks and GC pauses, and waiting for a core while runnable; a loop delay p99 near the answer p99 says ingest itself held the answers back. The worker's delay adds to the receipt latency the same way.",
+    "How to read it: the ack p99 is what the producer (the generator) waited; the answer p99 inside ingest is what it took from its code getting the request to the answer, so what lies between the two is the network, the request's wait for ingest's event loop, and the generator's side. A storing p99 near the answer p99 says the answers waited for PostgreSQL (the statement and the flush of its commit). A process's loop delay is time it could not answer anything: its own long tasks and GC pauses, and waiting for a core while runnable; a loop delay p99 near the answer p99 says ingest itself held the answers back. The worker's delay adds to the receipt latency the same way. The receipt latency is the ack, then the job's wait in Redis (the ready signal, the worker's pop and fetch, each waiting for Redis's and the worker's turn on a core), then the POST: a wait p99 near the ack p99 says the worker's side holds the tail as much as ingest's.",
     '',
   ];
 }

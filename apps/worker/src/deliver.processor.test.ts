@@ -114,6 +114,7 @@ function inlineRun(ageMs = 0): DeliveryRun {
     endpointId: 'ep_1',
     maxAttempts: 3,
     firstTry: true,
+    dueAt: Date.now() - ageMs,
     event: { eventId: 'evt_1', eventType: 'order.created', createdAt: new Date(Date.now() - ageMs).toISOString(), payload: '{"n":1}' },
   };
 }
@@ -165,6 +166,26 @@ describe('deliver processor', () => {
     expect(await h.deliver(inlineRun(INLINE_EVENT_TRUST_MS - 1_000))).toBe('delivered');
     expect(h.stateChecks).toEqual([]);
     expect(h.loads).toEqual([]);
+  });
+
+  it("measures how long a first try's job waited for a worker, and not a retry's", async () => {
+    const metrics = createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null });
+    const h = harness(ok, stored(), { metrics });
+    const series = async (suffix: 'sum' | 'count') =>
+      (await metrics.queueWait.get()).values.find((v) => v.metricName === `herald_delivery_queue_wait_seconds_${suffix}` && v.labels.kind === 'webhook')?.value;
+    const [sum, count] = [() => series('sum'), () => series('count')];
+    expect(await h.deliver({ ...inlineRun(), dueAt: Date.now() - 40 })).toBe('delivered');
+    expect(await count()).toBe(1);
+    expect(await sum()).toBeGreaterThanOrEqual(0.04);
+    expect(await sum()).toBeLessThan(5);
+    // Due in the future (a clock ahead of this one): counted as no wait, not a negative one.
+    expect(await h.deliver({ ...inlineRun(), dueAt: Date.now() + 60_000 })).toBe('delivered');
+    expect(await count()).toBe(2);
+    expect(await sum()).toBeGreaterThanOrEqual(0.04);
+    expect(await sum()).toBeLessThan(5);
+    // A retry or a job handed back after a crash starts when its schedule says: not a wait for a worker.
+    expect(await h.deliver({ ...inlineRun(), firstTry: false, dueAt: Date.now() - 60_000 })).toBe('delivered');
+    expect(await count()).toBe(2);
   });
 
   it('reads the delivery for a job that is not a first try, and numbers the attempt after the stored ones', async () => {

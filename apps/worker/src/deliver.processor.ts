@@ -32,6 +32,8 @@ export interface DeliveryRun {
   event?: InlineEvent;
   /** The job has neither failed nor stalled before. */
   firstTry: boolean;
+  /** When the job became due, ms since the epoch: when it was queued, plus its delay if it was queued with one. */
+  dueAt: number;
 }
 
 export interface DeliverDeps {
@@ -79,7 +81,10 @@ export type DeliverResult = 'delivered' | 'retry' | 'dead' | 'cancelled' | 'skip
  */
 export function createDeliverProcessor(deps: DeliverDeps) {
   return async function deliver(run: DeliveryRun): Promise<DeliverResult> {
-    if (isEmailQueueOwner(run.endpointId)) return deliverEmail(deps, run);
+    const email = isEmailQueueOwner(run.endpointId);
+    // A retry starts when its schedule says, so only a first try's start says how long work waits for a worker.
+    if (run.firstTry) deps.metrics.queueWait.observe({ kind: email ? 'email' : 'webhook' }, Math.max(0, Date.now() - run.dueAt) / 1000);
+    if (email) return deliverEmail(deps, run);
     const ctx = await load(deps, run);
     if (!ctx) return withoutAttempt(deps, 'skipped', 'webhook');
     const fifo = ctx.endpoint.ordering === 'fifo';

@@ -354,6 +354,7 @@ export class Dispatcher {
         maxAttempts: job.opts.attempts ?? 1,
         // Started once: never fetched before (no retry, not handed back after a crash).
         firstTry: job.attemptsStarted <= 1,
+        dueAt: job.timestamp + (job.delay ?? 0),
       });
       return { retryAt: null, parked: false };
     } catch (error) {

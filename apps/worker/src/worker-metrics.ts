@@ -1,3 +1,4 @@
+import { ANSWER_BUCKETS } from '@herald/http';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The worker's Prometheus metrics (docs/operations.md, "Metrics"). */
@@ -5,6 +6,7 @@ export interface WorkerMetrics {
   deliveries: Counter<'outcome' | 'kind'>;
   attemptDuration: Histogram<'result' | 'kind'>;
   ingestToDelivery: Histogram<'kind'>;
+  queueWait: Histogram<'kind'>;
   deadLetters: Counter<'reason' | 'kind'>;
   /** Operational events emitted, by type. */
   operationalEvents: Counter<'event_type'>;
@@ -74,6 +76,14 @@ export function createWorkerMetrics(
       help: 'From an event being stored to its successful delivery, by kind (webhook, email).',
       labelNames: ['kind'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
+      registers: [registry],
+    }),
+    queueWait: new Histogram({
+      name: 'herald_delivery_queue_wait_seconds',
+      help: "From a delivery's job being queued (or due, when queued with a delay) to a worker starting its first try, by kind (webhook, email).",
+      labelNames: ['kind'],
+      // Fine below 100 ms, where a worker keeping up answers; up to an hour for a backlog.
+      buckets: [...ANSWER_BUCKETS, 30, 60, 300, 900, 3600],
       registers: [registry],
     }),
     deadLetters: new Counter({

@@ -55,6 +55,8 @@ describe('operations: queue dashboard and metrics', () => {
     });
     expect(sample(worker, 'herald_attempt_duration_seconds_count', 'result="succeeded"')).toBeGreaterThanOrEqual(3);
     expect(sample(worker, 'herald_ingest_to_delivery_seconds_count')).toBeGreaterThanOrEqual(3);
+    // Each first try's wait in Redis for a worker, from ingest queueing its job after the commit.
+    expect(sample(worker, 'herald_delivery_queue_wait_seconds_count', 'kind="webhook"')).toBeGreaterThanOrEqual(3);
     expect(worker).toMatch(/herald_deliveries_in_flight\{[^}]*\} 0/);
     expect(worker).toMatch(/herald_endpoints_waiting\{[^}]*state="ready"[^}]*\} \d+/);
     expect(worker).toContain('herald_dead_letters_total');
