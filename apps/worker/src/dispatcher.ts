@@ -70,7 +70,7 @@ return {nextDue[2] or '-1', redis.call('ZCARD', KEYS[2]), fewest}`;
 export interface DispatcherOptions {
   /** Shared connection for everything but the blocking pop. */
   redis: RedisClient;
-  /** Connection of its own for the blocking pop on the ready set (BZMPOP, or BZPOPMIN before Redis 7). */
+  /** Connection of its own for BZPOPMIN on the ready set. */
   blocking: RedisClient;
   queues: EndpointQueues;
   fleet: Fleet;
@@ -104,8 +104,7 @@ interface Running {
  * other worker processes:
  *
  * - An endpoint with jobs to try is in the `ready` sorted set, oldest first.
- *   Free slots pop them (BZMPOP when idle: every ready endpoint a free slot
- *   can take, in one round trip), each slot registers its endpoint with the fleet,
+ *   A free slot pops one (BZPOPMIN when idle), registers it with the fleet,
  *   and takes up to the endpoint's concurrency of jobs through BullMQ's own
  *   scripts. Each slot then runs its endpoint's jobs back to back (completing
  *   one fetches the next in the same round trip) until the queue is empty, or
@@ -137,8 +136,6 @@ export class Dispatcher {
   /** The fewest slots taken by another worker process with one free, when last counted (-1: none), plus the handovers since. */
   private othersTaken = -1;
   private closing = false;
-  /** Whether Redis has BZMPOP (7.0 and later); false once it said it does not. */
-  private multiPop = true;
   private loop?: Promise<void>;
   private tickTimer?: NodeJS.Timeout;
   private lockTimer?: NodeJS.Timeout;
@@ -209,10 +206,10 @@ export class Dispatcher {
 
   /** Pops ready endpoints while slots are free. */
   private async claimLoop(): Promise<void> {
-    const { redis, logger } = this.options;
+    const { redis, blocking, logger } = this.options;
     // Whether the last pop found `ready` empty. Then the next one blocks at once, unless the last sweep
     // counted a backlog: at a steady rate each event readies its endpoint alone, and a ZPOPMIN before
-    // each blocking pop was an empty round trip per event.
+    // each BZPOPMIN was an empty round trip per event.
     let drained = false;
     while (!this.closing) {
       if (this.freeSlots() <= 0) {
@@ -222,7 +219,10 @@ export class Dispatcher {
       try {
         let ids: string[] = drained && this.readyBacklog === 0 ? [] : pairsToIds(await redis.zpopmin(this.keys.ready, this.freeSlots()));
         drained = ids.length === 0;
-        if (drained) ids = await this.popBlocking(this.freeSlots());
+        if (drained) {
+          const popped = await blocking.bzpopmin(this.keys.ready, BLOCK_SECONDS);
+          ids = popped ? [popped[1]] : [];
+        }
         for (const id of ids) {
           // Each popped endpoint gets a slot now, so the next pop asks only for what is still free.
           if (this.takeSlot()) this.serve(id);
@@ -234,29 +234,6 @@ export class Dispatcher {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-  }
-
-  /**
-   * Waits up to BLOCK_SECONDS for ready endpoints and pops up to `count` of
-   * them, oldest first. BZMPOP takes every one that is ready in one round
-   * trip; BZPOPMIN (before Redis 7) takes one, so endpoints readied together
-   * were popped one round trip after another, and each waited for the pops
-   * before it (docs/architecture.md, step 3).
-   */
-  private async popBlocking(count: number): Promise<string[]> {
-    const { blocking, logger } = this.options;
-    if (this.multiPop) {
-      try {
-        const popped = (await blocking.call('BZMPOP', BLOCK_SECONDS, 1, this.keys.ready, 'MIN', 'COUNT', count)) as [string, [string, string][]] | null;
-        return popped ? popped[1].map(([id]) => id) : [];
-      } catch (error) {
-        if (!/unknown command/i.test(String(error))) throw error;
-        this.multiPop = false;
-        logger.info('Redis has no BZMPOP (before 7.0): ready endpoints are popped one at a time');
-      }
-    }
-    const popped = await blocking.bzpopmin(this.keys.ready, BLOCK_SECONDS);
-    return popped ? [popped[1]] : [];
   }
 
   /** Takes up to the endpoint's concurrency of jobs, each into a slot of its own (the first slot is taken by the caller). */

@@ -50,11 +50,10 @@ async function stopServers(children: ChildProcess[]): Promise<void> {
 /**
  * A Redis server of the test's own (the machine's redis-server binary on a
  * free port, nothing on disk), for tests that FLUSHALL or stop Redis without
- * touching anyone else's keys, or read its command counts; `args` are more of
- * redis-server's settings (e.g. `--rename-command BZMPOP ''`: a Redis without it).
+ * touching anyone else's keys.
  */
-export async function startPrivateRedis(args: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
-  const { port, child } = await startServer(args);
+export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const { port, child } = await startServer([]);
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopServers([child]) };
 }
 
