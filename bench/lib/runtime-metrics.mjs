@@ -99,8 +99,7 @@ async function scrape(url) {
  * warm-up); `stop()` scrapes again and resolves per service with the window's length, its GC pauses
  * (all kinds: count, total ms, longer than 10 ms), the event-loop delay p99 and max over the window,
  * for ingest the p99 of its answers and of their store step, and for the worker the p99 of its
- * first tries' wait in Redis. A service that did not answer
- * either time is left out.
+ * first tries' wait in Redis. A service that did not answer either time is left out.
  */
 export async function watchRuntime(urls) {
   const names = Object.keys(urls);

@@ -59,6 +59,7 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
   const disabled: [string, DisabledReason][] = [];
   const loads: string[] = [];
   const stateChecks: string[] = [];
+  const metrics = createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null });
   const deliver = createDeliverProcessor({
     loadContext: async ({ deliveryId }) => {
       loads.push(deliveryId);
@@ -97,10 +98,10 @@ function harness(answer: OutboundResult, context: DeliveryContext | null = store
     },
     retry: { baseMs: 1_000, maxDelayMs: 60_000 },
     logger: createLogger({ service: 'test', level: 'error' }),
-    metrics: createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null }),
+    metrics,
     ...overrides,
   });
-  return { deliver, sent, recorded, finished, disabled, loads, stateChecks };
+  return { deliver, sent, recorded, finished, disabled, loads, stateChecks, metrics };
 }
 
 const ok: OutboundResult = { kind: 'response', status: 204, headers: {}, body: '', latencyMs: 4 };
@@ -169,10 +170,9 @@ describe('deliver processor', () => {
   });
 
   it("measures how long a first try's job waited for a worker, and not a retry's", async () => {
-    const metrics = createWorkerMetrics(createMetricsRegistry('test'), { inFlight: () => 0, backlog: async () => ({ ready: 0, scheduled: 0 }), oldestRetainedAt: async () => null });
-    const h = harness(ok, stored(), { metrics });
+    const h = harness(ok);
     const series = async (suffix: 'sum' | 'count') =>
-      (await metrics.queueWait.get()).values.find((v) => v.metricName === `herald_delivery_queue_wait_seconds_${suffix}` && v.labels.kind === 'webhook')?.value;
+      (await h.metrics.queueWait.get()).values.find((v) => v.metricName === `herald_delivery_queue_wait_seconds_${suffix}` && v.labels.kind === 'webhook')?.value;
     const [sum, count] = [() => series('sum'), () => series('count')];
     expect(await h.deliver({ ...inlineRun(), dueAt: Date.now() - 40 })).toBe('delivered');
     expect(await count()).toBe(1);
