@@ -173,7 +173,8 @@ describe('deliver processor', () => {
     const h = harness(ok);
     const series = async (suffix: 'sum' | 'count') =>
       (await h.metrics.queueWait.get()).values.find((v) => v.metricName === `herald_delivery_queue_wait_seconds_${suffix}` && v.labels.kind === 'webhook')?.value;
-    const [sum, count] = [() => series('sum'), () => series('count')];
+    const sum = () => series('sum');
+    const count = () => series('count');
     expect(await h.deliver({ ...inlineRun(), dueAt: Date.now() - 40 })).toBe('delivered');
     expect(await count()).toBe(1);
     expect(await sum()).toBeGreaterThanOrEqual(0.04);
