@@ -131,6 +131,62 @@ describe('AttemptWriter', () => {
     expect(byDelivery.get(plain!.attempt.deliveryId)!.responseBody).toBe('');
   });
 
+  it('stores every field of the attempt and of its delivery, absent ones as NULL', async () => {
+    const t = Date.UTC(2026, 0, 5);
+    const [unanswered, delivered] = await Promise.all([attempt(t, false), attempt(t + 1, true)]);
+    Object.assign(unanswered!.attempt, { attempt: 1, responseStatus: null, responseHeaders: null, responseBody: null, latencyMs: 10000, error: 'timeout: Timeout awaiting request' });
+    Object.assign(unanswered!.update, { lastResponseStatus: null, lastError: 'timeout: Timeout awaiting request' });
+    Object.assign(delivered!.attempt, { requestHeaders: { 'webhook-id': 'evt_1' }, responseHeaders: { 'x-got': '1' }, responseBody: 'ok', latencyMs: 12 });
+    await writeAttempts(sql, [unanswered!, delivered!]);
+    const row = async (record: AttemptRecord) =>
+      (
+        await sql.query(
+          `SELECT a.attempt, a.status::text, a.request_headers, a.request_format, a.response_status, a.response_headers IS NULL AS no_headers,
+                  a.response_headers, a.response_body, a.latency_ms, a.error, a.created_at, a.endpoint_id, a.event_id,
+                  d.status::text AS delivery_status, d.attempts, d.next_attempt_at, d.last_response_status, d.last_error, d.delivered_at, d.updated_at
+           FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.id = $1`,
+          [record.attempt.id],
+        )
+      ).rows[0];
+    expect(await row(unanswered!)).toEqual({
+      attempt: 1,
+      status: 'failed',
+      request_headers: {},
+      request_format: { body: 'payload' },
+      response_status: null,
+      no_headers: true,
+      response_headers: null,
+      response_body: null,
+      latency_ms: 10000,
+      error: 'timeout: Timeout awaiting request',
+      created_at: new Date(t),
+      endpoint_id: endpointId,
+      event_id: unanswered!.attempt.eventId,
+      delivery_status: 'pending',
+      attempts: 1,
+      next_attempt_at: new Date(t + 1000),
+      last_response_status: null,
+      last_error: 'timeout: Timeout awaiting request',
+      delivered_at: null,
+      updated_at: new Date(t),
+    });
+    expect(await row(delivered!)).toMatchObject({
+      status: 'succeeded',
+      request_headers: { 'webhook-id': 'evt_1' },
+      response_status: 200,
+      no_headers: false,
+      response_headers: { 'x-got': '1' },
+      response_body: 'ok',
+      latency_ms: 12,
+      error: null,
+      delivery_status: 'delivered',
+      next_attempt_at: null,
+      last_response_status: 200,
+      last_error: null,
+      delivered_at: new Date(t + 1),
+    });
+  });
+
   it('resolves each record once its attempt and delivery are committed, several statements at once', async () => {
     const writer = new AttemptWriter({ sql, logger, maxRows: 2, maxInFlight: 2 });
     const t = Date.UTC(2026, 0, 1);
