@@ -134,7 +134,7 @@ describe('AttemptWriter', () => {
   it('stores every field of the attempt and of its delivery, absent ones as NULL', async () => {
     const t = Date.UTC(2026, 0, 5);
     const [unanswered, delivered] = await Promise.all([attempt(t, false), attempt(t + 1, true)]);
-    Object.assign(unanswered!.attempt, { attempt: 1, responseStatus: null, responseHeaders: null, responseBody: null, latencyMs: 10000, error: 'timeout: Timeout awaiting request' });
+    Object.assign(unanswered!.attempt, { responseStatus: null, responseHeaders: null, responseBody: null, latencyMs: 10000, error: 'timeout: Timeout awaiting request' });
     Object.assign(unanswered!.update, { lastResponseStatus: null, lastError: 'timeout: Timeout awaiting request' });
     Object.assign(delivered!.attempt, { requestHeaders: { 'webhook-id': 'evt_1' }, responseHeaders: { 'x-got': '1' }, responseBody: 'ok', latencyMs: 12 });
     await writeAttempts(sql, [unanswered!, delivered!]);
