@@ -1,5 +1,5 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, loadDeliveryStates, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
@@ -273,5 +273,42 @@ describe('AttemptWriter', () => {
     const states = await loadDeliveryStates(sql, [{ tenantId: tenant, deliveryId: a.deliveryId }, { tenantId: 'tnt_other', deliveryId: a.deliveryId }]);
     // Another tenant's key finds nothing.
     expect([...states]).toEqual([[a.deliveryId, { status: 'pending', attempts: 0 }]]);
+  });
+
+  // Planned expecting one delivery where there were a hundred (the "still pending" or kind test as a filter of the
+  // scan), these joins read every row or key again for each delivery: n² comparisons, most of a full statement's CPU.
+  it('reads each row once where a full batch meets its deliveries: the attempt statement and the jobs\' context lookup', async () => {
+    // A table past its first pages, as in service: delivered history beside the pending deliveries.
+    await sql.query(`INSERT INTO events (id, tenant_id, event_type, payload) SELECT 'evt_old' || i, $1, 'a.b', '{}' FROM generate_series(1, 20000) i`, [tenantId]);
+    await sql.query(
+      `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, event_type, status, max_attempts)
+       SELECT 'dlv_old' || i, $1, 'evt_old' || i, $2, 'a.b', 'delivered', 3 FROM generate_series(1, 20000) i`,
+      [tenantId, endpointId],
+    );
+    await sql.query('ANALYZE deliveries');
+    const records: AttemptRecord[] = [];
+    for (let i = 0; i < 100; i++) records.push(await attempt(Date.UTC(2026, 0, 3, 0, 0, i), true));
+    const ids = records.map((r) => r.attempt.deliveryId);
+
+    /** How many times the plan of the statement `run` sends read the node `alias` names (a CTE or a function's rows). */
+    async function readsOf(alias: string, run: (sql: Sql) => Promise<unknown>): Promise<number[]> {
+      const statements: { text: string; values: unknown[] }[] = [];
+      await run({ query: async (config: (typeof statements)[number]) => (statements.push(config), { rows: [] }) } as unknown as Sql);
+      const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `EXPLAIN (ANALYZE, FORMAT JSON) ${statements[0]!.text}`, values: statements[0]!.values })).rows;
+      const loops: number[] = [];
+      const walk = (node: { Alias?: string; 'CTE Name'?: string; 'Actual Loops': number; Plans?: unknown[] }) => {
+        if (node.Alias === alias || node['CTE Name'] === alias) loops.push(node['Actual Loops']);
+        for (const child of node.Plans ?? []) walk(child as Parameters<typeof walk>[0]);
+      };
+      walk(plan[0].Plan);
+      return loops;
+    }
+
+    expect(await readsOf('k', (s) => loadDeliveryContexts(s, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }))))).toEqual([1]);
+    expect((await loadDeliveryContexts(sql, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId })))).size).toBe(100);
+    // The attempt statement (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
+    expect(await readsOf('rows', (s) => writeAttempts(s, records))).toEqual([1, 1]);
+    expect(await db.delivery.count({ where: { id: { in: ids }, status: 'delivered', attempts: 1 } })).toBe(100);
+    expect(await db.attempt.count({ where: { deliveryId: { in: ids } } })).toBe(100);
   });
 });

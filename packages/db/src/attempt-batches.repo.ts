@@ -46,6 +46,13 @@ export interface EndpointOutcome {
  * index entries per statement with 16,000 pending on 1 endpoint), most of
  * PostgreSQL's CPU; planning costs ~0.3 ms per statement of up to 100 rows.
  *
+ * The "still pending" test is part of the join's condition, not a filter
+ * of the scan: as a filter it made PostgreSQL expect one delivery where
+ * there are as many as rows, and join them in a loop that read every row
+ * again for each delivery (n² comparisons: at 100 rows per statement 94
+ * against 59 µs of PostgreSQL's CPU per row as a hash join, at 50 rows 73
+ * against 56; measured 2026-12-05).
+ *
  * The rows travel as one JSON array of arrays, read by position. As one
  * array parameter per column, pg quoted and escaped each element in
  * JavaScript (the headers' JSON most of all): at 100 rows per statement that
@@ -102,7 +109,8 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
         last_response_status = v.last_response_status, last_error = v.last_error,
         delivered_at = v.delivered_at, updated_at = v.created_at
     FROM rows v
-    WHERE d.id = ANY($2::text[]) AND d.id = v.delivery_id AND d.tenant_id = v.tenant_id AND d.status::text = 'pending'`,
+    WHERE d.id = ANY($2::text[]) AND d.id = v.delivery_id
+      AND d.tenant_id = CASE WHEN d.status::text = 'pending' THEN v.tenant_id END`,
     values: [storableJson(JSON.stringify(rows)), records.map((r) => r.attempt.deliveryId)],
   });
 }
