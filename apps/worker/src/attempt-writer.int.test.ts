@@ -1,5 +1,5 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, loadEmailDeliveryContexts, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
@@ -277,7 +277,7 @@ describe('AttemptWriter', () => {
 
   // Planned expecting one delivery where there were a hundred (the "still pending" or kind test as a filter of the
   // scan), these joins read every row or key again for each delivery: n² comparisons, most of a full statement's CPU.
-  it('reads each row once where a full batch meets its deliveries: the attempt statement and the jobs\' context lookup', async () => {
+  it('reads each row once where a full batch meets its deliveries: the attempt statement and the jobs\' context lookups', async () => {
     // A table past its first pages, as in service: delivered history beside the pending deliveries.
     await sql.query(`INSERT INTO events (id, tenant_id, event_type, payload) SELECT 'evt_old' || i, $1, 'a.b', '{}' FROM generate_series(1, 20000) i`, [tenantId]);
     await sql.query(
@@ -306,6 +306,15 @@ describe('AttemptWriter', () => {
 
     expect(await readsOf('k', (s) => loadDeliveryContexts(s, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }))))).toEqual([1]);
     expect((await loadDeliveryContexts(sql, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId })))).size).toBe(100);
+    // The same events' emails, looked up as the email queue's jobs are.
+    const emails = records.map((r) => ({ tenantId: r.tenantId, deliveryId: `${r.attempt.deliveryId}_mail`, eventId: r.attempt.eventId }));
+    await sql.query(
+      `INSERT INTO deliveries (id, tenant_id, event_id, kind, recipient, event_type, status, max_attempts)
+       SELECT id, $1, event_id, 'email', 'ops@example.com', 'a.b', 'pending', 3 FROM unnest($2::text[], $3::text[]) AS e(id, event_id)`,
+      [tenantId, emails.map((e) => e.deliveryId), emails.map((e) => e.eventId)],
+    );
+    expect(await readsOf('k', (s) => loadEmailDeliveryContexts(s, emails))).toEqual([1]);
+    expect((await loadEmailDeliveryContexts(sql, emails)).size).toBe(100);
     // The attempt statement (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
     expect(await readsOf('rows', (s) => writeAttempts(s, records))).toEqual([1, 1]);
     expect(await db.delivery.count({ where: { id: { in: ids }, status: 'delivered', attempts: 1 } })).toBe(100);
