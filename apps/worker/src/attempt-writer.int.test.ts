@@ -276,7 +276,7 @@ describe('AttemptWriter', () => {
   });
 
   // Planned expecting one delivery where there were a hundred (the "still pending" or kind test as a filter of the
-  // scan), these joins read every row or key again for each delivery: n² comparisons, most of a full statement's CPU.
+  // scan), these joins read every row or key again for each delivery: n² comparisons, over a third of a full statement's CPU.
   it('reads each row once where a full batch meets its deliveries: the attempt statement and the jobs\' context lookups', async () => {
     // A table past its first pages, as in service: delivered history beside the pending deliveries.
     await sql.query(`INSERT INTO events (id, tenant_id, event_type, payload) SELECT 'evt_old' || i, $1, 'a.b', '{}' FROM generate_series(1, 20000) i`, [tenantId]);

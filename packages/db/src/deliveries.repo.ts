@@ -148,8 +148,8 @@ export interface DeliveryKey {
  * primary key (see writeAttempts). The kind is tested in the join's
  * condition, as writeAttempts tests "still pending": as a filter of the scan
  * it made PostgreSQL expect one delivery, and join the keys to them in a loop
- * that read every key again for each delivery (10.7 against 1.4 ms for 100
- * keys, measured 2026-12-05).
+ * that read every key again for each delivery (an EXPLAIN ANALYZE of 100
+ * keys ran 10.7 ms that way and 1.4 ms as a hash join, 2026-12-05).
  */
 export async function loadDeliveryContexts(
   sql: Sql,
