@@ -238,8 +238,21 @@ describe('AttemptWriter', () => {
     expect((await db.endpoint.findUniqueOrThrow({ where: { id: endpointId } })).firstFailureAt).toEqual(new Date(t + 11));
   });
 
-  /** The scans of `deliveries` in the plan of the statement `run` sends (which must be planned at each call). */
-  async function deliveryScans(run: (sql: Sql) => Promise<unknown>): Promise<[string, string | undefined][]> {
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    'Index Name'?: string;
+    Alias?: string;
+    'CTE Name'?: string;
+    'Actual Loops'?: number;
+    Plans?: PlanNode[];
+  }
+
+  /**
+   * Every node of the plan of the one statement `run` sends (which must be planned at each call), in depth-first
+   * order; with `analyze`, the statement is run too.
+   */
+  async function planNodes(run: (sql: Sql) => Promise<unknown>, { analyze = false } = {}): Promise<PlanNode[]> {
     const statements: { name?: string; text: string; values: unknown[] }[] = [];
     const capture = {
       query: async (config: (typeof statements)[number]) => {
@@ -250,14 +263,22 @@ describe('AttemptWriter', () => {
     await run(capture as unknown as Sql);
     expect(statements).toHaveLength(1);
     expect(statements[0]!.name).toBeUndefined();
-    const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `EXPLAIN (FORMAT JSON) ${statements[0]!.text}`, values: statements[0]!.values })).rows;
-    const scans: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: unknown[] }[] = [];
-    const walk = (node: (typeof scans)[number]) => {
-      if (node['Relation Name'] === 'deliveries' && node['Node Type'].endsWith('Scan')) scans.push(node);
-      for (const child of node.Plans ?? []) walk(child as (typeof scans)[number]);
+    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
+    const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `${explain} ${statements[0]!.text}`, values: statements[0]!.values })).rows;
+    const nodes: PlanNode[] = [];
+    const walk = (node: PlanNode) => {
+      nodes.push(node);
+      for (const child of node.Plans ?? []) walk(child);
     };
     walk(plan[0].Plan);
-    return scans.map((n) => [n['Node Type'], n['Index Name']]);
+    return nodes;
+  }
+
+  /** The scans of `deliveries` in the plan of the statement `run` sends. */
+  async function deliveryScans(run: (sql: Sql) => Promise<unknown>): Promise<[string, string | undefined][]> {
+    return (await planNodes(run))
+      .filter((n) => n['Relation Name'] === 'deliveries' && n['Node Type'].endsWith('Scan'))
+      .map((n) => [n['Node Type'], n['Index Name']]);
   }
 
   // A plan kept per connection would be whatever suited the table when first made: a sequential scan of a
@@ -290,19 +311,9 @@ describe('AttemptWriter', () => {
     for (let i = 0; i < 100; i++) records.push(await attempt(Date.UTC(2026, 0, 3, 0, 0, i), true));
     const ids = records.map((r) => r.attempt.deliveryId);
 
-    /** How many times the plan of the statement `run` sends read the node `alias` names (a CTE or a function's rows). */
-    async function readsOf(alias: string, run: (sql: Sql) => Promise<unknown>): Promise<number[]> {
-      const statements: { text: string; values: unknown[] }[] = [];
-      await run({ query: async (config: (typeof statements)[number]) => (statements.push(config), { rows: [] }) } as unknown as Sql);
-      const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `EXPLAIN (ANALYZE, FORMAT JSON) ${statements[0]!.text}`, values: statements[0]!.values })).rows;
-      const loops: number[] = [];
-      const walk = (node: { Alias?: string; 'CTE Name'?: string; 'Actual Loops': number; Plans?: unknown[] }) => {
-        if (node.Alias === alias || node['CTE Name'] === alias) loops.push(node['Actual Loops']);
-        for (const child of node.Plans ?? []) walk(child as Parameters<typeof walk>[0]);
-      };
-      walk(plan[0].Plan);
-      return loops;
-    }
+    /** How many times the statement `run` sends read the node `alias` names (a CTE or a function's rows); it runs the statement. */
+    const readsOf = async (alias: string, run: (sql: Sql) => Promise<unknown>) =>
+      (await planNodes(run, { analyze: true })).filter((n) => n.Alias === alias || n['CTE Name'] === alias).map((n) => n['Actual Loops']);
 
     expect(await readsOf('k', (s) => loadDeliveryContexts(s, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }))))).toEqual([1]);
     expect((await loadDeliveryContexts(sql, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId })))).size).toBe(100);
