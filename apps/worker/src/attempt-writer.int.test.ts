@@ -310,13 +310,14 @@ describe('AttemptWriter', () => {
     const records: AttemptRecord[] = [];
     for (let i = 0; i < 100; i++) records.push(await attempt(Date.UTC(2026, 0, 3, 0, 0, i), true));
     const ids = records.map((r) => r.attempt.deliveryId);
+    const keys = records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }));
 
     /** How many times the statement `run` sends read the node `alias` names (a CTE or a function's rows); it runs the statement. */
     const readsOf = async (alias: string, run: (sql: Sql) => Promise<unknown>) =>
       (await planNodes(run, { analyze: true })).filter((n) => n.Alias === alias || n['CTE Name'] === alias).map((n) => n['Actual Loops']);
 
-    expect(await readsOf('k', (s) => loadDeliveryContexts(s, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }))))).toEqual([1]);
-    expect((await loadDeliveryContexts(sql, records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId })))).size).toBe(100);
+    expect(await readsOf('k', (s) => loadDeliveryContexts(s, keys))).toEqual([1]);
+    expect((await loadDeliveryContexts(sql, keys)).size).toBe(100);
     // The same events' emails, looked up as the email queue's jobs are.
     const emails = records.map((r) => ({ tenantId: r.tenantId, deliveryId: `${r.attempt.deliveryId}_mail`, eventId: r.attempt.eventId }));
     await sql.query(
