@@ -25,9 +25,9 @@ describe('createEventStore: group commit across requests', () => {
     };
     await db.tenant.create({ data: { id: tenantId, name: 'S', eventTypes: { create: [{ name: 'a.b' }] } } });
     await db.apiKey.create({ data: { id: 'key_store', tenantId, name: 'k', scope: 'ingest', keyPrefix: 'p', keyDigest: 'digest_store' } });
-    await db.endpoint.create({
-      data: { id: 'ep_store', tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' },
-    });
+    for (const [id, url] of [['ep_store', 'https://x.example'], ['ep_store_2', 'https://y.example']]) {
+      await db.endpoint.create({ data: { id: id!, tenantId, url: url!, events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' } });
+    }
     version = String((await db.tenant.findUniqueOrThrow({ where: { id: tenantId } })).configVersion);
   });
   afterAll(async () => {
@@ -77,6 +77,69 @@ describe('createEventStore: group commit across requests', () => {
     expect(stale).toEqual({ ok: false, reason: 'stale' });
     expect(current!.ok).toBe(true);
     expect(await db.event.count({ where: { tenantId } })).toBe(before + 1);
+  });
+
+  it('stores every field of an event and of its deliveries, absent ones as NULL, and the text as given', async () => {
+    const guard = { keyId: 'key_store', version };
+    const payload = '{ "b": "\\u0000 é \\ud800 \\"q\\"",\n  "a": [1, 2.50] }';
+    const full: NewEvent = {
+      ...event('key-\ud800'),
+      payload,
+      occurredAt: new Date('2026-12-01T10:00:00.123Z'),
+      channels: ['shop-eu', 'app:1'],
+      orderingKey: 'order-7',
+      deliveries: [
+        { id: newId('dlv'), endpointId: 'ep_store', maxAttempts: 5, orderingKey: 'order-7' },
+        { id: newId('dlv'), endpointId: null, recipient: 'ops@example.com', maxAttempts: 2, orderingKey: null },
+        { id: newId('dlv'), endpointId: 'ep_store_2', maxAttempts: 5, orderingKey: 'order-7' },
+      ],
+    };
+    const bare = event();
+    const outcome = await insertEvents(sql, tenantId, [full, bare], guard);
+    expect(outcome).toMatchObject({ ok: true, stored: [{ status: 'inserted', id: full.id }, { status: 'inserted', id: bare.id }] });
+
+    const { rows: events } = await sql.query(
+      `SELECT id, event_type, idempotency_key, payload, channels, ordering_key, occurred_at, created_at FROM events WHERE id = ANY($1) ORDER BY id = $2 DESC`,
+      [[full.id, bare.id], full.id],
+    );
+    expect(events).toEqual([
+      {
+        id: full.id,
+        event_type: 'a.b',
+        idempotency_key: 'key-\ufffd', // half a surrogate pair is stored as U+FFFD, as UTF-8 encoding makes it
+        payload, // byte for byte, escapes and spacing included
+        channels: ['shop-eu', 'app:1'],
+        ordering_key: 'order-7',
+        occurred_at: full.occurredAt,
+        created_at: full.createdAt,
+      },
+      { id: bare.id, event_type: 'a.b', idempotency_key: null, payload: '{}', channels: [], ordering_key: null, occurred_at: null, created_at: bare.createdAt },
+    ]);
+    const { rows: deliveries } = await sql.query(
+      `SELECT id, event_id, endpoint_id, kind::text, recipient, event_type, channels, ordering_key, order_seq::bigint IS NOT NULL AS ordered,
+              status::text, max_attempts FROM deliveries WHERE event_id = ANY($1) ORDER BY order_seq NULLS LAST, kind, event_id = $2 DESC`,
+      [[full.id, bare.id], full.id],
+    );
+    const [first, email, second] = full.deliveries;
+    const common = { event_type: 'a.b', status: 'pending' };
+    expect(deliveries).toEqual([
+      // fifo deliveries take their places on the key in input order
+      { ...common, id: first!.id, event_id: full.id, endpoint_id: 'ep_store', kind: 'webhook', recipient: null, channels: full.channels, ordering_key: 'order-7', ordered: true, max_attempts: 5 },
+      { ...common, id: second!.id, event_id: full.id, endpoint_id: 'ep_store_2', kind: 'webhook', recipient: null, channels: full.channels, ordering_key: 'order-7', ordered: true, max_attempts: 5 },
+      { ...common, id: email!.id, event_id: full.id, endpoint_id: null, kind: 'email', recipient: 'ops@example.com', channels: full.channels, ordering_key: null, ordered: false, max_attempts: 2 },
+      { ...common, id: bare.deliveries[0]!.id, event_id: bare.id, endpoint_id: 'ep_store', kind: 'webhook', recipient: null, channels: [], ordering_key: null, ordered: false, max_attempts: 3 },
+    ]);
+
+    // The same key again, as the producer sends it, is a duplicate of the stored event.
+    const again = await insertEvents(sql, tenantId, [event('key-\ud800')], guard);
+    expect(again).toMatchObject({ ok: true, stored: [{ status: 'duplicate', id: full.id, deliveries: 3 }] });
+  });
+
+  it('refuses an event id PostgreSQL cannot store (NUL) with its error code, and stores nothing of the statement', async () => {
+    const guard = { keyId: 'key_store', version };
+    const before = await db.event.count({ where: { tenantId } });
+    await expect(insertEvents(sql, tenantId, [event(), event('nul\u0000key')], guard)).rejects.toMatchObject({ code: '22P05' });
+    expect(await db.event.count({ where: { tenantId } })).toBe(before);
   });
 
   /**

@@ -777,5 +777,15 @@ describe('admin API on the real stack', () => {
       const outbox = await api('GET', `/api/v1/outbox?endpoint_id=${ep.body.id}`, { token: tenant.read });
       expect(outbox.body.data).toHaveLength(1);
     });
+
+    it('answers a repeated event_id holding half a surrogate pair as a duplicate too (the key is stored with U+FFFD)', async () => {
+      const event = { event_type: 'webhook.test', payload: {}, event_id: 'half-\ud800-pair' };
+      const first = await ingest('POST', '/api/v1/events', { token: tenant.ingest, body: event });
+      expect(first.status).toBe(202);
+      expect(first.body.duplicate).toBe(false);
+      const second = await ingest('POST', '/api/v1/events', { token: tenant.ingest, body: event });
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual({ ...first.body, duplicate: true });
+    });
   });
 });
