@@ -1,5 +1,5 @@
 import { createLogger, newId } from '@herald/core';
-import { createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, loadEmailDeliveryContexts, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
+import { createAttemptSqlPool, createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, loadEmailDeliveryContexts, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
@@ -7,6 +7,8 @@ describe('AttemptWriter', () => {
   let database: TestDatabase;
   let db: PrismaClient;
   let sql: Sql;
+  /** One connection of the worker's attempt pool, so the test sees the plan that connection keeps. */
+  let attemptSql: Sql;
   const tenantId = 'tnt_writer';
   const endpointId = 'ep_writer';
   const logger = createLogger({ service: 'test', level: 'error' });
@@ -15,6 +17,7 @@ describe('AttemptWriter', () => {
     database = await createTestDatabase();
     db = createPrismaClient({ databaseUrl: database.url });
     sql = createSqlPool({ databaseUrl: database.url });
+    attemptSql = createAttemptSqlPool({ databaseUrl: database.url, max: 1 });
     await db.tenant.create({ data: { id: tenantId, name: 'W', eventTypes: { create: [{ name: 'a.b' }] } } });
     await db.endpoint.create({ data: { id: endpointId, tenantId, url: 'https://x.example', events: ['*'], secretCiphertext: 'c', secretPrefix: 'p', schemaVersion: '2025-01-01' } });
     // The attempts below are dated early in 2026: the endpoint was last changed before them.
@@ -22,6 +25,7 @@ describe('AttemptWriter', () => {
   });
   afterAll(async () => {
     await sql.end();
+    await attemptSql.end();
     await db.$disconnect();
     await database.drop();
   });
@@ -248,31 +252,74 @@ describe('AttemptWriter', () => {
     Plans?: PlanNode[];
   }
 
-  /**
-   * Every node of the plan of the one statement `run` sends (which must be planned at each call), in depth-first
-   * order; with `analyze`, the statement is run too.
-   */
-  async function planNodes(run: (sql: Sql) => Promise<unknown>, { analyze = false } = {}): Promise<PlanNode[]> {
-    const statements: { name?: string; text: string; values: unknown[] }[] = [];
+  interface Statement {
+    name?: string;
+    text: string;
+    values: unknown[];
+  }
+
+  /** The one statement `run` sends (not sent). */
+  async function statementOf(run: (sql: Sql) => Promise<unknown>): Promise<Statement> {
+    const statements: Statement[] = [];
     const capture = {
-      query: async (config: (typeof statements)[number]) => {
+      query: async (config: Statement) => {
         statements.push(config);
         return { rows: [] };
       },
     };
     await run(capture as unknown as Sql);
     expect(statements).toHaveLength(1);
-    expect(statements[0]!.name).toBeUndefined();
-    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
-    const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `${explain} ${statements[0]!.text}`, values: statements[0]!.values })).rows;
+    return statements[0]!;
+  }
+
+  /** Every node of a plan (EXPLAIN … FORMAT JSON), in depth-first order. */
+  function nodesOf(plan: { Plan: PlanNode }[]): PlanNode[] {
     const nodes: PlanNode[] = [];
     const walk = (node: PlanNode) => {
       nodes.push(node);
       for (const child of node.Plans ?? []) walk(child);
     };
-    walk(plan[0].Plan);
+    walk(plan[0]!.Plan);
     return nodes;
   }
+
+  /**
+   * Every node of the plan of the one statement `run` sends (which must be planned at each call), in depth-first
+   * order; with `analyze`, the statement is run too.
+   */
+  async function planNodes(run: (sql: Sql) => Promise<unknown>, { analyze = false } = {}): Promise<PlanNode[]> {
+    const statement = await statementOf(run);
+    expect(statement.name).toBeUndefined();
+    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
+    const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `${explain} ${statement.text}`, values: statement.values })).rows;
+    return nodesOf(plan);
+  }
+
+  /**
+   * The plan `pool`'s one connection keeps for the prepared statement writeAttempts sends for `records`: the
+   * statement runs there seven times (writing the same records again changes nothing), after which PostgreSQL
+   * plans it once for all calls if that plan costs no more than the ones made per call. With `analyze`, the kept
+   * plan runs once more.
+   */
+  async function keptAttemptPlan(pool: Sql, records: AttemptRecord[], { analyze = false } = {}): Promise<PlanNode[]> {
+    const statement = await statementOf((s) => writeAttempts(s, records));
+    expect(statement.name).toBe('herald_write_attempts');
+    for (let i = 0; i < 7; i++) await writeAttempts(pool, records);
+    const { rows: prepared } = await pool.query(`SELECT generic_plans::int AS generic FROM pg_prepared_statements WHERE name = $1`, [statement.name]);
+    expect(prepared[0].generic).toBeGreaterThan(0);
+    // As SQL literals (standard_conforming_strings: only quotes are doubled); the ids are plain `dlv_…` text.
+    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const args = statement.values.map((v) => literal(Array.isArray(v) ? `{${v.join(',')}}` : String(v)));
+    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
+    const [{ 'QUERY PLAN': plan }] = (await pool.query(`${explain} EXECUTE ${statement.name}(${args.join(', ')})`)).rows;
+    return nodesOf(plan);
+  }
+
+  /** How a plan reaches `deliveries`: each scan of it ([node type, index]) and each index of it. */
+  const deliveryAccess = (nodes: PlanNode[]) =>
+    nodes
+      .filter((n) => n['Relation Name'] === 'deliveries' || n['Index Name']?.startsWith('deliveries_'))
+      .map((n): [string, string | undefined] => [n['Node Type'], n['Index Name']]);
 
   /** The scans of `deliveries` in the plan of the statement `run` sends. */
   async function deliveryScans(run: (sql: Sql) => Promise<unknown>): Promise<[string, string | undefined][]> {
@@ -282,10 +329,44 @@ describe('AttemptWriter', () => {
   }
 
   // A plan kept per connection would be whatever suited the table when first made: a sequential scan of a
-  // table of a page or two, still used once it has grown. These statements are planned at each call instead.
-  it('writes attempts through the primary key of deliveries, planned at each call, while the table is young', async () => {
+  // table of a page or two, still used once it has grown. The attempt statement keeps one plan on connections that
+  // plan without sequential scans; the jobs' lookups below are planned at each call instead.
+  it('keeps one plan for the attempt statement that reaches deliveries by primary key, made while the table is young', async () => {
     const record = await attempt(Date.UTC(2026, 0, 2), true);
-    expect(await deliveryScans((s) => writeAttempts(s, [record]))).toEqual([['Index Scan', 'deliveries_pkey']]);
+    const access = deliveryAccess(await keptAttemptPlan(attemptSql, [record]));
+    expect(access.length).toBeGreaterThan(0);
+    expect(access.every(([type, index]) => type !== 'Seq Scan' && (index === undefined || index === 'deliveries_pkey'))).toBe(true);
+    expect(access.some(([, index]) => index === 'deliveries_pkey')).toBe(true);
+    expect(await db.delivery.count({ where: { id: record.attempt.deliveryId, status: 'delivered', attempts: 1 } })).toBe(1);
+
+    // The same statement kept by a connection of a plain pool scans the whole table: what the attempt pool prevents.
+    const plain = createSqlPool({ databaseUrl: database.url, max: 1 });
+    try {
+      const other = await attempt(Date.UTC(2026, 0, 2, 0, 0, 1), true);
+      expect(deliveryAccess(await keptAttemptPlan(plain, [other]))).toContainEqual(['Seq Scan', undefined]);
+    } finally {
+      await plain.end();
+    }
+  });
+
+  it('gives every connection of a pool its settings before its first statement, and runs nothing on one whose settings fail', async () => {
+    const pool = createSqlPool({ databaseUrl: database.url, max: 3, settings: { enable_seqscan: 'off', work_mem: '8MB' } });
+    try {
+      // Three connections at once, each asked first thing.
+      const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+      const seen = await Promise.all(clients.map(async (c) => (await c.query(`SELECT current_setting('enable_seqscan') AS s, current_setting('work_mem') AS w, pg_backend_pid() AS pid`)).rows[0]));
+      for (const c of clients) c.release();
+      expect(new Set(seen.map((r) => r.pid)).size).toBe(3);
+      expect(seen.map((r) => [r.s, r.w])).toEqual([['off', '8MB'], ['off', '8MB'], ['off', '8MB']]);
+    } finally {
+      await pool.end();
+    }
+    const broken = createSqlPool({ databaseUrl: database.url, max: 1, settings: { enable_seqscan: 'sometimes' } });
+    try {
+      await expect(broken.query('SELECT 1 AS one')).rejects.toThrow();
+    } finally {
+      await broken.end();
+    }
   });
 
   it("checks an older job's delivery through the primary key, planned at each call, while the table is young", async () => {
@@ -327,8 +408,9 @@ describe('AttemptWriter', () => {
     );
     expect(await readsOf('k', (s) => loadEmailDeliveryContexts(s, emails))).toEqual([1]);
     expect((await loadEmailDeliveryContexts(sql, emails)).size).toBe(100);
-    // The attempt statement (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
-    expect(await readsOf('rows', (s) => writeAttempts(s, records))).toEqual([1, 1]);
+    // The attempt statement's kept plan (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
+    const kept = await keptAttemptPlan(attemptSql, records, { analyze: true });
+    expect(kept.filter((n) => n['CTE Name'] === 'rows' || n.Alias === 'rows').map((n) => n['Actual Loops'])).toEqual([1, 1]);
     expect(await db.delivery.count({ where: { id: { in: ids }, status: 'delivered', attempts: 1 } })).toBe(100);
     expect(await db.attempt.count({ where: { deliveryId: { in: ids } } })).toBe(100);
   });

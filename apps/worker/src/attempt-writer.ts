@@ -41,6 +41,8 @@ interface Settled {
 
 // Endpoints whose newest written attempt time is remembered; beyond this many the memory starts afresh.
 const MAX_REMEMBERED = 100_000;
+/** Most attempt statements in flight at once, unless told (the worker's attempt pool has one connection more, for the outcomes). */
+export const ATTEMPT_STATEMENTS_IN_FLIGHT = 2;
 // A second attempt statement starts only when this many records wait; fewer wait for the one in flight
 // (every commit is a WAL flush that ingest's commits queue behind).
 const PARALLEL_FROM_ROWS = 10;
@@ -93,7 +95,7 @@ export class AttemptWriter {
 
   constructor(private readonly options: AttemptWriterOptions) {
     this.maxRows = options.maxRows ?? 100;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? ATTEMPT_STATEMENTS_IN_FLIGHT;
     this.lingerMs = options.lingerMs ?? LINGER_MS;
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createLogger, createSecretBox, MicroBatcher, parseEncryptionKey, type Logger } from '@herald/core';
 import {
+  createAttemptSqlPool,
   createSqlPool,
   finishDelivery,
   loadDeliveryContexts,
@@ -16,7 +17,7 @@ import { addressOf, EndpointHealth, SigningKeyCache } from '@herald/delivery';
 import { boundPort, closeServer, createHttpApp, createMetricsRegistry, listen } from '@herald/http';
 import { createMailTransport, createTransport, type Resolve } from '@herald/outbound';
 import { createRedis, DeliveryEnqueuer, drainEndpointQueue, duplicateForBlocking, EndpointQueues, isEmailQueueOwner, queueKeys, subscribeWhenReady } from '@herald/queue';
-import { AttemptWriter } from './attempt-writer.js';
+import { ATTEMPT_STATEMENTS_IN_FLIGHT, AttemptWriter } from './attempt-writer.js';
 import type { WorkerConfig } from './config.js';
 import { createDeliverProcessor } from './deliver.processor.js';
 import { EndpointCache } from './endpoint-cache.js';
@@ -57,6 +58,8 @@ export interface WorkerOptions {
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
   const sql = createSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker', max: 20 });
+  // The attempt statements (and the endpoint outcomes after them) on connections of their own: see createAttemptSqlPool.
+  const attemptSql = createAttemptSqlPool({ databaseUrl: config.DATABASE_URL, applicationName: 'herald-worker-attempts', max: ATTEMPT_STATEMENTS_IN_FLIGHT + 1 });
   const redis = createRedis(config.REDIS_URL, 'herald-worker', { role: 'consumer', logger });
   const subscriber = createRedis(config.REDIS_URL, 'herald-worker-sub', { role: 'consumer', logger });
   const blocking = duplicateForBlocking(redis, 'herald-worker-blocking', logger);
@@ -103,7 +106,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       recovered: (runs) => operational.recovered(runs),
     },
   });
-  const attempts = new AttemptWriter({ sql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
+  const attempts = new AttemptWriter({ sql: attemptSql, logger, onFailureRuns: (runs) => health.checkFailureRuns(runs) });
   // Jobs that start in the same turn of the event loop share one query; a delivery the query did not find is null.
   const byDelivery = <T>(load: (sql: Sql, keys: DeliveryKey[]) => Promise<Map<string, T>>) =>
     new MicroBatcher(async (keys: DeliveryKey[]) => {
@@ -240,7 +243,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       transport.close();
       mail?.close();
       for (const connection of [blocking, subscriber, redis]) connection.disconnect();
-      await sql.end();
+      await Promise.all([sql.end(), attemptSql.end()]);
     },
   };
 }

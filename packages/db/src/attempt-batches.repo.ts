@@ -1,5 +1,5 @@
 import type { EndpointFailureRun } from '@herald/delivery';
-import type { Sql } from './sql.js';
+import { createSqlPool, type Sql } from './sql.js';
 import type { DeliveryUpdate, NewAttempt } from './deliveries.repo.js';
 
 /** One attempt with where it leaves its delivery, as buffered by the worker. */
@@ -27,6 +27,16 @@ export interface EndpointOutcome {
 }
 
 /**
+ * A pool for writeAttempts (and the endpoint outcomes written after it):
+ * its connections plan without sequential scans, so the statement's one kept
+ * plan finds deliveries by primary key however small the table was when the
+ * connection prepared it. Only these statements run on it.
+ */
+export function createAttemptSqlPool(options: { databaseUrl: string; max: number; applicationName?: string }): Sql {
+  return createSqlPool({ ...options, settings: { enable_seqscan: 'off' } });
+}
+
+/**
  * Writes a batch of attempts in ONE statement (one transaction, one round
  * trip): inserts the attempts and moves each delivery on (only while it is
  * still `pending`, so a stale duplicate cannot undo a newer outcome). Batches
@@ -37,14 +47,18 @@ export interface EndpointOutcome {
  * The deliveries are found by primary key, whatever the statistics say:
  * `id = ANY(ids)` is an index condition of the primary key, `status::text`
  * keeps the "still pending" test out of the planner's index choice, and the
- * statement is planned at each call (no statement name), with the table's
- * size of the moment. Joined on the rows alone, and planned once per
- * connection, it was kept as whatever suited the table when the connection
- * first ran it: the status index when statistics said few deliveries were
- * pending, a sequential scan while the table was a page or two. Both then
- * read the whole backlog or table for every statement as it grew (~14,500
- * index entries per statement with 16,000 pending on 1 endpoint), most of
- * PostgreSQL's CPU; planning costs ~0.3 ms per statement of up to 100 rows.
+ * statement runs only on connections of createAttemptSqlPool(), which have no
+ * sequential scans to choose. It is prepared once per connection
+ * (`herald_write_attempts`); after five calls PostgreSQL plans it once for all
+ * later ones (a generic plan) when that costs no more than planning each call.
+ * Without those connections, a plan made while the table was a page or two
+ * would be a sequential scan, kept as the table grew (as when the statement,
+ * joined on the rows alone, was first prepared: it read the whole table or
+ * backlog for every statement, ~14,500 index entries per statement with
+ * 16,000 pending on 1 endpoint, most of PostgreSQL's CPU). Parsing and
+ * planning it at each call instead cost PostgreSQL 0.4–0.6 ms per statement
+ * (one backend, 20 rows, 2026-12-06): 4–20 % of its CPU per event in
+ * interleaved runs of batches to one endpoint (docs/architecture.md).
  *
  * The "still pending" test is part of the join's condition, not a filter
  * of the scan: as a filter it made PostgreSQL expect one delivery where
@@ -86,6 +100,7 @@ export async function writeAttempts(sql: Sql, records: readonly AttemptRecord[])
     u.deliveredAt,
   ]);
   await sql.query({
+    name: 'herald_write_attempts',
     text: `
     WITH rows AS (
       SELECT r->>0 AS id, r->>1 AS tenant_id, r->>2 AS delivery_id, r->>3 AS endpoint_id, r->>4 AS event_id,

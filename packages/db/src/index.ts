@@ -66,7 +66,7 @@ export type {
   NewAttempt,
   PendingDelivery,
 } from './deliveries.repo.js';
-export { updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
+export { createAttemptSqlPool, updateEndpointOutcomes, writeAttempts } from './attempt-batches.repo.js';
 export type { AttemptRecord, EndpointOutcome } from './attempt-batches.repo.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-keys.repo.js';
 export type { RevokeApiKeyOutcome } from './api-keys.repo.js';
