@@ -1,6 +1,6 @@
 import { createLogger, newId } from '@herald/core';
 import { createAttemptSqlPool, createPrismaClient, createSqlPool, loadDeliveryContexts, loadDeliveryStates, loadEmailDeliveryContexts, writeAttempts, type AttemptRecord, type PrismaClient, type Sql } from '@herald/db';
-import { createTestDatabase, type TestDatabase } from '@herald/testing';
+import { createTestDatabase, explainStatements, type TestDatabase } from '@herald/testing';
 import { AttemptWriter } from './attempt-writer.js';
 
 describe('AttemptWriter', () => {
@@ -272,14 +272,14 @@ describe('AttemptWriter', () => {
     return statements[0]!;
   }
 
-  /** Every node of a plan (EXPLAIN … FORMAT JSON), in depth-first order. */
-  function nodesOf(plan: { Plan: PlanNode }[]): PlanNode[] {
+  /** Every node of a plan, from its root, in depth-first order. */
+  function nodesOf(root: PlanNode): PlanNode[] {
     const nodes: PlanNode[] = [];
     const walk = (node: PlanNode) => {
       nodes.push(node);
       for (const child of node.Plans ?? []) walk(child);
     };
-    walk(plan[0]!.Plan);
+    walk(root);
     return nodes;
   }
 
@@ -292,27 +292,23 @@ describe('AttemptWriter', () => {
     expect(statement.name).toBeUndefined();
     const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
     const [{ 'QUERY PLAN': plan }] = (await sql.query({ text: `${explain} ${statement.text}`, values: statement.values })).rows;
-    return nodesOf(plan);
+    return nodesOf(plan[0].Plan);
   }
 
   /**
    * The plan `pool`'s one connection keeps for the prepared statement writeAttempts sends for `records`: the
-   * statement runs there seven times (writing the same records again changes nothing), after which PostgreSQL
-   * plans it once for all calls if that plan costs no more than the ones made per call. With `analyze`, the kept
-   * plan runs once more.
+   * statement runs there seven times (writing the same records again changes nothing), and PostgreSQL must have
+   * settled on one plan for all calls (a generic plan); that plan, made again on the same connection, runs once
+   * more under EXPLAIN ANALYZE.
    */
-  async function keptAttemptPlan(pool: Sql, records: AttemptRecord[], { analyze = false } = {}): Promise<PlanNode[]> {
-    const statement = await statementOf((s) => writeAttempts(s, records));
-    expect(statement.name).toBe('herald_write_attempts');
-    for (let i = 0; i < 7; i++) await writeAttempts(pool, records);
-    const { rows: prepared } = await pool.query(`SELECT generic_plans::int AS generic FROM pg_prepared_statements WHERE name = $1`, [statement.name]);
+  async function keptAttemptPlan(pool: Sql, records: AttemptRecord[]): Promise<PlanNode[]> {
+    const run = (s: Sql) => writeAttempts(s, records);
+    expect((await statementOf(run)).name).toBe('herald_write_attempts');
+    for (let i = 0; i < 7; i++) await run(pool);
+    const { rows: prepared } = await pool.query(`SELECT generic_plans::int AS generic FROM pg_prepared_statements WHERE name = 'herald_write_attempts'`);
     expect(prepared[0].generic).toBeGreaterThan(0);
-    // As SQL literals (standard_conforming_strings: only quotes are doubled); the ids are plain `dlv_…` text.
-    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-    const args = statement.values.map((v) => literal(Array.isArray(v) ? `{${v.join(',')}}` : String(v)));
-    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
-    const [{ 'QUERY PLAN': plan }] = (await pool.query(`${explain} EXECUTE ${statement.name}(${args.join(', ')})`)).rows;
-    return nodesOf(plan);
+    const [plan] = await explainStatements(pool, 'force_generic_plan', run);
+    return nodesOf(plan as unknown as PlanNode);
   }
 
   /** How a plan reaches `deliveries`: each scan of it ([node type, index]) and each index of it. */
@@ -409,7 +405,7 @@ describe('AttemptWriter', () => {
     expect(await readsOf('k', (s) => loadEmailDeliveryContexts(s, emails))).toEqual([1]);
     expect((await loadEmailDeliveryContexts(sql, emails)).size).toBe(100);
     // The attempt statement's kept plan (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
-    const kept = await keptAttemptPlan(attemptSql, records, { analyze: true });
+    const kept = await keptAttemptPlan(attemptSql, records);
     expect(kept.filter((n) => n['CTE Name'] === 'rows' || n.Alias === 'rows').map((n) => n['Actual Loops'])).toEqual([1, 1]);
     expect(await db.delivery.count({ where: { id: { in: ids }, status: 'delivered', attempts: 1 } })).toBe(100);
     expect(await db.attempt.count({ where: { deliveryId: { in: ids } } })).toBe(100);

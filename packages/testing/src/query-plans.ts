@@ -7,8 +7,9 @@ export type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
  * The plans of the statements `run` sends through `sql` (captured, not run), each prepared and
  * explained with ANALYZE (so the rows actually read) under `mode`. `force_generic_plan` is the
  * plan a named statement may settle on after five calls, made without its values; an unnamed
- * statement is planned once with its values (`force_custom_plan`). A statement that writes
- * does write: run it on rows where that is harmless.
+ * statement is planned once with its values (`force_custom_plan`). The values go in as pg would
+ * send them: dates as ISO text, arrays as array literals. A statement that writes does write: run
+ * it on rows where that is harmless.
  */
 export async function explainStatements(sql: Sql, mode: 'force_generic_plan' | 'force_custom_plan', run: (sql: Sql) => Promise<unknown>): Promise<PlanNode[]> {
   const statements: { text: string; values: unknown[] }[] = [];
@@ -23,7 +24,7 @@ export async function explainStatements(sql: Sql, mode: 'force_generic_plan' | '
       const name = `herald_explained_${i}`;
       await client.query(`PREPARE ${name} AS ${s.text}`);
       try {
-        const args = s.values.map((v) => (v === null ? 'NULL' : client.escapeLiteral(v instanceof Date ? v.toISOString() : String(v))));
+        const args = s.values.map((v) => (v === null ? 'NULL' : client.escapeLiteral(v instanceof Date ? v.toISOString() : Array.isArray(v) ? arrayLiteral(v) : String(v))));
         const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}${args.length ? `(${args.join(', ')})` : ''}`);
         plans.push(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
       } finally {
@@ -49,4 +50,9 @@ export function rowsRead(plan: PlanNode, relation: string): number {
   };
   walk(plan);
   return n;
+}
+
+/** An array value as PostgreSQL's array literal text: every element quoted (`"` and `\` escaped), null as NULL. */
+function arrayLiteral(items: readonly unknown[]): string {
+  return `{${items.map((item) => (item === null ? 'NULL' : `"${String(item).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
