@@ -311,6 +311,9 @@ describe('AttemptWriter', () => {
     return nodesOf(plan as unknown as PlanNode);
   }
 
+  /** How many times a plan read the node `alias` names (a CTE or a function's rows): each such node's loops. */
+  const loopsOf = (nodes: PlanNode[], alias: string) => nodes.filter((n) => n.Alias === alias || n['CTE Name'] === alias).map((n) => n['Actual Loops']);
+
   /** How a plan reaches `deliveries`: each scan of it ([node type, index]) and each index of it. */
   const deliveryAccess = (nodes: PlanNode[]) =>
     nodes
@@ -390,8 +393,7 @@ describe('AttemptWriter', () => {
     const keys = records.map((r) => ({ tenantId: r.tenantId, deliveryId: r.attempt.deliveryId }));
 
     /** How many times the statement `run` sends read the node `alias` names (a CTE or a function's rows); it runs the statement. */
-    const readsOf = async (alias: string, run: (sql: Sql) => Promise<unknown>) =>
-      (await planNodes(run, { analyze: true })).filter((n) => n.Alias === alias || n['CTE Name'] === alias).map((n) => n['Actual Loops']);
+    const readsOf = async (alias: string, run: (sql: Sql) => Promise<unknown>) => loopsOf(await planNodes(run, { analyze: true }), alias);
 
     expect(await readsOf('k', (s) => loadDeliveryContexts(s, keys))).toEqual([1]);
     expect((await loadDeliveryContexts(sql, keys)).size).toBe(100);
@@ -405,8 +407,7 @@ describe('AttemptWriter', () => {
     expect(await readsOf('k', (s) => loadEmailDeliveryContexts(s, emails))).toEqual([1]);
     expect((await loadEmailDeliveryContexts(sql, emails)).size).toBe(100);
     // The attempt statement's kept plan (EXPLAIN ANALYZE runs it): the rows' CTE is read once by the insert and once by the update.
-    const kept = await keptAttemptPlan(attemptSql, records);
-    expect(kept.filter((n) => n['CTE Name'] === 'rows' || n.Alias === 'rows').map((n) => n['Actual Loops'])).toEqual([1, 1]);
+    expect(loopsOf(await keptAttemptPlan(attemptSql, records), 'rows')).toEqual([1, 1]);
     expect(await db.delivery.count({ where: { id: { in: ids }, status: 'delivered', attempts: 1 } })).toBe(100);
     expect(await db.attempt.count({ where: { deliveryId: { in: ids } } })).toBe(100);
   });
